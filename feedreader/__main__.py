@@ -1,0 +1,3 @@
+from feedreader.cli import main
+
+raise SystemExit(main())

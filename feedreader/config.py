@@ -1,0 +1,192 @@
+"""Settings: ``config.toml`` in the user config dir, then ``FEEDREADER_*`` env overrides.
+
+The file is user input like any other: a wrong type or an unknown value never
+stops the reader. It is reported (``Settings.problems``) naming the key, and the
+default is used instead.
+
+Example ``config.toml``::
+
+    sources = ["~/news", "/srv/archive"]
+    sort = "best"                 # newest | best | ranked
+    mark_read_on_open = true
+    mark_read_after = 2.0         # seconds shown in the detail pane; 0 = never
+    allow_private_hosts = false   # let prefetch reach loopback/private addresses
+
+    [fetch]
+    jobs = 8
+    per_host = 2
+    timeout = 10.0
+    max_bytes = 5000000
+
+    [views]
+    ai = "topic:AI is:unread"
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+SORT_ORDERS = ("newest", "best", "ranked")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    jobs: int = 8
+    per_host: int = 2
+    timeout: float = 10.0      # connect/read timeout, seconds
+    deadline: float = 30.0     # whole page, seconds
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    sources: tuple[str, ...] = ()
+    sort: str = "newest"
+    mark_read_on_open: bool = True
+    mark_read_after: float = 2.0
+    allow_private_hosts: bool = False
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    views: tuple[tuple[str, str], ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+# key -> (type, validator description, check)
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+def _is_int(lo: int, hi: int):
+    def check(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+    return check
+
+
+def _is_num(lo: float, hi: float):
+    def check(v: Any) -> bool:
+        return (
+            isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+            and lo <= v <= hi
+        )
+
+    return check
+
+
+_TOP_LEVEL = {
+    "sort": (lambda v: v in SORT_ORDERS, "one of " + ", ".join(SORT_ORDERS)),
+    "mark_read_on_open": (_is_bool, "true or false"),
+    "mark_read_after": (_is_num(0, 3600), "a number of seconds from 0 to 3600"),
+    "allow_private_hosts": (_is_bool, "true or false"),
+}
+_FETCH = {
+    "jobs": (_is_int(1, 64), "a whole number from 1 to 64"),
+    "per_host": (_is_int(1, 16), "a whole number from 1 to 16"),
+    "timeout": (_is_num(0.1, 300), "a number of seconds from 0.1 to 300"),
+    "deadline": (_is_num(0.1, 3600), "a number of seconds from 0.1 to 3600"),
+    "max_bytes": (_is_int(1024, 1_000_000_000), "a whole number of bytes from 1024 to 1e9"),
+    "max_redirects": (_is_int(0, 30), "a whole number from 0 to 30"),
+}
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _apply(table: dict, spec: dict, prefix: str, problems: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in spec:
+            continue
+        check, wanted = spec[key]
+        if check(value):
+            out[key] = value
+        else:
+            problems.append(f"{prefix}{key} must be {wanted}, got {_describe(value)}; using the default")
+    return out
+
+
+def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
+    """Turn a parsed TOML table into Settings, reporting every bad value."""
+    problems: list[str] = []
+    known = {f.name for f in fields(Settings)} - {"problems"}
+    for key in data:
+        if key not in known:
+            problems.append(f"{source}: unknown setting {key!r} ignored")
+    values = _apply(data, _TOP_LEVEL, f"{source}: ", problems)
+
+    sources = data.get("sources", [])
+    if isinstance(sources, str):
+        sources = [sources]
+    if isinstance(sources, list) and all(isinstance(s, str) and s and "\0" not in s for s in sources):
+        values["sources"] = tuple(sources)
+    else:
+        problems.append(f"{source}: sources must be a list of folder paths, got {_describe(sources)}; ignored")
+
+    fetch_table = data.get("fetch", {})
+    fetch = FetchSettings()
+    if isinstance(fetch_table, dict):
+        fetch = replace(fetch, **_apply(fetch_table, _FETCH, f"{source}: fetch.", problems))
+    else:
+        problems.append(f"{source}: [fetch] must be a table; ignored")
+
+    views_table = data.get("views", {})
+    views: list[tuple[str, str]] = []
+    if isinstance(views_table, dict):
+        for name, query in views_table.items():
+            if isinstance(query, str) and len(query) <= 1000 and name.isprintable() and len(name) <= 40:
+                views.append((name, query))
+            else:
+                problems.append(f"{source}: views.{name[:40]!s} must be a query string; ignored")
+    else:
+        problems.append(f"{source}: [views] must be a table of name = \"query\"; ignored")
+
+    return Settings(**values, fetch=fetch, views=tuple(views), problems=tuple(problems))
+
+
+def _env_overrides(settings: Settings, env: dict[str, str] | os._Environ) -> Settings:
+    problems = list(settings.problems)
+    allow = env.get("FEEDREADER_ALLOW_PRIVATE_HOSTS")
+    if allow is not None:
+        if allow.strip().lower() in _TRUE:
+            settings = replace(settings, allow_private_hosts=True)
+        elif allow.strip().lower() in _FALSE:
+            settings = replace(settings, allow_private_hosts=False)
+        else:
+            problems.append(f"FEEDREADER_ALLOW_PRIVATE_HOSTS must be 1 or 0, got {_describe(allow)}; ignored")
+    return replace(settings, problems=tuple(problems))
+
+
+def load_settings(config_file: Path, environ: dict[str, str] | None = None) -> Settings:
+    """Read ``config_file`` (missing is fine) and apply environment overrides."""
+    env = os.environ if environ is None else environ
+    settings = Settings()
+    try:
+        raw = config_file.read_bytes()
+    except FileNotFoundError:
+        raw = None
+    except OSError as exc:
+        settings = Settings(problems=(f"{config_file}: cannot read ({exc.strerror}); using defaults",))
+        raw = None
+    if raw is not None:
+        if len(raw) > MAX_CONFIG_BYTES:
+            settings = Settings(problems=(f"{config_file}: larger than {MAX_CONFIG_BYTES} bytes; using defaults",))
+        else:
+            try:
+                data = tomllib.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                settings = Settings(problems=(f"{config_file}: not valid TOML ({exc}); using defaults",))
+            else:
+                settings = parse_settings(data, str(config_file))
+    return _env_overrides(settings, env)

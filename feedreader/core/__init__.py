@@ -1,0 +1,1 @@
+"""Pure logic of feedreader. Nothing in this package imports Textual."""
