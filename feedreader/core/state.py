@@ -3,7 +3,8 @@
 One SQLite database (``Paths.state_db``, in the user *data* dir), keyed by the
 article **identity** (its canonical URL, ``Article.identity``), so that moving
 or renaming document files never loses a mark. The 16-hex article ``id`` is
-stored alongside for convenience (``""`` when the caller did not know it).
+stored alongside for convenience (computed from the identity when the caller
+passes only the identity; ``""`` only in imported entries that had none).
 
 Storage rules
 -------------
@@ -118,17 +119,17 @@ class _UndoStep:
 
 
 def _articles(items: Iterable[str | ArticleLike]) -> dict[str, str]:
-    """identity -> id ('' when only the identity was given), first id wins."""
+    """identity -> article id (computed from the identity when only that was given)."""
+    from feedreader.core.documents import article_id
+
     out: dict[str, str] = {}
     for item in items:
         if isinstance(item, str):
-            identity, article_id = item, ""
+            identity, aid = item, ""
         else:
-            identity, article_id = item.identity, item.id or ""
-        if not identity:
-            continue
-        if identity not in out or not out[identity]:
-            out[identity] = article_id
+            identity, aid = item.identity, item.id or ""
+        if identity and identity not in out:
+            out[identity] = aid or article_id(identity)
     return out
 
 

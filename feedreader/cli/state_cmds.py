@@ -1,0 +1,223 @@
+"""Headless commands over the marks: ``mark``, ``state export``, ``state import``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from feedreader.cli.common import Context, add_common_options
+
+# action -> (the StateStore.set_marks keyword and value, the past tense for messages)
+ACTIONS: dict[str, tuple[str, bool, str]] = {
+    "read": ("read", True, "marked read"),
+    "unread": ("read", False, "marked unread"),
+    "hide": ("hidden", True, "hidden"),
+    "unhide": ("hidden", False, "unhidden"),
+    "flag": ("flagged", True, "flagged"),
+    "unflag": ("flagged", False, "unflagged"),
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "mark",
+        help="mark articles read/unread, hide/unhide, flag/unflag",
+        description=(
+            "Set a mark on one or more articles, by id (16 hex digits, or a unique prefix of 4 or "
+            "more, as shown by 'feedreader list'). Every id is checked first: if any is unknown "
+            "or ambiguous, nothing is changed and the exit status is 1."
+        ),
+    )
+    p.add_argument("action", choices=tuple(ACTIONS), help="what to do")
+    p.add_argument("ids", nargs="+", metavar="ID", help="article ids")
+    p.add_argument(
+        "--path",
+        dest="paths",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="document file or folder to look the ids up in (repeatable; default: the config's "
+        "sources, else the built-in samples)",
+    )
+    add_common_options(p)
+    p.set_defaults(func=cmd_mark)
+
+    p = sub.add_parser(
+        "state",
+        help="export or import the marks (JSON)",
+        description="Export the marks to a JSON file, or merge such a file into them.",
+    )
+    state_sub = p.add_subparsers(dest="state_command", metavar="SUBCOMMAND", required=True)
+
+    e = state_sub.add_parser(
+        "export",
+        help="write all marks as JSON",
+        description=(
+            'Write every mark as one JSON document ({"format": "feedreader-state", "version": 1, '
+            '"exported_at": ..., "marks": [...]}) to FILE (replaced atomically), or to standard '
+            "output when FILE is missing or '-'."
+        ),
+    )
+    e.add_argument("file", nargs="?", metavar="FILE", help="where to write (default: standard output)")
+    add_common_options(e)
+    e.set_defaults(func=cmd_export)
+
+    i = state_sub.add_parser(
+        "import",
+        help="merge marks from a JSON export",
+        description=(
+            "Merge the marks of an export file into yours: for each article, the file's marks win "
+            "when they are newer than yours (its updated_at), yours stay otherwise. The whole file "
+            "is checked first; a bad file is rejected with the reason and changes nothing. "
+            "'-' reads standard input."
+        ),
+    )
+    i.add_argument("file", metavar="FILE", help="a file written by 'feedreader state export'")
+    add_common_options(i)
+    i.set_defaults(func=cmd_import)
+
+
+def _err(message: str) -> None:
+    print(f"feedreader: {message}", file=sys.stderr)
+
+
+def _open_store(ctx: Context):
+    from feedreader.core.state import StateStore
+
+    return StateStore.open(ctx.paths.state_db)
+
+
+def _report(store) -> bool:
+    """Print the store's warnings; False when changes were not saved to disk."""
+    for warning in store.pop_warnings():
+        _err(f"warning: {warning}")
+    if not store.persistent:
+        _err(f"error: the change could not be saved to {store.path}")
+        return False
+    return True
+
+
+def resolve_ids(ctx: Context, texts: list[str]) -> tuple[list, list[str]]:
+    """Look every id up in the library: (articles found, an error message per bad id)."""
+    from feedreader.core.library import AmbiguousId
+
+    found, errors = [], []
+    with ctx.open_library(quiet=True) as library:
+        for text in texts:
+            try:
+                article = library.resolve_id(text)
+            except AmbiguousId as exc:
+                errors.append(str(exc))
+                continue
+            if article is None:
+                errors.append(f"no article with id {text!r} in {ctx.library_name}")
+            else:
+                found.append(article)
+    return found, errors
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    ctx = Context.from_args(args)
+    ctx.print_settings_problems()
+    articles, errors = resolve_ids(ctx, args.ids)
+    if errors:
+        for message in errors:
+            _err(message)
+        _err("nothing was changed")
+        return 1
+    field, value, done = ACTIONS[args.action]
+    with _open_store(ctx) as store:
+        change = store.set_marks(articles, **{field: value})
+        saved = _report(store)
+    unique = len({a.identity for a in articles})
+    same = unique - change.count
+    noun = "article" if change.count == 1 else "articles"
+    note = f" ({same:,} already {'was' if same == 1 else 'were'})" if same else ""
+    print(f"{change.count:,} {noun} {done}{note}")
+    return 0 if saved else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    ctx = Context.from_args(args)
+    with _open_store(ctx) as store:
+        for warning in store.pop_warnings():
+            _err(f"warning: {warning}")
+        if args.file in (None, "-"):
+            store.export(sys.stdout)
+            sys.stdout.flush()
+            return 0
+        target = Path(args.file).expanduser()
+        try:
+            count = _write_atomically(target, store.export)
+        except OSError as exc:
+            _err(f"cannot write {target}: {exc.strerror or exc}")
+            return 1
+    print(f"exported the marks of {count:,} articles to {target}", file=sys.stderr)
+    return 0
+
+
+def _write_atomically(target: Path, write) -> int:
+    """``write(fp)`` into a temporary file next to ``target``, fsync, then rename over it."""
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        os.fchmod(fd, _mode_for(target))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
+            count = write(fp)
+            fp.flush()
+            os.fsync(fp.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+    return count
+
+
+def _mode_for(target: Path) -> int:
+    """Keep the permissions of the file being replaced; a new file gets the usual 0666 & ~umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from feedreader.core.state import StateFileError
+
+    ctx = Context.from_args(args)
+    name = "standard input" if args.file == "-" else args.file
+    try:
+        fp = sys.stdin.buffer if args.file == "-" else open(Path(args.file).expanduser(), "rb")
+    except OSError as exc:
+        _err(f"cannot read {name}: {exc.strerror or exc}; nothing was changed")
+        return 1
+    with _open_store(ctx) as store:
+        try:
+            with fp:
+                change = store.import_(fp)
+        except (StateFileError, OSError) as exc:
+            for warning in store.pop_warnings():
+                _err(f"warning: {warning}")
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            _err(f"cannot import {name}: {reason}; nothing was changed")
+            return 1
+        saved = _report(store)
+    noun = "article" if change.count == 1 else "articles"
+    print(f"imported {name}: the marks of {change.count:,} {noun} changed")
+    return 0 if saved else 1
