@@ -1,0 +1,100 @@
+"""The ``feedreader`` command: the app by default, or a headless command.
+
+``feedreader [PATH...]`` opens the reader; ``feedreader COMMAND ...`` runs a
+command (``list``, ``show``, ``check``, ``mark``, ``state``, ``prefetch``).
+Each group of commands lives in its own module with ``register(subparsers)``;
+the UI is imported only when the app runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from feedreader import __version__
+from feedreader.cli.common import add_common_options, add_paths_argument
+
+COMMAND_MODULES = (
+    "feedreader.cli.library_cmds",
+    "feedreader.cli.state_cmds",
+    "feedreader.cli.fetch_cmds",
+)
+_OPTIONS_WITH_VALUES = {"--data-dir", "--cache-dir", "--config-dir", "--sort"}
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, set[str]]:
+    """(the app's parser, the commands' parser, the command names)."""
+    commands = argparse.ArgumentParser(
+        prog="feedreader",
+        description="A keyboard-driven terminal reader for curated news.",
+        epilog="Run 'feedreader [PATH...]' to open the reader, 'feedreader COMMAND --help' for a command.",
+    )
+    commands.add_argument("--version", action="version", version=f"feedreader {__version__}")
+    sub = commands.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # a command group not built yet
+            continue
+        module.register(sub)
+    names = set(sub.choices)
+
+    app = argparse.ArgumentParser(
+        prog="feedreader",
+        description=(
+            "A keyboard-driven terminal reader for curated news. Opens the reader on PATH "
+            "(files or folders of articles), else on the config's sources, else on the "
+            "built-in samples. Press ? inside for the keys."
+        ),
+        epilog="commands: " + ", ".join(sorted(names)) + " (feedreader COMMAND --help)",
+    )
+    app.add_argument("--version", action="version", version=f"feedreader {__version__}")
+    app.add_argument("--sort", choices=("newest", "best", "ranked"), help="initial order of the list")
+    add_common_options(app)
+    add_paths_argument(app)
+    app.set_defaults(func=_run_app, command=None)
+    return app, commands, names
+
+
+def _first_word(argv: Sequence[str]) -> str | None:
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return None
+        if arg.startswith("-"):
+            skip = arg in _OPTIONS_WITH_VALUES
+            continue
+        return arg
+    return None
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from feedreader.ui.run import run_app
+
+    return run_app(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    app, commands, names = build_parser()
+    word = _first_word(argv)
+    if word in names:
+        args = commands.parse_args(argv)
+    else:
+        args = app.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("feedreader: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `feedreader list | head`: the reader went away; that's fine
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            return 0

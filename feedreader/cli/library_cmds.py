@@ -1,0 +1,124 @@
+"""Headless commands over the library: ``list``, ``show``, ``check``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+
+from feedreader.cli.common import Context, add_common_options, add_paths_argument
+from feedreader.core.library import ORDERS, AmbiguousId
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "list",
+        help="print the articles, one per line",
+        description="Print the articles in the chosen order, one per line (or JSON lines).",
+    )
+    add_paths_argument(p)
+    p.add_argument("--sort", choices=ORDERS, help="order (default: the config's, else newest)")
+    p.add_argument("--json", action="store_true", help="JSON lines: id, title, provider, published, quality, url, path, …")
+    add_common_options(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="print one article's full detail", description="Print one article's full detail.")
+    p.add_argument("id", metavar="ID", help="article id (or a unique prefix of 4+ hex digits)")
+    add_paths_argument(p)
+    p.add_argument("--json", action="store_true", help="as one JSON object")
+    add_common_options(p)
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser(
+        "check",
+        help="report every file that could not be read",
+        description="Report every document that could not be read, or had a field dropped, "
+        "with its path and the reason. Exit status 1 when there are any.",
+    )
+    add_paths_argument(p)
+    add_common_options(p)
+    p.set_defaults(func=cmd_check)
+
+
+def iso_utc(ts: int | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_time(ts: int | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if ts is None:
+        return "unknown date"
+    return datetime.fromtimestamp(ts, timezone.utc).astimezone().strftime(fmt)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    ctx = Context.from_args(args)
+    ctx.print_settings_problems()
+    order = args.sort or ctx.settings.sort
+    with ctx.open_library() as library:
+        out = sys.stdout
+        for row in library.iter_rows(order):
+            if args.json:
+                item = {
+                    "id": row.id,
+                    "title": row.title,
+                    "provider": row.provider,
+                    "published": iso_utc(row.published),
+                    "quality": row.quality,
+                    "url": row.url,
+                    "topics": list(row.topics),
+                }
+                out.write(json.dumps(item, ensure_ascii=False) + "\n")
+            else:
+                quality = "  -" if row.quality is None else f"{row.quality:3d}"
+                out.write(f"{row.id}  {local_time(row.published):16}  {quality}  {row.provider[:20]:20}  {row.title}\n")
+    return 0
+
+
+def _find(ctx: Context, library, text: str):
+    try:
+        article = library.resolve_id(text)
+    except AmbiguousId as exc:
+        print(f"feedreader: {exc}", file=sys.stderr)
+        return None
+    if article is None:
+        print(f"feedreader: no article with id {text!r} in {ctx.library_name}", file=sys.stderr)
+    return article
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from feedreader.core.codec import article_to_dict
+
+    ctx = Context.from_args(args)
+    with ctx.open_library() as library:
+        article = _find(ctx, library, args.id)
+        if article is None:
+            return 1
+        if args.json:
+            print(json.dumps(article_to_dict(article), ensure_ascii=False, indent=2))
+        else:
+            from feedreader.core.detail import detail_lines
+
+            for line in detail_lines(article):
+                print(line)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    ctx = Context.from_args(args)
+    ctx.print_settings_problems()
+    with ctx.open_library() as library:
+        problems = library.problems(ctx.scan_problems)
+        count = library.count()
+        files = library.index.file_count()
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    print(
+        f"{files:,} files, {count:,} articles; {errors:,} unreadable, {warnings:,} with dropped fields",
+        file=sys.stderr,
+    )
+    return 1 if problems else 0

@@ -1,0 +1,229 @@
+"""The library: a set of document sources, their index, and the orders of the list.
+
+The list pane never holds every article: it holds the ordered article keys
+(``aid``, 64-bit integers) and asks for the handful of rows it paints
+(``rows``); the full detail of one article is decoded on demand (``article``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedreader.core.index import (
+    TOPIC_SEP,
+    Index,
+    Progress,
+    RefreshReport,
+    aid_from_id,
+    decode_detail,
+    id_from_aid,
+    index_path_for,
+)
+from feedreader.core.model import Article, Problem
+
+ORDERS = ("newest", "best", "ranked")
+ORDER_LABELS = {"newest": "newest first", "best": "best first", "ranked": "ranked"}
+
+_ORDER_SQL = {
+    "newest": "ORDER BY published IS NULL, published DESC, quality IS NULL, quality DESC, aid",
+    "best": "ORDER BY quality IS NULL, quality DESC, published IS NULL, published DESC, aid",
+    # quality weighed by age, like a news ranking: (q + 1) / (age_hours + 2) ^ 1.5,
+    # age measured from the newest article so an archive ranks the same any day
+    "ranked": (
+        "ORDER BY published IS NULL, "
+        "(coalesce(quality, 0) + 1) / pow((:ref - coalesce(published, 0)) / 3600.0 + 2, 1.5) DESC, "
+        "published DESC, aid"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """What one line of the list shows."""
+
+    aid: int
+    identity: str
+    title: str
+    provider: str
+    published: int | None   # unix seconds UTC
+    quality: int | None
+    url: str | None
+    topics: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return id_from_aid(self.aid)
+
+
+class AmbiguousId(LookupError):
+    pass
+
+
+class Library:
+    """Documents from ``sources`` seen through their index."""
+
+    def __init__(self, index: Index, sources: Sequence[Path], name: str) -> None:
+        self.index = index
+        self.sources = tuple(sources)
+        self.name = name
+        self._orders: dict[str, list[int]] = {}
+
+    @classmethod
+    def open(cls, cache_dir: Path, sources: Sequence[Path], name: str | None = None) -> "Library":
+        sources = tuple(Path(s) for s in sources)
+        if name is None:
+            name = ", ".join(s.name or str(s) for s in sources) or "library"
+        return cls(Index(index_path_for(cache_dir, sources)), sources, name)
+
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- keeping up with the files -----------------------------------------
+    def refresh(
+        self,
+        *,
+        progress: Progress | None = None,
+        on_batch: Callable[[int], None] | None = None,
+        workers: int | None = None,
+    ) -> RefreshReport:
+        try:
+            report = self.index.refresh(self.sources, progress=progress, on_batch=on_batch, workers=workers)
+        finally:
+            self._orders.clear()
+        return report
+
+    def invalidate(self) -> None:
+        """Forget cached orders (after the index changed)."""
+        self._orders.clear()
+
+    # -- counts and problems -----------------------------------------------
+    def count(self) -> int:
+        return self.index.count()
+
+    def problems(self, scan_problems: Iterable[Problem] = ()) -> list[Problem]:
+        return [*scan_problems, *self.index.problems()]
+
+    # -- order ----------------------------------------------------------------
+    def order(self, order: str) -> list[int]:
+        """Every article key in ``order`` (cached until the index changes)."""
+        if order not in ORDERS:
+            raise ValueError(f"unknown order {order!r}; expected one of {', '.join(ORDERS)}")
+        cached = self._orders.get(order)
+        if cached is None:
+            conn = self.index.conn
+            params = {}
+            if order == "ranked":
+                ref = conn.execute("SELECT max(published) FROM articles").fetchone()[0]
+                params["ref"] = ref if ref is not None else int(time.time())
+            cached = [r[0] for r in conn.execute(f"SELECT aid FROM articles {_ORDER_SQL[order]}", params)]
+            self._orders[order] = cached
+        return cached
+
+    def first_rows(self, order: str, limit: int) -> list[ListRow]:
+        """The first ``limit`` rows of an order, straight from SQL (first paint)."""
+        conn = self.index.conn
+        params: dict = {"limit": limit}
+        if order == "ranked":
+            ref = conn.execute("SELECT max(published) FROM articles").fetchone()[0]
+            params["ref"] = ref if ref is not None else int(time.time())
+        sql = f"SELECT {_ROW_COLUMNS} FROM articles {_ORDER_SQL[order]} LIMIT :limit"
+        return [_row(r) for r in conn.execute(sql, params)]
+
+    # -- rows and details ---------------------------------------------------
+    def rows(self, aids: Sequence[int]) -> dict[int, ListRow]:
+        out: dict[int, ListRow] = {}
+        conn = self.index.conn
+        for start in range(0, len(aids), 500):
+            chunk = list(aids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in conn.execute(f"SELECT {_ROW_COLUMNS} FROM articles WHERE aid IN ({marks})", chunk):
+                out[r[0]] = _row(r)
+        return out
+
+    def iter_rows(self, order: str) -> Iterator[ListRow]:
+        keys = self.order(order)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = self.rows(chunk)
+            for aid in chunk:
+                row = rows.get(aid)
+                if row is not None:
+                    yield row
+
+    def article(self, aid: int) -> Article | None:
+        row = self.index.conn.execute("SELECT detail FROM articles WHERE aid=?", (aid,)).fetchone()
+        return decode_detail(row[0]) if row else None
+
+    def resolve_id(self, text: str) -> Article | None:
+        """An article by its id, or a unique prefix of at least 4 hex digits.
+
+        Raises ``AmbiguousId`` when the prefix matches several articles.
+        """
+        text = text.strip().lower()
+        if not 4 <= len(text) <= 16 or any(c not in "0123456789abcdef" for c in text):
+            return None
+        if len(text) == 16:
+            return self.article(aid_from_id(text))
+        lo = aid_from_id(text.ljust(16, "0"))
+        hi = aid_from_id(text.ljust(16, "f"))
+        if lo <= hi:
+            found = self.index.conn.execute(
+                "SELECT aid FROM articles WHERE aid BETWEEN ? AND ? LIMIT 2", (lo, hi)
+            ).fetchall()
+        else:  # cannot happen for a prefix, kept for safety
+            found = []
+        if len(found) > 1:
+            raise AmbiguousId(f"{text} matches more than one article; give more digits")
+        return self.article(found[0][0]) if found else None
+
+    def find_by_url(self, url: str | None) -> int | None:
+        """The article whose checked URL is ``url`` (or its canonical form)."""
+        if not url:
+            return None
+        from feedreader.core.documents import article_id
+        from feedreader.core.text import canonical_url
+
+        aid = aid_from_id(article_id(canonical_url(url)))
+        row = self.index.conn.execute("SELECT aid FROM articles WHERE aid=?", (aid,)).fetchone()
+        if row:
+            return row[0]
+        row = self.index.conn.execute("SELECT aid FROM articles WHERE url=? LIMIT 1", (url,)).fetchone()
+        return row[0] if row else None
+
+
+_ROW_COLUMNS = "aid, identity, title, provider, published, quality, url, topics"
+
+
+def _row(r: tuple) -> ListRow:
+    return ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7].split(TOPIC_SEP)) if r[7] else ())
+
+
+def relative_age(published: int | None, now: float) -> str:
+    """'3 h ago', '2 d ago', 'in 5 min'… for the detail pane (clock injected)."""
+    if published is None:
+        return "unknown"
+    delta = now - published
+    future = delta < 0
+    delta = abs(delta)
+    for limit, unit, size in (
+        (60, "s", 1),
+        (3600, "min", 60),
+        (86400, "h", 3600),
+        (86400 * 60, "d", 86400),
+        (86400 * 730, "mo", 86400 * 30.44),
+        (math.inf, "y", 86400 * 365.25),
+    ):
+        if delta < limit:
+            n = int(delta // size)
+            return f"in {n} {unit}" if future else f"{n} {unit} ago"
+    return "unknown"  # pragma: no cover

@@ -1,0 +1,251 @@
+"""FeedReaderApp: wiring between the panes, the keys and the core.
+
+The app holds no logic of its own: keys become calls on the core (library,
+list model, marks store, fetcher); slow calls run in thread workers whose
+results come back as messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar
+from textual.worker import Worker, WorkerState
+
+from feedreader.config import Settings
+from feedreader.core.library import ORDER_LABELS, ORDERS, Library
+from feedreader.core.model import Article, Problem
+from feedreader.core.view import ListModel
+from feedreader.ui.article_list import ArticleList
+from feedreader.ui.article_view import ArticleView
+
+log = logging.getLogger("feedreader.ui")
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the app talks to, built outside it (tests pass their own)."""
+
+    library: Library
+    settings: Settings
+    clock: Callable[[], float] = time.time
+    scan_on_start: bool = True
+
+
+class FeedReaderApp(App):
+    """A keyboard-driven reader for curated news."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "feedreader"
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("s", "cycle_sort", "Sort", id="app.sort"),
+        Binding("exclamation_mark", "problems", "Problems", key_display="!", id="app.problems"),
+        Binding("escape", "focus_list", "List", show=False, id="app.focus_list"),
+        Binding("ctrl+r", "rescan", "Rescan", show=False, id="app.rescan"),
+    ]
+
+    class IndexProgress(Message):
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
+    class IndexBatch(Message):
+        """New rows are in the index (the order was recomputed off-thread)."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.library = services.library
+        self.settings = services.settings
+        self.clock = services.clock
+        self.model = ListModel(self.library, services.settings.sort)
+        self.scan_problems: list[Problem] = []
+        self._problem_count = 0
+        self._last_batch = 0.0
+
+    # -- layout -------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="panes"):
+            yield ArticleList(self.model, clock=self.clock, id="list")
+            yield ArticleView(clock=self.clock, id="detail")
+        yield ProgressBar(id="indexing", show_eta=False)
+        yield Footer()
+
+    @property
+    def article_list(self) -> ArticleList:
+        return self.query_one(ArticleList)
+
+    @property
+    def article_view(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    def on_mount(self) -> None:
+        self.title = f"feedreader — {self.library.name}"
+        self.query_one("#indexing", ProgressBar).display = False
+        self.model.rebuild()
+        self._problem_count = len(self.library.index.problems())
+        self.article_list.reload()
+        self.article_list.focus()
+        self.update_header()
+        if self.library.index.notice:
+            self.notify(self.library.index.notice, severity="warning")
+        for problem in self.settings.problems:
+            self.notify(problem, title="Settings", severity="warning", timeout=8)
+        if self.services.scan_on_start:
+            self.rescan()
+
+    # -- header ---------------------------------------------------------------
+    def update_header(self) -> None:
+        total = len(self.model)
+        parts = [f"{total:,} articles", f"{self.model.unread:,} unread", ORDER_LABELS[self.model.order]]
+        if self._problem_count:
+            parts.append(f"{self._problem_count:,} problems (!)")
+        self.sub_title = " · ".join(parts)
+
+    # -- indexing -----------------------------------------------------------
+    def rescan(self) -> None:
+        self._scan_worker()
+
+    def action_rescan(self) -> None:
+        self.rescan()
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _scan_worker(self) -> None:
+        library = self.library
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(self.IndexProgress(done, total))
+
+        def on_batch(_done: int) -> None:
+            now = time.monotonic()
+            # first batch at once (first paint on a cold start), then at most twice a second
+            if self._last_batch and now - self._last_batch < 0.5:
+                return
+            self._last_batch = now
+            library.invalidate()
+            library.order(self.model.order)  # sort off the UI thread
+            self.post_message(self.IndexBatch())
+
+        report = library.refresh(progress=progress, on_batch=on_batch)
+        self.scan_problems = report.problems
+        if report.changed:
+            library.order(self.model.order)
+            self.post_message(self.IndexBatch())
+        self.post_message(self.IndexProgress(report.parsed, report.parsed))
+
+    def on_feed_reader_app_index_progress(self, message: IndexProgress) -> None:
+        bar = self.query_one("#indexing", ProgressBar)
+        if message.total and message.done < message.total:
+            bar.display = True
+            bar.update(total=message.total, progress=message.done)
+        else:
+            bar.display = False
+            self._problem_count = len(self.library.problems(self.scan_problems))
+            self.update_header()
+
+    def on_feed_reader_app_index_batch(self, _message: IndexBatch) -> None:
+        keep = self.article_list.current
+        self.model.forget_rows()
+        self.model.rebuild()
+        self.article_list.reload(keep=keep)
+        self.update_header()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            log.error("background task %s failed: %r", event.worker.name, error, exc_info=error)
+            self.notify(f"{event.worker.name} failed: {error}", title="Error", severity="error", timeout=10)
+
+    # -- highlighting -------------------------------------------------------------
+    @on(ArticleList.Highlighted)
+    def _show_highlighted(self, message: ArticleList.Highlighted) -> None:
+        self.show_article(message.aid)
+
+    def show_article(self, aid: int | None) -> None:
+        article = self.library.article(aid) if aid is not None else None
+        self.article_view.show(article, self.article_notes(article))
+
+    def article_notes(self, article: Article | None) -> list[tuple[str, str]]:
+        """Status lines under the detail header (extended by marks and fetching)."""
+        return []
+
+    @on(ArticleList.Selected)
+    def _focus_detail(self, _message: ArticleList.Selected) -> None:
+        self.article_view.focus()
+
+    @on(ArticleView.RelatedChosen)
+    def _related_chosen(self, message: ArticleView.RelatedChosen) -> None:
+        aid = self.library.find_by_url(message.related.url)
+        if aid is None:
+            self.notify("That story is not in this library.", timeout=3)
+            return
+        self.jump_to(aid)
+
+    def jump_to(self, aid: int) -> None:
+        index = self.model.index_of(aid)
+        if index is None:
+            self.notify("That article is filtered out of the current view.", severity="warning")
+            return
+        self.article_list.cursor = index
+        self.article_list.focus()
+
+    # -- actions ------------------------------------------------------------------
+    def action_focus_list(self) -> None:
+        self.article_list.focus()
+
+    def action_cycle_sort(self) -> None:
+        order = ORDERS[(ORDERS.index(self.model.order) + 1) % len(ORDERS)]
+        self.set_order(order)
+
+    def set_order(self, order: str) -> None:
+        keep = self.article_list.current
+        self.model.order = order
+        self.model.rebuild()
+        self.article_list.reload(keep=keep)
+        self.update_header()
+        self.notify(f"Sorted: {ORDER_LABELS[order]}", timeout=1.5)
+
+    def action_help(self) -> None:
+        from feedreader.ui.screens import HelpScreen
+
+        self.push_screen(HelpScreen(self.key_help()))
+
+    def action_problems(self) -> None:
+        from feedreader.ui.screens import ProblemsScreen
+
+        self.push_screen(ProblemsScreen(self.library.problems(self.scan_problems)))
+
+    def key_help(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """(section, [(keys, description)]) for every binding, for the help screen."""
+        from feedreader.ui.screens import describe_bindings
+
+        return [
+            ("Anywhere", describe_bindings(self.BINDINGS)),
+            ("List", describe_bindings(ArticleList.BINDINGS)),
+            ("Detail", describe_bindings(ArticleView.BINDINGS)),
+            ("Also", [("tab / shift+tab", "switch panes"), ("ctrl+p", "command palette"),
+                      ("mouse", "click a row to select it, double-click to open the detail")]),
+        ]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for order in ORDERS:
+            yield SystemCommand(f"Sort: {ORDER_LABELS[order]}", f"Order the list {ORDER_LABELS[order]}",
+                                lambda order=order: self.set_order(order))
+        yield SystemCommand("Keys", "Show every key", self.action_help)
+        yield SystemCommand("Problems", "Files that could not be read", self.action_problems)
+        yield SystemCommand("Rescan", "Look for new, changed and deleted documents", self.rescan)

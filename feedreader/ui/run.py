@@ -1,0 +1,26 @@
+"""Start the app from parsed command-line arguments."""
+
+from __future__ import annotations
+
+import argparse
+
+from feedreader.cli.common import Context
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from feedreader.core.library import Library
+    from feedreader.ui.app import FeedReaderApp, Services
+
+    ctx = Context.from_args(args)
+    settings = ctx.settings
+    if getattr(args, "sort", None):
+        settings = replace(settings, sort=args.sort)
+    library = Library.open(ctx.paths.cache_dir, ctx.sources, ctx.library_name)
+    try:
+        app = FeedReaderApp(Services(library=library, settings=settings))
+        app.run()
+        return app.return_code or 0
+    finally:
+        library.close()

@@ -1,0 +1,111 @@
+"""Modal screens: keys help and the problems list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from feedreader.core.model import Problem
+
+
+def describe_bindings(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    """[(keys as the user types them, description)] for help."""
+    out: list[tuple[str, str]] = []
+    for b in bindings:
+        if not isinstance(b, Binding) or not b.description:
+            continue
+        keys = b.key_display or ", ".join(_key_name(k) for k in b.key.split(","))
+        out.append((keys, b.description))
+    return out
+
+
+def _key_name(key: str) -> str:
+    return {
+        "question_mark": "?",
+        "exclamation_mark": "!",
+        "slash": "/",
+        "pagedown": "PgDn",
+        "pageup": "PgUp",
+        "home": "Home",
+        "end": "End",
+        "down": "↓",
+        "up": "↑",
+        "space": "space",
+    }.get(key, key)
+
+
+class _Dialog(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="dialog.close"),
+        Binding("j,down", "scroll('down')", "Down", show=False),
+        Binding("k,up", "scroll('up')", "Up", show=False),
+    ]
+
+    def action_scroll(self, direction: str) -> None:
+        scroller = self.query_one(VerticalScroll)
+        if direction == "down":
+            scroller.scroll_down(animate=False)
+        else:
+            scroller.scroll_up(animate=False)
+
+
+class HelpScreen(_Dialog):
+    """Every key, by pane."""
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for title, rows in self.sections:
+            table.add_row(Text(title, style="bold underline"), "")
+            for keys, description in rows:
+                table.add_row(Text(keys, style="bold"), Text(description))
+            table.add_row("", "")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text("feedreader keys", style="bold"), classes="dialog-title")
+            yield Static(table)
+            yield Static(Text("escape or q closes this", style="dim"))
+
+
+class ProblemsScreen(_Dialog):
+    """Files that could not be read, or had fields dropped."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__()
+        self.problems = problems
+
+    def compose(self) -> ComposeResult:
+        errors = sum(p.severity == "error" for p in self.problems)
+        title = (
+            f"{len(self.problems):,} problems: {errors:,} files not loaded, "
+            f"{len(self.problems) - errors:,} with dropped fields"
+            if self.problems
+            else "No problems: every file loaded."
+        )
+        text = Text()
+        for p in self.problems[:2000]:
+            text.append(p.path, "bold")
+            if p.line:
+                text.append(f":{p.line}", "bold")
+            text.append("\n  ")
+            text.append(p.severity, "red" if p.severity == "error" else "yellow")
+            text.append(": ")
+            text.append(p.message)
+            text.append("\n")
+        if len(self.problems) > 2000:
+            text.append(f"… and {len(self.problems) - 2000:,} more (see `feedreader check`)\n", "dim")
+        with VerticalScroll(classes="dialog"):
+            yield Static(Text(title, style="bold"), classes="dialog-title")
+            yield Static(text)
+            yield Static(Text("escape or q closes this", style="dim"))
