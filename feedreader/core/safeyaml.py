@@ -43,6 +43,8 @@ from yaml.events import (
 )
 from yaml.resolver import Resolver
 
+from .text import clean_text
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_NODES",
@@ -245,8 +247,8 @@ def _construct(tag: str, value: str, line: int) -> Any:
             return _to_timestamp(value)
     except (ValueError, KeyError, IndexError, OverflowError):
         pass
-    short = value[:30]
-    raise YamlRefused(f"line {line}: {_tag_name(tag)} value {short!r} is not valid", line)
+    short = clean_text(value, limit=30)
+    raise YamlRefused(f"line {line}: {_tag_name(tag)} value '{short}' is not valid", line)
 
 
 def _resolve_plain(value: str) -> Any:
@@ -303,8 +305,9 @@ def load_mapping(text: str, first_line: int = 1) -> YamlMap:
     else for any input (YAML errors are converted).
     """
     offset = first_line
-    parser = _parser(text)
+    parser = None
     try:
+        parser = _parser(text)  # the pure reader checks characters right here
         return _walk(parser, offset)
     except YamlRefused:
         raise
@@ -315,7 +318,7 @@ def load_mapping(text: str, first_line: int = 1) -> YamlMap:
         if exc.context:
             what = f"{what} ({exc.context})"
         where = f"line {line}: " if line else ""
-        raise YamlRefused(f"{where}YAML syntax error: {what}", line) from None
+        raise YamlRefused(f"{where}YAML syntax error: {clean_text(what, limit=200)}", line) from None
     except yaml.YAMLError as exc:
         # ReaderError and friends: no mark, but a position
         line = None
@@ -323,8 +326,13 @@ def load_mapping(text: str, first_line: int = 1) -> YamlMap:
         if isinstance(pos, int):
             line = text.count("\n", 0, pos) + offset
         reason = getattr(exc, "reason", None) or "syntax error"
+        character = getattr(exc, "character", None)
+        if isinstance(character, str) and len(character) == 1:
+            character = ord(character)
+        if isinstance(character, int) and not isinstance(character, bool):
+            reason = f"{reason} (U+{character:04X})"
         where = f"line {line}: " if line else ""
-        raise YamlRefused(f"{where}YAML error: {reason}", line) from None
+        raise YamlRefused(f"{where}YAML error: {clean_text(str(reason), limit=200)}", line) from None
     finally:
         dispose = getattr(parser, "dispose", None)
         if dispose is not None:
@@ -394,9 +402,9 @@ def _walk(parser, offset: int) -> YamlMap:
                             )
                         if value in parent:
                             first = parent.lines[value]
-                            shown = str(value)[:40]
+                            shown = clean_text(str(value), limit=40)
                             raise YamlRefused(
-                                f"line {line}: duplicate key {shown!r} (first at line {first})",
+                                f"line {line}: duplicate key '{shown}' (first at line {first})",
                                 line,
                             )
                         frame[2] = value
