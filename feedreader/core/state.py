@@ -137,7 +137,7 @@ def _plural(n: int) -> str:
     return f"{n:,} article" + ("" if n == 1 else "s")
 
 
-def describe(n: int, read: bool | None, hidden: bool | None, flagged: bool | None) -> str:
+def describe(n: int, read: bool | None = None, hidden: bool | None = None, flagged: bool | None = None) -> str:
     """'mark 3 articles read', 'hide 1 article', 'mark read and flag 2 articles'."""
     verbs = []
     if read is not None:
@@ -212,7 +212,7 @@ class StateStore:
                 db.close_quietly(conn)
                 if db.is_bug(exc):
                     raise
-                self._to_memory(f"cannot save marks to {self.path} ({db.why(exc)})", source=self._read_only_copy())
+                self._to_memory(f"cannot save marks to {self.path} ({self._why(exc)})", source=self._read_only_copy())
                 return
             self._conn = conn
             self._persistent = True
@@ -221,25 +221,29 @@ class StateStore:
         self._to_memory(f"cannot start a new marks database at {self.path}", source=None)
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        """Check, configure and migrate a freshly opened file connection."""
+        """Check, configure and migrate a freshly opened file connection.
+
+        Raises ``Damaged`` for a file that is not a sound marks database;
+        other ``sqlite3.Error`` mean it cannot be written (or read) now.
+        """
         try:
             rows = conn.execute("PRAGMA quick_check").fetchall()
+            if [r[0] for r in rows] != ["ok"]:
+                raise Damaged("; ".join(str(r[0]) for r in rows[:3]))
+            for attempt in range(50):  # changing the journal mode may not wait for a busy peer
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                    break
+                except sqlite3.OperationalError as exc:
+                    if db.primary_code(exc) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or attempt == 49:
+                        raise
+                    time.sleep(0.1)
+            conn.execute("PRAGMA synchronous = FULL")
+            db.migrate(conn)
         except sqlite3.DatabaseError as exc:
             if db.is_damage(exc):
                 raise Damaged(str(exc)) from None
             raise
-        if [r[0] for r in rows] != ["ok"]:
-            raise Damaged("; ".join(str(r[0]) for r in rows[:3]))
-        for attempt in range(50):  # changing the journal mode may not wait for a busy peer
-            try:
-                conn.execute("PRAGMA journal_mode = WAL").fetchone()
-                break
-            except sqlite3.OperationalError as exc:
-                if db.primary_code(exc) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or attempt == 49:
-                    raise
-                time.sleep(0.1)
-        conn.execute("PRAGMA synchronous = FULL")
-        db.migrate(conn)
 
     def _move_aside(self, reason: str, inode: tuple[int, int] | None) -> bool:
         """Rename a damaged file (and its -wal/-shm) out of the way; False if it failed."""
@@ -270,6 +274,15 @@ class StateStore:
             "and a new, empty marks database was started"
         )
         return True
+
+    def _why(self, exc: BaseException) -> str:
+        """Why writing failed, saying "read-only" when the file or its folder is."""
+        code = db.primary_code(exc) if isinstance(exc, sqlite3.Error) else None
+        if code not in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            paths = [self.path, self.path.parent] if self.path.exists() else [self.path.parent]
+            if any(not os.access(p, os.W_OK) for p in paths):
+                return "read-only"
+        return db.why(exc)
 
     def _read_only_copy(self) -> sqlite3.Connection | None:
         """A read-only connection to the file, or None when it cannot be read."""
@@ -415,7 +428,7 @@ class StateStore:
             except sqlite3.Error as exc:
                 if db.is_bug(exc):
                     raise
-                self._to_memory(f"cannot save marks to {self.path} ({db.why(exc)})", source=None)
+                self._to_memory(f"cannot save marks to {self.path} ({self._why(exc)})", source=None)
                 return db.transaction(self._db, fn)
 
     def set_marks(
@@ -433,9 +446,41 @@ class StateStore:
         (``Article``, a list row). One transaction, one undo step (none when
         nothing changed). ``label`` replaces the generated description.
         """
-        wanted = {"read": read, "hidden": hidden, "flagged": flagged}
-        if all(v is None for v in wanted.values()):
+        wanted = (read, hidden, flagged)
+        if all(v is None for v in wanted):
             raise ValueError("set_marks needs at least one of read, hidden, flagged")
+
+        def new_flags(old: Flags) -> Flags:
+            return tuple(o if w is None else int(w) for w, o in zip(wanted, old))  # type: ignore[return-value]
+
+        return self._change(items, new_flags, lambda n: label or describe(n, read, hidden, flagged))
+
+    def toggle(self, item: str | ArticleLike, field: str) -> Change:
+        """Flip one mark (``field``: read, hidden or flagged) of one article.
+
+        Read and write happen in one transaction, so two processes toggling
+        the same article never lose a toggle.
+        """
+        if field not in FIELDS:
+            raise ValueError(f"unknown mark {field!r}; expected one of {', '.join(FIELDS)}")
+        index = FIELDS.index(field)
+        result: list[bool] = []
+
+        def flip(old: Flags) -> Flags:
+            new = list(old)
+            new[index] = 1 - old[index]
+            result[:] = [bool(new[index])]
+            return tuple(new)  # type: ignore[return-value]
+
+        return self._change([item], flip, lambda n: describe(n, **{field: result[0] if result else None}))
+
+    def _change(
+        self,
+        items: Iterable[str | ArticleLike],
+        new_flags: Callable[[Flags], Flags],
+        label: Callable[[int], str],
+    ) -> Change:
+        """One write transaction: each article's flags become ``new_flags(old)``."""
         articles = _articles(items)
         now = self._now()
 
@@ -445,33 +490,22 @@ class StateStore:
             writes = []
             for identity, article_id in articles.items():
                 old = before.get(identity)
-                old_flags = (old[1], old[2], old[3]) if old else (0, 0, 0)
-                new_flags = tuple(
-                    int(wanted[name]) if wanted[name] is not None else old_flags[i] for i, name in enumerate(FIELDS)
-                )
-                if new_flags == old_flags:
+                old_flags = db.flags_of(old)
+                flags = new_flags(old_flags)
+                if flags == old_flags:
                     if old is not None and article_id and not old[0]:
                         writes.append((identity, article_id, *old_flags, old[4]))  # fill in a missing id quietly
                     continue
                 step.before[identity] = old
-                step.after[identity] = new_flags
-                writes.append((identity, article_id or (old[0] if old else ""), *new_flags, now))
+                step.after[identity] = flags
+                writes.append((identity, article_id or (old[0] if old else ""), *flags, now))
             db.upsert(conn, writes)
             return step
 
         with self._lock:
             step = self._write(apply)
-            step.label = label or describe(len(step.after), read, hidden, flagged)
+            step.label = label(len(step.after))
             return self._record(step, len(step.after))
-
-    def toggle(self, item: str | ArticleLike, field: str) -> Change:
-        """Flip one mark (``field``: read, hidden or flagged) of one article."""
-        if field not in FIELDS:
-            raise ValueError(f"unknown mark {field!r}; expected one of {', '.join(FIELDS)}")
-        identity = item if isinstance(item, str) else item.identity
-        with self._lock:
-            current = getattr(self.get(identity), field)
-            return self.set_marks([item], **{field: not current})
 
     def _record(self, step: _UndoStep, count: int) -> Change:
         """Keep ``step`` for undo when it changed any mark; the Change to return."""
