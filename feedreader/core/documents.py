@@ -349,6 +349,8 @@ def _split(text: str) -> tuple[str, str, int]:
     if opening is None:
         if text.rstrip("\r\n \t") == "---":
             raise ValueError("no closing '---' line after the front matter")
+        if text.startswith("---\r"):
+            raise ValueError("uses CR-only (old Mac) line endings; save it with LF or CRLF")
         raise ValueError("does not start with a '---' line (front matter)")
     closing = _CLOSING.search(text, opening.end())
     if closing is None:

@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 MAX_DEPTH = 20
-MAX_NODES = 50_000
+MAX_NODES = 10_000
 MAX_NUMBER_CHARS = 100  # longer numeric literals become TooLarge
 
 try:  # pragma: no branch - depends on how PyYAML was built
