@@ -49,6 +49,7 @@ class ArticleList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ArticleList {
         background: $surface;
+        overflow-x: hidden;
     }
     ArticleList > .article-list--cursor { background: $block-cursor-blurred-background; }
     ArticleList:focus > .article-list--cursor {
@@ -61,8 +62,8 @@ class ArticleList(ScrollView, can_focus=True):
     ArticleList > .article-list--hidden { color: $text-disabled; text-style: italic; }
     ArticleList > .article-list--flag { color: $warning; }
     ArticleList > .article-list--date { color: $text-muted; }
-    ArticleList > .article-list--quality { color: $accent; }
-    ArticleList > .article-list--provider { color: $secondary; }
+    ArticleList > .article-list--quality { color: $text-accent; }
+    ArticleList > .article-list--provider { color: $text-secondary; }
     ArticleList > .article-list--status { color: $success; }
     """
 

@@ -128,10 +128,9 @@ class ArticleView(VerticalScroll, can_focus=True):
         if a.images:
             t.append("\nImages\n", "bold")
             for n, image in enumerate(a.images):
-                size = f"  {image.width}×{image.height}" if image.width and image.height else ""
-                t.append("lead  " if n == 0 else "      ", "dim")
+                size = f"{image.width}×{image.height}" if image.width and image.height else "size unknown"
+                t.append(f"{'lead image' if n == 0 else f'image {n + 1}'}, {size}\n", "dim")
                 t.append(fmt.url_text(image.url, image.raw_url))
-                t.append(size, "dim")
                 t.append("\n")
         if a.warnings:
             t.append("\nProblems in this file\n", "bold red")

