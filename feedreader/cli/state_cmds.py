@@ -155,7 +155,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             _err(f"cannot write {target}: {exc.strerror or exc}")
             return 1
-    print(f"exported the marks of {count:,} articles to {target}", file=sys.stderr)
+    print(f"exported the marks of {count:,} article{'' if count == 1 else 's'} to {target}", file=sys.stderr)
     return 0
 
 

@@ -17,7 +17,6 @@ Real child processes, real SQLite files. What is real and what is simulated:
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import sqlite3
