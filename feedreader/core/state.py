@@ -264,9 +264,9 @@ class StateStore:
             return True
         except OSError as exc:
             self._to_memory(
-                f"{self.path} is damaged ({reason}) and could not be moved aside ({db.why(exc)}); "
-                "your marks are kept only until you quit",
+                f"{self.path} is damaged ({reason}) and could not be moved aside ({db.why(exc)})",
                 source=None,
+                damaged=True,
             )
             return False
         self.warnings.append(
@@ -299,7 +299,7 @@ class StateStore:
                 db.close_quietly(conn)
         return None
 
-    def _to_memory(self, reason: str, source: sqlite3.Connection | None) -> None:
+    def _to_memory(self, reason: str, source: sqlite3.Connection | None, *, damaged: bool = False) -> None:
         """Carry on in an in-memory database holding what ``source`` (or the
         current connection) has; warn the user that marks won't be saved."""
         mem = db.connect(":memory:", uri=False)
@@ -312,7 +312,7 @@ class StateStore:
                 mem.executemany("INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?)", rows)
             except sqlite3.Error:
                 lost = True
-        elif self.path.exists():
+        elif self.path.exists() and not damaged:
             lost = True
         for conn in {id(c): c for c in (source, self._conn) if c is not None}.values():
             db.close_quietly(conn)

@@ -362,3 +362,22 @@ def test_a_database_locked_by_another_process_waits_instead_of_failing(tmp_path:
         assert store.warnings == []
         assert store.get("https://killed.example/1") == Marks(read=True, flagged=True)
         assert store.get("https://kept.example/1") == Marks(read=True, flagged=True)
+
+
+def test_a_damaged_file_in_a_read_only_dir_is_left_alone(tmp_path: Path) -> None:
+    if not _can_unshare_mounts(tmp_path):
+        pytest.skip("needs a private mount namespace (unshare -m, CAP_SYS_ADMIN) for a read-only bind mount")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "state.db"
+    db.write_bytes(b"not a database at all\n" * 100)
+    prefix = _in_namespace(f'mount --bind "{folder}" "{folder}" && mount -o remount,ro,bind "{folder}"')
+    result = run_child(tmp_path, READ_ONLY, str(db), prefix=prefix)
+    assert result.returncode == 0, result.stderr
+    out = last_json(result.stdout)
+    assert out["persistent"] is False and out["before"] == [] and out["count"] == 1
+    (warning,) = out["warnings"]
+    assert f"{db} is damaged" in warning and "could not be moved aside" in warning
+    assert "kept only until you quit" in warning
+    assert [p.name for p in folder.iterdir()] == ["state.db"]
+    assert db.read_bytes() == b"not a database at all\n" * 100
