@@ -309,7 +309,7 @@ class StateStore:
         if source is not None:
             try:
                 rows = source.execute("SELECT identity, id, read, hidden, flagged, updated_at FROM marks").fetchall()
-                mem.executemany("INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?, ?)", rows)
+                db.upsert(mem, rows)
             except sqlite3.Error:
                 lost = True
         elif self.path.exists() and not damaged:

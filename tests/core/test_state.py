@@ -527,3 +527,26 @@ def test_import_is_one_undo_step_on_top_of_the_history(store: StateStore) -> Non
     assert store.undo() == "Undid: import marks of 300 articles"
     assert store.marks() == {"https://mine.example/1": Marks(read=True)}
     assert store.undo() == "Undid: mark 1 article read"
+
+
+def test_a_later_schema_version_migrates_an_existing_file(db_path: Path, monkeypatch) -> None:
+    """The migration table works for the next version: a v1 file gains a column, keeps its marks."""
+    from feedreader.core import state_db
+
+    with StateStore.open(db_path) as s:
+        s.set_marks(["https://a.example/1"], read=True, flagged=True)
+
+    def migrate_to_2(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE marks ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+
+    monkeypatch.setattr(state_db, "MIGRATIONS", {**state_db.MIGRATIONS, 2: migrate_to_2})
+    monkeypatch.setattr(state_db, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(state_db, "COLUMNS", (*state_db.COLUMNS, "note"))
+    with StateStore.open(db_path) as s:
+        assert s.persistent and s.warnings == []
+        assert s.get("https://a.example/1") == Marks(read=True, flagged=True)
+        s.set_marks(["https://a.example/2"], hidden=True)
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("SELECT count(*) FROM marks WHERE note = ''").fetchone()[0] == 2
+    conn.close()
