@@ -33,9 +33,15 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
     from feedreader.ui.app import FeedReaderApp, Services
     from feedreader.ui.article_list import ArticleList
 
+    from feedreader.core.state import StateStore
+
     library = Library.open(home / "cache", [builtin_library()], "samples")
     library.refresh(workers=1)
-    app = FeedReaderApp(Services(library=library, settings=Settings(), clock=lambda: FIXED_NOW, scan_on_start=False))
+    state = StateStore.open(home / name / "state.db")
+    app = FeedReaderApp(
+        Services(library=library, settings=Settings(mark_read_after=0), state=state,
+                 clock=lambda: FIXED_NOW, scan_on_start=False)
+    )
     try:
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
@@ -50,6 +56,7 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
             await pilot.pause(0.3)
             svg = app.export_screenshot(title="feedreader")
     finally:
+        state.close()
         library.close()
     out = ROOT / "screenshots" / name
     out.write_text(svg, encoding="utf-8")

@@ -24,9 +24,11 @@ from textual.worker import Worker, WorkerState
 from feedreader.config import Settings
 from feedreader.core.library import ORDER_LABELS, ORDERS, Library
 from feedreader.core.model import Article, Problem
+from feedreader.core.state import StateStore
 from feedreader.core.view import ListModel
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
+from feedreader.ui.marking import MARK_BINDINGS, MarksMixin
 
 log = logging.getLogger("feedreader.ui")
 
@@ -37,11 +39,12 @@ class Services:
 
     library: Library
     settings: Settings
+    state: StateStore
     clock: Callable[[], float] = time.time
     scan_on_start: bool = True
 
 
-class FeedReaderApp(App):
+class FeedReaderApp(MarksMixin, App):
     """A keyboard-driven reader for curated news."""
 
     CSS_PATH = "app.tcss"
@@ -54,6 +57,7 @@ class FeedReaderApp(App):
         Binding("exclamation_mark", "problems", "Problems", key_display="!", id="app.problems"),
         Binding("escape", "focus_list", "List", show=False, id="app.focus_list"),
         Binding("ctrl+r", "rescan", "Rescan", show=False, id="app.rescan"),
+        *MARK_BINDINGS,
     ]
 
     class IndexProgress(Message):
@@ -71,6 +75,7 @@ class FeedReaderApp(App):
         self.library = services.library
         self.settings = services.settings
         self.clock = services.clock
+        self.state = services.state
         self.model = ListModel(self.library, services.settings.sort)
         self.scan_problems: list[Problem] = []
         self._problem_count = 0
@@ -96,6 +101,7 @@ class FeedReaderApp(App):
     def on_mount(self) -> None:
         self.title = f"feedreader — {self.library.name}"
         self.query_one("#indexing", ProgressBar).display = False
+        self.load_marks()
         self.model.rebuild()
         self._problem_count = len(self.library.index.problems())
         self.article_list.reload()
@@ -107,11 +113,20 @@ class FeedReaderApp(App):
             self.notify(problem, title="Settings", severity="warning", timeout=8)
         if self.services.scan_on_start:
             self.rescan()
+        # another feedreader may mark articles too: look every 2 s (and on focus)
+        self.set_interval(2.0, self.check_other_instances)
+
+    def on_app_focus(self) -> None:
+        self.check_other_instances()
 
     # -- header ---------------------------------------------------------------
     def update_header(self) -> None:
         total = len(self.model)
-        parts = [f"{total:,} articles", f"{self.model.unread:,} unread", ORDER_LABELS[self.model.order]]
+        parts = [f"{self.model.unread:,} unread / {total:,} articles", ORDER_LABELS[self.model.order]]
+        filters = [name for name, on in (("unread only", self.model.unread_only),
+                                         ("with hidden", self.model.show_hidden)) if on]
+        if filters:
+            parts.append(", ".join(filters))
         if self._problem_count:
             parts.append(f"{self._problem_count:,} problems (!)")
         self.sub_title = " · ".join(parts)
@@ -177,14 +192,21 @@ class FeedReaderApp(App):
 
     def show_article(self, aid: int | None) -> None:
         article = self.library.article(aid) if aid is not None else None
-        self.article_view.show(article, self.article_notes(article))
+        self.article_view.show(article, self.article_notes(aid))
+        self.start_read_timer(aid)
 
-    def article_notes(self, article: Article | None) -> list[tuple[str, str]]:
-        """Status lines under the detail header (extended by marks and fetching)."""
-        return []
+    def article_notes(self, aid: int | None) -> list[tuple[str, str, str]]:
+        """Status lines under the detail header: marks (and fetch state)."""
+        if aid is None:
+            return []
+        return self.marks_notes(aid)
+
+    def refresh_detail_notes(self) -> None:
+        self.article_view.set_notes(self.article_notes(self.article_list.current))
 
     @on(ArticleList.Selected)
     def _focus_detail(self, _message: ArticleList.Selected) -> None:
+        self.mark_opened()
         self.article_view.focus()
 
     @on(ArticleView.RelatedChosen)
@@ -234,7 +256,8 @@ class FeedReaderApp(App):
         from feedreader.ui.screens import describe_bindings
 
         return [
-            ("Anywhere", describe_bindings(self.BINDINGS)),
+            ("Anywhere", describe_bindings(b for b in self.BINDINGS if b not in MARK_BINDINGS)),
+            ("Marks", describe_bindings(MARK_BINDINGS)),
             ("List", describe_bindings(ArticleList.BINDINGS)),
             ("Detail", describe_bindings(ArticleView.BINDINGS)),
             ("Also", [("tab / shift+tab", "switch panes"), ("ctrl+p", "command palette"),

@@ -50,7 +50,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.clock = clock
         self.article: Article | None = None
-        self.notes: list[tuple[str, str]] = []  # (style, text) lines under the header
+        self.notes: list[tuple[str, str, str]] = []  # (label, text, style) lines under the header
 
     def compose(self) -> ComposeResult:
         yield Static(Text("No article selected.", style="dim"), id="detail-body")
@@ -66,7 +66,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             self.post_message(self.ReadRequested())
 
     # -- content ----------------------------------------------------------
-    def show(self, article: Article | None, notes: list[tuple[str, str]] | None = None) -> None:
+    def show(self, article: Article | None, notes: list[tuple[str, str, str]] | None = None) -> None:
         self.article = article
         self.notes = notes or []
         body = self.query_one("#detail-body", Static)
@@ -87,7 +87,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         related.display = heading.display = bool(article.related)
         self.scroll_home(animate=False)
 
-    def set_notes(self, notes: list[tuple[str, str]]) -> None:
+    def set_notes(self, notes: list[tuple[str, str, str]]) -> None:
         """Update the status lines (marks, fetch state) without rebuilding the rest."""
         if self.article is not None and notes != self.notes:
             self.notes = notes
@@ -113,8 +113,8 @@ class ArticleView(VerticalScroll, can_focus=True):
             t.append(f"{label:<10}", "dim")
             t.append(value)
             t.append("\n")
-        for style, note in self.notes:
-            t.append(f"{'':<10}")
+        for label, note, style in self.notes:
+            t.append(f"{label:<10}", "dim")
             t.append(note, style)
             t.append("\n")
         if a.excerpt:

@@ -109,3 +109,25 @@ class ProblemsScreen(_Dialog):
             yield Static(Text(title, style="bold"), classes="dialog-title")
             yield Static(text)
             yield Static(Text("escape or q closes this", style="dim"))
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; dismisses with True for y / enter."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape,q", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, hint: str) -> None:
+        super().__init__()
+        self.question = question
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog confirm"):
+            yield Static(Text(self.question, style="bold"), classes="dialog-title")
+            yield Static(Text(self.hint, style="dim"))
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

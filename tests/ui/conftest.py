@@ -29,21 +29,31 @@ def make_app(tmp_path):
     """make_app(folder=None, **settings) -> FeedReaderApp on that folder (default: samples)."""
     from feedreader.ui.app import FeedReaderApp, Services
 
-    libraries: list[Library] = []
+    from feedreader.core.state import StateStore
 
-    def build(folder: Path | None = None, **settings):
+    opened: list = []
+
+    def build(folder: Path | None = None, *, state_db: Path | None = None, **settings):
         library = Library.open(tmp_path / "cache", [folder or builtin_library()], "samples")
         library.refresh(workers=1)
-        libraries.append(library)
+        state = StateStore.open(state_db or tmp_path / "data" / "state.db")
+        opened.extend((library, state))
+        settings.setdefault("mark_read_after", 0)
         return FeedReaderApp(
-            Services(library=library, settings=Settings(**settings), clock=lambda: FIXED_NOW, scan_on_start=False)
+            Services(library=library, settings=Settings(**settings), state=state,
+                     clock=lambda: FIXED_NOW, scan_on_start=False)
         )
 
     yield build
-    for library in libraries:
-        library.close()
+    for thing in opened:
+        thing.close()
 
 
 def screen_text(app) -> str:
     """Everything on the current screen as plain text (what a person would see)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def notices(app) -> list[str]:
+    """The notifications currently shown (toasts)."""
+    return [n.message for n in app._notifications]

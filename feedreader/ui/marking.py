@@ -1,0 +1,229 @@
+"""Read / hidden / flagged marks in the app: keys -> StateStore -> list rows.
+
+A mixin of FeedReaderApp (it uses the app's model, list and store); kept in
+its own module so the app file stays wiring only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.binding import Binding
+from textual.timer import Timer
+
+from feedreader.core.documents import article_id
+from feedreader.core.index import aid_from_id
+from feedreader.core.state import Change, Marks, StateStore
+from feedreader.core.view import FLAGGED, HIDDEN, READ
+
+MARK_BINDINGS = [
+    Binding("m", "toggle_read", "Read/unread", id="marks.read"),
+    Binding("x", "toggle_hidden", "Hide", id="marks.hide"),
+    Binding("f", "toggle_flag", "Flag", id="marks.flag"),
+    Binding("u", "toggle_unread_only", "Unread only", id="marks.unread_only"),
+    Binding("H", "toggle_show_hidden", "Show hidden", show=False, id="marks.show_hidden"),
+    Binding("n", "next_unread", "Next unread", show=False, id="marks.next_unread"),
+    Binding("N", "previous_unread", "Previous unread", show=False, id="marks.previous_unread"),
+    Binding("M", "mark_all_read", "Mark all read", show=False, id="marks.all_read"),
+    Binding("z", "undo", "Undo", id="marks.undo"),
+]
+
+
+def bits_of(marks: Marks) -> int:
+    return (READ if marks.read else 0) | (HIDDEN if marks.hidden else 0) | (FLAGGED if marks.flagged else 0)
+
+
+def aid_of_identity(identity: str) -> int:
+    return aid_from_id(article_id(identity))
+
+
+class MarksMixin:
+    """Mark keys for FeedReaderApp. Needs ``self.state: StateStore``."""
+
+    state: StateStore
+    _read_timer: Timer | None = None
+    _state_version: int = -1
+
+    # -- loading ------------------------------------------------------------
+    def load_marks(self) -> None:
+        """Read every mark from the store into the list model."""
+        marks = self.state.marks()
+        self.model.replace_marks({aid_of_identity(i): bits_of(m) for i, m in marks.items()})
+        self._state_version = self.state.version()
+        self.show_state_warnings()
+
+    def show_state_warnings(self) -> None:
+        for warning in self.state.pop_warnings():
+            self.notify(warning, title="Marks", severity="warning", timeout=15)
+
+    def check_other_instances(self) -> None:
+        """Pick up marks another feedreader wrote (cheap: PRAGMA data_version)."""
+        if self.state.changed_since(self._state_version):
+            keep = self.article_list.current
+            self.load_marks()
+            self.model.rebuild()
+            self.article_list.reload(keep=keep)
+            self.update_header()
+            self.refresh_detail_notes()
+
+    # -- applying changes ---------------------------------------------------
+    def _apply_change(self, change: Change, *, refilter: bool = False) -> None:
+        """Copy the store's marks of the changed articles into the model."""
+        self.show_state_warnings()
+        if not change.count:
+            return
+        current = self.state.marks(change.identities)
+        lst = self.article_list
+        for identity in change.identities:
+            aid = aid_of_identity(identity)
+            self.model.set_flags(aid, bits_of(current.get(identity, Marks())))
+            lst.refresh_key(aid)
+        self._state_version = self.state.version()
+        if refilter:
+            self._refilter()
+        self.update_header()
+        self.refresh_detail_notes()
+
+    def _refilter(self) -> None:
+        """Re-apply filters, keeping the cursor at the same place in the list."""
+        lst = self.article_list
+        keep, position = lst.current, lst.cursor
+        self.model.rebuild()
+        if keep is not None and self.model.index_of(keep) is not None:
+            lst.reload(keep=keep)
+        else:
+            lst.reload()
+            lst.cursor = min(position, max(0, len(self.model) - 1))
+
+    def _current_row(self):
+        return self.model.row_at(self.article_list.cursor)
+
+    def _toggle(self, field: str) -> Change | None:
+        row = self._current_row()
+        if row is None:
+            return None
+        self.check_other_instances()
+        return self.state.toggle(row, field)
+
+    def mark_read(self, rows: Iterable, *, label: str | None = None) -> None:
+        """Mark these rows read (opening, the 2-second timer)."""
+        rows = [r for r in rows if r is not None and not self.model.flags(r.aid) & READ]
+        if rows:
+            self._apply_change(self.state.set_marks(rows, read=True, label=label))
+
+    # -- actions ------------------------------------------------------------
+    def action_toggle_read(self) -> None:
+        self.cancel_read_timer()
+        change = self._toggle("read")
+        if change is not None:
+            self._apply_change(change)
+
+    def action_toggle_hidden(self) -> None:
+        change = self._toggle("hidden")
+        if change is not None:
+            self._apply_change(change, refilter=not self.model.show_hidden)
+            if change.count:
+                self.notify(f"{change.label.capitalize()} (z undoes)", timeout=2)
+
+    def action_toggle_flag(self) -> None:
+        change = self._toggle("flagged")
+        if change is not None:
+            self._apply_change(change)
+
+    def action_toggle_unread_only(self) -> None:
+        self.model.unread_only = not self.model.unread_only
+        self._refilter()
+        self.update_header()
+
+    def action_toggle_show_hidden(self) -> None:
+        self.model.show_hidden = not self.model.show_hidden
+        self._refilter()
+        self.update_header()
+        self.notify("Showing hidden articles" if self.model.show_hidden else "Hiding hidden articles", timeout=1.5)
+
+    def _jump_unread(self, step: int) -> None:
+        lst = self.article_list
+        index = lst.cursor + step
+        keys, marks = self.model.keys, self.model.marks
+        while 0 <= index < len(keys):
+            if not marks.get(keys[index], 0) & READ:
+                lst.cursor = index
+                return
+            index += step
+        self.notify("No more unread articles this way.", timeout=1.5)
+
+    def action_next_unread(self) -> None:
+        self._jump_unread(1)
+
+    def action_previous_unread(self) -> None:
+        self._jump_unread(-1)
+
+    def action_mark_all_read(self) -> None:
+        from feedreader.ui.screens import ConfirmScreen
+
+        marks = self.model.marks
+        unread = [a for a in self.model.keys if not marks.get(a, 0) & READ]
+        if not unread:
+            self.notify("Every article in this view is already read.", timeout=2)
+            return
+
+        def done(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            rows = self.library.rows(unread)
+            change = self.state.set_marks(
+                [rows[a] for a in unread if a in rows], read=True,
+                label=f"mark {len(unread):,} articles in this view read",
+            )
+            self._apply_change(change, refilter=self.model.unread_only)
+            self.article_list.refresh()
+            self.notify(f"Marked {change.count:,} articles read (z undoes)", timeout=3)
+
+        self.push_screen(
+            ConfirmScreen(f"Mark {len(unread):,} articles in this view as read?", "y marks them, n or escape cancels"),
+            done,
+        )
+
+    def action_undo(self) -> None:
+        change = self.state.undo_change()
+        if change is None:
+            self.notify("Nothing to undo.", timeout=1.5)
+            return
+        self._apply_change(change, refilter=True)
+        self.article_list.refresh()
+        self.notify(change.label, timeout=3)
+
+    # -- read after a while in the detail pane ------------------------------
+    def cancel_read_timer(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.stop()
+            self._read_timer = None
+
+    def start_read_timer(self, aid: int | None) -> None:
+        self.cancel_read_timer()
+        delay = self.settings.mark_read_after
+        if aid is None or delay <= 0 or self.model.flags(aid) & READ:
+            return
+
+        def fire() -> None:
+            self._read_timer = None
+            if self.article_list.current == aid:
+                self.mark_read([self.model.row_at(self.article_list.cursor)])
+
+        self._read_timer = self.set_timer(delay, fire)
+
+    def mark_opened(self) -> None:
+        """The user opened the article (detail focus, reader, browser)."""
+        if self.settings.mark_read_on_open:
+            self.cancel_read_timer()
+            self.mark_read([self._current_row()])
+
+    # -- detail notes ---------------------------------------------------------
+    def marks_notes(self, aid: int) -> list[tuple[str, str, str]]:
+        bits = self.model.flags(aid)
+        words = ["read" if bits & READ else "unread"]
+        if bits & FLAGGED:
+            words.append("★ flagged")
+        if bits & HIDDEN:
+            words.append("hidden")
+        return [("Marks", ", ".join(words), "italic")]
