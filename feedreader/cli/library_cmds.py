@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_paths_argument(p)
     p.add_argument("--sort", choices=ORDERS, help="order (default: the config's, else newest)")
     p.add_argument("--json", action="store_true", help="JSON lines: id, title, provider, published, quality, url, path, …")
+    p.add_argument("--hidden", action="store_true", help="include hidden articles")
+    p.add_argument("--unread", action="store_true", help="only unread articles")
+    p.add_argument("--flagged", action="store_true", help="only flagged articles")
     add_common_options(p)
     p.set_defaults(func=cmd_list)
 
@@ -56,10 +59,18 @@ def local_time(ts: int | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     ctx = Context.from_args(args)
     ctx.print_settings_problems()
+    from feedreader.core.state import NO_MARKS, StateStore
+
     order = args.sort or ctx.settings.sort
-    with ctx.open_library() as library:
+    with ctx.open_library() as library, StateStore.open(ctx.paths.state_db) as state:
+        for warning in state.pop_warnings():
+            print(f"feedreader: {warning}", file=sys.stderr)
+        marks = state.marks()
         out = sys.stdout
         for row in library.iter_rows(order):
+            m = marks.get(row.identity, NO_MARKS)
+            if (m.hidden and not args.hidden) or (args.unread and m.read) or (args.flagged and not m.flagged):
+                continue
             if args.json:
                 item = {
                     "id": row.id,
@@ -68,12 +79,19 @@ def cmd_list(args: argparse.Namespace) -> int:
                     "published": iso_utc(row.published),
                     "quality": row.quality,
                     "url": row.url,
+                    "path": row.path,
                     "topics": list(row.topics),
+                    "read": m.read,
+                    "hidden": m.hidden,
+                    "flagged": m.flagged,
                 }
                 out.write(json.dumps(item, ensure_ascii=False) + "\n")
             else:
                 quality = "  -" if row.quality is None else f"{row.quality:3d}"
-                out.write(f"{row.id}  {local_time(row.published):16}  {quality}  {row.provider[:20]:20}  {row.title}\n")
+                mark = ("★" if m.flagged else " ") + (" " if m.read else "●")
+                out.write(
+                    f"{row.id} {mark} {local_time(row.published):16}  {quality}  {row.provider[:20]:20}  {row.title}\n"
+                )
     return 0
 
 

@@ -53,6 +53,7 @@ class ListRow:
     quality: int | None
     url: str | None
     topics: tuple[str, ...]
+    path: str = ""
 
     @property
     def id(self) -> str:
@@ -200,12 +201,26 @@ class Library:
         row = self.index.conn.execute("SELECT aid FROM articles WHERE url=? LIMIT 1", (url,)).fetchone()
         return row[0] if row else None
 
+    # -- search (core/query.py: the language, core/search.py: running it) ----
+    def search(self, query, *, marks=None, now: float | None = None, tz=None):
+        """``search.SearchResult`` of ``query`` (text or ``query.Query``) on this
+        library; ``marks`` (aid -> bits) for ``is:`` terms. Raises ``QueryError``."""
+        from feedreader.core.search import search
 
-_ROW_COLUMNS = "aid, identity, title, provider, published, quality, url, topics"
+        return search(self.index.conn, query, marks=marks, now=now, tz=tz)
+
+    def searcher(self):
+        """A ``search.Searcher`` on its own connection (for a UI thread worker)."""
+        from feedreader.core.search import Searcher
+
+        return Searcher(self.index.db_path)
+
+
+_ROW_COLUMNS = "aid, identity, title, provider, published, quality, url, topics, path"
 
 
 def _row(r: tuple) -> ListRow:
-    return ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7].split(TOPIC_SEP)) if r[7] else ())
+    return ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7].split(TOPIC_SEP)) if r[7] else (), r[8])
 
 
 def relative_age(published: int | None, now: float) -> str:
