@@ -20,12 +20,17 @@ Example ``config.toml``::
 
     [views]
     ai = "topic:AI is:unread"
+
+    [keys]                        # rebind by binding id (see the help screen, ?)
+    "marks.read" = "r"
+    "app.sort" = "o,s"
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -55,6 +60,7 @@ class Settings:
     allow_private_hosts: bool = False
     fetch: FetchSettings = field(default_factory=FetchSettings)
     views: tuple[tuple[str, str], ...] = ()
+    keys: tuple[tuple[str, str], ...] = ()
     problems: tuple[str, ...] = ()
 
 
@@ -97,6 +103,8 @@ _FETCH = {
     "max_redirects": (_is_int(0, 30), "a whole number from 0 to 30"),
 }
 MAX_CONFIG_BYTES = 1_000_000
+_KEY_RE = re.compile(r"[A-Za-z0-9_+\-]{1,30}(,[A-Za-z0-9_+\-]{1,30}){0,5}")
+_BINDING_ID_RE = re.compile(r"[a-z_]{1,20}\.[a-z_]{1,30}")
 
 
 def _describe(value: Any) -> str:
@@ -152,7 +160,25 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
     else:
         problems.append(f"{source}: [views] must be a table of name = \"query\"; ignored")
 
-    return Settings(**values, fetch=fetch, views=tuple(views), problems=tuple(problems))
+    keys_table = data.get("keys", {})
+    keys: list[tuple[str, str]] = []
+    if isinstance(keys_table, dict):
+        for binding_id, key in keys_table.items():
+            if (
+                isinstance(key, str)
+                and _KEY_RE.fullmatch(key)
+                and _BINDING_ID_RE.fullmatch(binding_id)
+            ):
+                keys.append((binding_id, key))
+            else:
+                problems.append(
+                    f"{source}: keys.{binding_id[:40]!s} must be a key name like \"r\" or \"ctrl+r,o\", "
+                    f"got {_describe(key)}; ignored"
+                )
+    else:
+        problems.append(f"{source}: [keys] must be a table of binding-id = \"key\"; ignored")
+
+    return Settings(**values, fetch=fetch, views=tuple(views), keys=tuple(keys), problems=tuple(problems))
 
 
 def _env_overrides(settings: Settings, env: dict[str, str] | os._Environ) -> Settings:

@@ -101,6 +101,8 @@ class FeedReaderApp(MarksMixin, App):
     def on_mount(self) -> None:
         self.title = f"feedreader — {self.library.name}"
         self.query_one("#indexing", ProgressBar).display = False
+        if self.settings.keys:
+            self.set_keymap(dict(self.settings.keys))
         self.load_marks()
         self.model.rebuild()
         self._problem_count = len(self.library.index.problems())

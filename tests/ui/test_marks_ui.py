@@ -162,3 +162,11 @@ async def test_second_instance_changes_are_picked_up(make_app, tmp_path):
         app.check_other_instances()  # what the 2-second timer and app focus do
         await pilot.pause()
         assert app.model.flags(row.aid) & FLAGGED
+
+
+async def test_keymap_from_config_rebinds(make_app):
+    app = make_app(keys=(("marks.read", "r"),))
+    async with app.run_test(size=(120, 30)) as pilot:
+        row = current(app)
+        await pilot.press("r")
+        assert app.model.flags(row.aid) & READ

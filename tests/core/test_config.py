@@ -1,0 +1,87 @@
+"""Settings from config.toml and the environment: bad values never stop the reader."""
+
+from __future__ import annotations
+
+from feedreader.config import FetchSettings, Settings, load_settings
+from feedreader.paths import Paths
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_file_gives_defaults(tmp_path):
+    settings = load_settings(tmp_path / "none.toml", environ={})
+    assert settings == Settings()
+
+
+def test_good_values(tmp_path):
+    path = write(tmp_path, """
+sources = ["~/news", "/srv/a"]
+sort = "ranked"
+mark_read_on_open = false
+mark_read_after = 0
+allow_private_hosts = true
+[fetch]
+jobs = 3
+timeout = 2.5
+[views]
+ai = "topic:AI is:unread"
+[keys]
+"marks.read" = "r"
+"app.sort" = "o,s"
+""")
+    s = load_settings(path, environ={})
+    assert s.problems == ()
+    assert s.sources == ("~/news", "/srv/a") and s.sort == "ranked"
+    assert (s.mark_read_on_open, s.mark_read_after, s.allow_private_hosts) == (False, 0, True)
+    assert s.fetch == FetchSettings(jobs=3, timeout=2.5)
+    assert s.views == (("ai", "topic:AI is:unread"),)
+    assert s.keys == (("marks.read", "r"), ("app.sort", "o,s"))
+
+
+def test_bad_values_are_named_and_defaults_kept(tmp_path):
+    path = write(tmp_path, """
+sources = "not-a-list-but-one-path"
+sort = 3
+mark_read_after = -1
+allow_private_hosts = "yes"
+colour = "blue"
+[fetch]
+jobs = 0
+max_bytes = true
+[keys]
+"marks.read" = "$(rm -rf /)"
+""")
+    s = load_settings(path, environ={})
+    text = "\n".join(s.problems)
+    assert s.sort == "newest" and s.mark_read_after == 2.0 and s.allow_private_hosts is False
+    assert s.sources == ("not-a-list-but-one-path",)
+    for needle in ("sort must be one of", "mark_read_after must be", "allow_private_hosts must be true or false",
+                   "unknown setting 'colour'", "fetch.jobs must be", "fetch.max_bytes must be", "keys.marks.read"):
+        assert needle in text, needle
+    assert s.fetch.jobs == FetchSettings().jobs and s.keys == ()
+
+
+def test_broken_toml_and_binary_file(tmp_path):
+    s = load_settings(write(tmp_path, "sort = [unclosed"), environ={})
+    assert s.sort == "newest" and "not valid TOML" in s.problems[0]
+    path = tmp_path / "bin.toml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    assert "not valid TOML" in load_settings(path, environ={}).problems[0]
+
+
+def test_environment_override(tmp_path):
+    assert load_settings(tmp_path / "x", environ={"FEEDREADER_ALLOW_PRIVATE_HOSTS": "1"}).allow_private_hosts
+    s = load_settings(tmp_path / "x", environ={"FEEDREADER_ALLOW_PRIVATE_HOSTS": "maybe"})
+    assert not s.allow_private_hosts and "FEEDREADER_ALLOW_PRIVATE_HOSTS" in s.problems[0]
+
+
+def test_paths_resolution(tmp_path):
+    env = {"FEEDREADER_DATA_DIR": str(tmp_path / "d")}
+    p = Paths.resolve(cache_dir=tmp_path / "c", environ=env)
+    assert p.state_db == tmp_path / "d" / "state.db"
+    assert p.cache_dir == tmp_path / "c"
+    assert p.config_file.name == "config.toml" and p.log_file.name == "feedreader.log"
