@@ -28,7 +28,7 @@ from pathlib import Path
 
 from feedreader.core.model import Article, Problem
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2         # 2: article_text (FTS5) for search
 MAX_DEPTH = 64           # folder nesting while scanning
 CHUNK = 200              # files per worker task
 
@@ -58,6 +58,18 @@ CREATE TABLE IF NOT EXISTS articles(
     detail BLOB NOT NULL         -- zlib(JSON(codec.article_to_dict))
 );
 CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+-- full-text search (core/search.py), rowid = aid; rows written by _store,
+-- deleted with their article by the trigger (REPLACE is followed by an upsert)
+CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5(
+    title, excerpt, provider, domain, topics,
+    tags,                        -- query.topic_key of each topic: whole-name topic: filters
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3',
+    columnsize = 0
+);
+CREATE TRIGGER IF NOT EXISTS articles_text_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM article_text WHERE rowid = old.aid;
+END;
 """
 
 TOPIC_SEP = "\x1f"
@@ -155,7 +167,7 @@ def discover(sources: Iterable[Path], problems: list[Problem] | None = None) -> 
 # --------------------------------------------------------------------------
 # parsing (runs in worker processes)
 
-Row = tuple  # (path, size, mtime_ns, article_row | None, problems_json | None)
+Row = tuple  # (path, size, mtime_ns, article_row | None, problems_json | None, search_row | None)
 
 
 def _problems_json(problems: Sequence[Problem]) -> str | None:
@@ -191,6 +203,20 @@ def article_row(article: Article, mtime_ns: int) -> tuple:
     )
 
 
+def search_row(article: Article) -> tuple[str, str, str, str, str, str]:
+    """The article_text columns (title, excerpt, provider, domain, topics, tags)."""
+    from feedreader.core.query import topic_key
+
+    return (
+        article.title,
+        article.excerpt,
+        article.provider.name,
+        article.provider.domain,
+        "\n".join(article.topics),
+        " ".join(topic_key(t) for t in article.topics),
+    )
+
+
 def parse_files(facts: Sequence[tuple[str, int, int]]) -> list[Row]:
     """Parse a chunk of files; top-level so a process pool can run it."""
     from feedreader.core.documents import load_document
@@ -199,7 +225,8 @@ def parse_files(facts: Sequence[tuple[str, int, int]]) -> list[Row]:
     for path, size, mtime_ns in facts:
         article, problems = load_document(path)
         row = article_row(article, mtime_ns) if article is not None else None
-        out.append((path, size, mtime_ns, row, _problems_json(problems)))
+        text = search_row(article) if article is not None else None
+        out.append((path, size, mtime_ns, row, _problems_json(problems), text))
     return out
 
 
@@ -416,7 +443,7 @@ class Index:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for path, size, mtime_ns, arow, problems in rows:
+            for path, size, mtime_ns, arow, problems, *text in rows:
                 old = conn.execute("SELECT aid FROM files WHERE path=?", (path,)).fetchone()
                 if old and old[0] is not None and (arow is None or arow[0] != old[0]):
                     # this file used to hold another article: drop it if this file won
@@ -432,6 +459,12 @@ class Index:
                             self._note_duplicate(conn, current[0], path)
                         conn.execute(
                             "INSERT OR REPLACE INTO articles VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", arow
+                        )
+                        fts = text[0] if text and text[0] is not None else search_row(decode_detail(arow[12]))
+                        conn.execute(
+                            "INSERT OR REPLACE INTO article_text(rowid,title,excerpt,provider,domain,topics,tags)"
+                            " VALUES(?,?,?,?,?,?,?)",
+                            (aid, *fts),
                         )
                     else:
                         problems = self._with_duplicate(problems, current[0])

@@ -1,0 +1,341 @@
+"""Run a :class:`~feedreader.core.query.Query` against the article index.
+
+Words, phrases, topics and providers go to the index's FTS5 table
+(``article_text``, see ``core/index.py``); quality and dates are SQL
+conditions on ``articles``; ``is:`` terms are applied in Python with the marks
+the caller gives (marks live in another database). The result is the set of
+matching article keys (``aid``) that ``ListModel.match`` takes.
+
+Nothing the user typed is ever put into SQL text: every value is a bound
+parameter, and every word or phrase goes into the MATCH expression as an
+FTS5 string (``"..."`` with ``"`` doubled), so FTS5 operators typed by the
+user (``OR``, ``NEAR``, ``*``, ``:``, ``^``) are searched as words.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from functools import lru_cache
+from pathlib import Path
+
+from feedreader.core.query import Query, Term, fold_char, is_token_char, parse_query, topic_key
+from feedreader.core.view import FLAGGED, HIDDEN, READ
+
+TEXT_COLUMNS = "{title excerpt provider domain topics}"
+PROVIDER_COLUMNS = "{provider domain}"
+TOPIC_COLUMN = "tags"
+
+_SQL_OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "="}
+_FLAG_BITS = {"read": READ, "hidden": HIDDEN, "flagged": FLAGGED}
+
+Spans = list[tuple[int, int]]
+Highlighter = Callable[[str], Spans]
+
+
+class SearchCancelled(Exception):
+    """A newer search interrupted this one (``Searcher``)."""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What a query matched.
+
+    ``match`` is the set of matching keys, or None when the query is empty
+    (no filter at all). ``highlight(title)`` gives the (start, end) spans of
+    a title to highlight, or is None when the query has no words.
+    """
+
+    query: Query
+    match: set[int] | None
+    seconds: float = 0.0
+    highlight: Highlighter | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def count(self) -> int | None:
+        return None if self.match is None else len(self.match)
+
+    @property
+    def shows_hidden(self) -> bool:
+        """The query asks for hidden articles: the list must not hide them."""
+        return self.query.shows_hidden
+
+    @property
+    def text(self) -> str:
+        return self.query.text
+
+
+# --------------------------------------------------------------------------
+# building SQL
+
+def fts_string(text: str, *, prefix: bool = False) -> str:
+    """``text`` as one FTS5 string: ``"..."`` with ``"`` doubled, ``*`` for a prefix
+    (a NUL would end the expression early in SQLite's C code: it becomes a space)."""
+    return '"' + text.replace("\x00", " ").replace('"', '""') + '"' + ("*" if prefix else "")
+
+
+def match_expression(term: Term) -> str:
+    """The FTS5 expression for one word, phrase, topic or provider term."""
+    if term.kind in ("word", "phrase"):
+        return f"{TEXT_COLUMNS} : {fts_string(str(term.value), prefix=term.prefix)}"
+    if term.kind == "topic":
+        return f"{TOPIC_COLUMN} : {fts_string(topic_key(str(term.value)), prefix=term.prefix)}"
+    if term.kind == "provider":
+        return f"{PROVIDER_COLUMNS} : {fts_string(str(term.value), prefix=True)}"
+    raise ValueError(f"not a full-text term: {term.kind}")
+
+
+def build_sql(query: Query) -> tuple[str, list] | None:
+    """(SQL, parameters) selecting the keys the query's index terms match,
+    before ``is:`` terms; None when it has no index terms at all."""
+    positive: list[str] = []
+    negative: list[str] = []
+    conditions: list[str] = []
+    params: list = []
+    for term in query.terms:
+        if term.kind in ("word", "phrase", "topic", "provider"):
+            (negative if term.negated else positive).append(match_expression(term))
+            continue
+        if term.kind == "quality":
+            condition = f"quality {_SQL_OPS[term.op]} ?"
+        elif term.kind == "since":
+            condition = "published >= ?"
+        elif term.kind == "before":
+            condition = "published < ?"
+        else:
+            continue  # is: terms are applied with the marks
+        # unknown quality/date never matches a filter, so it matches its negation
+        conditions.append(f"NOT coalesce({condition}, 0)" if term.negated else condition)
+        params.append(int(term.value))
+    if not (positive or negative or conditions):
+        return None
+    if positive:
+        expression = " AND ".join(f"({e})" for e in positive)
+        if negative:
+            expression = f"({expression}) NOT ({' OR '.join(f'({e})' for e in negative)})"
+        if not conditions:
+            return "SELECT rowid FROM article_text WHERE article_text MATCH ?", [expression]
+        sql = (
+            "SELECT a.aid FROM article_text JOIN articles AS a ON a.aid = article_text.rowid "
+            "WHERE article_text MATCH ? AND " + " AND ".join(conditions)
+        )
+        return sql, [expression, *params]
+    where = list(conditions)
+    if negative:
+        where.append("aid NOT IN (SELECT rowid FROM article_text WHERE article_text MATCH ?)")
+        params.append(" OR ".join(f"({e})" for e in negative))
+    return "SELECT aid FROM articles WHERE " + " AND ".join(where), params
+
+
+# --------------------------------------------------------------------------
+# running
+
+def _mark_rule(query: Query) -> tuple[int, int] | None:
+    """(bits that must be set, bits that must be clear) from ``is:`` terms."""
+    need = forbid = 0
+    seen = False
+    for term in query.terms:
+        if term.kind != "is":
+            continue
+        seen = True
+        if term.value == "unread":
+            bit, wanted = READ, term.negated  # is:unread: READ clear; -is:unread: READ set
+        else:
+            bit, wanted = _FLAG_BITS[str(term.value)], not term.negated
+        if wanted:
+            need |= bit
+        else:
+            forbid |= bit
+    return (need, forbid) if seen else None
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: Query | str,
+    *,
+    marks: Mapping[int, int] | None = None,
+    now: float | None = None,
+    tz: tzinfo | None = None,
+) -> SearchResult:
+    """The articles of the index on ``conn`` that ``query`` matches.
+
+    A string is parsed first (``now``/``tz`` anchor its dates; raises
+    ``QueryError``). ``marks`` maps aid -> READ|HIDDEN|FLAGGED bits, for
+    ``is:`` terms (a missing aid is unread, not flagged, not hidden).
+    """
+    started = time.perf_counter()
+    if isinstance(query, str):
+        query = parse_query(query, now=now, tz=tz)
+    if query.is_empty:
+        return SearchResult(query, None, time.perf_counter() - started, None)
+    built = build_sql(query)
+    rule = _mark_rule(query)
+    snapshot: dict[int, int] = dict(marks) if marks else {}  # marks may change on another thread
+    if rule is not None and rule[0]:
+        # is:read / is:flagged / is:hidden: start from the (few) marked keys
+        need, forbid = rule
+        marked = {a for a, bits in snapshot.items() if bits & need == need and not bits & forbid}
+        if built is None:
+            keys = _existing(conn, marked)
+        else:
+            sql, params = built
+            keys = {row[0] for row in conn.execute(sql, params)} & marked
+    else:
+        if built is None:
+            sql, params = "SELECT aid FROM articles", []
+        else:
+            sql, params = built
+        keys = {row[0] for row in conn.execute(sql, params)}
+        if rule is not None:
+            forbid = rule[1]
+            keys = {a for a in keys if not snapshot.get(a, 0) & forbid}
+    return SearchResult(query, keys, time.perf_counter() - started, highlighter(query))
+
+
+def _existing(conn: sqlite3.Connection, keys: set[int]) -> set[int]:
+    """The keys of ``keys`` that are in the index."""
+    found: set[int] = set()
+    items = list(keys)
+    for start in range(0, len(items), 500):
+        chunk = items[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in conn.execute(f"SELECT aid FROM articles WHERE aid IN ({marks})", chunk))
+    return found
+
+
+class Searcher:
+    """Searches on a connection of its own, from any thread, one at a time.
+
+    A newer search supersedes an older one still running: the older one is
+    interrupted inside SQLite if it can be, and raises ``SearchCancelled``
+    rather than return stale results, so a fast typist never waits for them.
+    """
+
+    def __init__(self, db_path: Path | str) -> None:
+        self.db_path = Path(db_path)
+        self._conn: sqlite3.Connection | None = None
+        self._open_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._latest = 0
+
+    def _connection(self) -> sqlite3.Connection:
+        with self._open_lock:
+            if self._conn is None:
+                conn = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False, isolation_level=None)
+                conn.execute("PRAGMA query_only=1")
+                conn.execute("PRAGMA temp_store=MEMORY")
+                conn.execute("PRAGMA cache_size=-16000")
+                self._conn = conn
+            return self._conn
+
+    def search(
+        self,
+        query: Query | str,
+        *,
+        marks: Mapping[int, int] | None = None,
+        now: float | None = None,
+        tz: tzinfo | None = None,
+    ) -> SearchResult:
+        conn = self._connection()
+        with self._open_lock:
+            self._latest += 1
+            mine = self._latest
+        conn.interrupt()  # a no-op unless an older search is still running
+        with self._lock:
+            if mine != self._latest:
+                raise SearchCancelled("a newer search started")
+            try:
+                result = search(conn, query, marks=marks, now=now, tz=tz)
+            except sqlite3.OperationalError as exc:
+                if "interrupt" in str(exc):
+                    raise SearchCancelled(str(exc)) from None
+                raise
+            if mine != self._latest:
+                raise SearchCancelled("a newer search started")
+            return result
+
+    def close(self) -> None:
+        with self._open_lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+# --------------------------------------------------------------------------
+# highlighting titles
+
+def _tokens(text: str) -> list[tuple[str, int, list[int]]]:
+    """Folded words of ``text``: (word, start, end after each folded char)."""
+    out: list[tuple[str, int, list[int]]] = []
+    word: list[str] = []
+    ends: list[int] = []
+    start = 0
+    for i, ch in enumerate(text):
+        folded = fold_char(ch)
+        if not folded:
+            if word and ends:  # a combining mark: part of the word it follows
+                ends[-1] = i + 1
+            continue
+        for f in folded:
+            if is_token_char(f):
+                if not word:
+                    start = i
+                word.append(f)
+                ends.append(i + 1)
+            elif word:
+                out.append(("".join(word), start, ends))
+                word, ends = [], []
+    if word:
+        out.append(("".join(word), start, ends))
+    return out
+
+
+def highlighter(query: Query) -> Highlighter | None:
+    """A function giving the spans of a title that the query's words and
+    phrases match (word starts, folded like the index), or None."""
+    patterns: list[tuple[tuple[str, ...], bool]] = []
+    for term in query.highlight_terms():
+        words = tuple(w for w, _s, _e in _tokens(str(term.value)))
+        if words:
+            patterns.append((words, term.prefix))
+    if not patterns:
+        return None
+
+    @lru_cache(maxsize=2048)
+    def spans(title: str) -> Spans:
+        tokens = _tokens(title)
+        found: Spans = []
+        for words, prefix in patterns:
+            k = len(words)
+            for i in range(len(tokens) - k + 1):
+                if any(tokens[i + j][0] != words[j] for j in range(k - 1)):
+                    continue
+                last_text, _start, last_ends = tokens[i + k - 1]
+                tail = words[-1]
+                if prefix:
+                    if not last_text.startswith(tail):
+                        continue
+                    end = last_ends[len(tail) - 1]
+                elif last_text == tail:
+                    end = last_ends[-1]
+                else:
+                    continue
+                found.append((tokens[i][1], end))
+        return _merge(found)
+
+    return spans
+
+
+def _merge(spans: Spans) -> Spans:
+    out: Spans = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
