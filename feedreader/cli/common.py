@@ -50,7 +50,7 @@ class Context:
             log.warning("%s", problem)
         given = [Path(p).expanduser() for p in getattr(args, "paths", None) or []]
         if given:
-            sources, name = given, ", ".join(str(p) for p in given)
+            sources, name = given, ", ".join(p.resolve().name or str(p) for p in given)
         elif settings.sources:
             sources = [Path(s).expanduser() for s in settings.sources]
             name = ", ".join(settings.sources)
