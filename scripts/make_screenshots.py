@@ -38,8 +38,11 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
     library = Library.open(home / "cache", [builtin_library()], "samples")
     library.refresh(workers=1)
     state = StateStore.open(home / name / "state.db")
+    from feedreader.core.pagecache import PageCache
+
     app = FeedReaderApp(
         Services(library=library, settings=Settings(mark_read_after=0), state=state,
+                 page_cache=PageCache(home / "pages"), opener=lambda url: False,
                  clock=lambda: FIXED_NOW, scan_on_start=False)
     )
     try:

@@ -34,11 +34,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, se
     commands.add_argument("--version", action="version", version=f"feedreader {__version__}")
     sub = commands.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:  # a command group not built yet
-            continue
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     names = set(sub.choices)
 
     app = argparse.ArgumentParser(

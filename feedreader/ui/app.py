@@ -24,10 +24,12 @@ from textual.worker import Worker, WorkerState
 from feedreader.config import Settings
 from feedreader.core.library import ORDER_LABELS, ORDERS, Library
 from feedreader.core.model import Article, Problem
+from feedreader.core.pagecache import PageCache
 from feedreader.core.state import StateStore
 from feedreader.core.view import ListModel
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
+from feedreader.ui.fetching import FETCH_BINDINGS, FetchMixin, Opener, default_opener
 from feedreader.ui.marking import MARK_BINDINGS, MarksMixin
 
 log = logging.getLogger("feedreader.ui")
@@ -40,11 +42,13 @@ class Services:
     library: Library
     settings: Settings
     state: StateStore
+    page_cache: PageCache
     clock: Callable[[], float] = time.time
+    opener: Opener = default_opener
     scan_on_start: bool = True
 
 
-class FeedReaderApp(MarksMixin, App):
+class FeedReaderApp(MarksMixin, FetchMixin, App):
     """A keyboard-driven reader for curated news."""
 
     CSS_PATH = "app.tcss"
@@ -58,6 +62,7 @@ class FeedReaderApp(MarksMixin, App):
         Binding("escape", "focus_list", "List", show=False, id="app.focus_list"),
         Binding("ctrl+r", "rescan", "Rescan", show=False, id="app.rescan"),
         *MARK_BINDINGS,
+        *FETCH_BINDINGS,
     ]
 
     class IndexProgress(Message):
@@ -76,6 +81,10 @@ class FeedReaderApp(MarksMixin, App):
         self.settings = services.settings
         self.clock = services.clock
         self.state = services.state
+        self.page_cache = services.page_cache
+        self.opener = services.opener
+        self.sub_title_note = ""
+        self.init_fetching()
         self.model = ListModel(self.library, services.settings.sort)
         self.scan_problems: list[Problem] = []
         self._problem_count = 0
@@ -85,9 +94,10 @@ class FeedReaderApp(MarksMixin, App):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="panes"):
-            yield ArticleList(self.model, clock=self.clock, id="list")
+            yield ArticleList(self.model, clock=self.clock, status=self.row_status, id="list")
             yield ArticleView(clock=self.clock, id="detail")
         yield ProgressBar(id="indexing", show_eta=False)
+        yield ProgressBar(id="fetching", show_eta=False)
         yield Footer()
 
     @property
@@ -101,6 +111,7 @@ class FeedReaderApp(MarksMixin, App):
     def on_mount(self) -> None:
         self.title = f"feedreader — {self.library.name}"
         self.query_one("#indexing", ProgressBar).display = False
+        self.query_one("#fetching", ProgressBar).display = False
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))
         self.load_marks()
@@ -121,6 +132,9 @@ class FeedReaderApp(MarksMixin, App):
     def on_app_focus(self) -> None:
         self.check_other_instances()
 
+    async def on_unmount(self) -> None:
+        await self.close_fetcher()
+
     # -- header ---------------------------------------------------------------
     def update_header(self) -> None:
         total = len(self.model)
@@ -131,6 +145,8 @@ class FeedReaderApp(MarksMixin, App):
             parts.append(", ".join(filters))
         if self._problem_count:
             parts.append(f"{self._problem_count:,} problems (!)")
+        if self.sub_title_note:
+            parts.append(self.sub_title_note)
         self.sub_title = " · ".join(parts)
 
     # -- indexing -----------------------------------------------------------
@@ -194,14 +210,16 @@ class FeedReaderApp(MarksMixin, App):
 
     def show_article(self, aid: int | None) -> None:
         article = self.library.article(aid) if aid is not None else None
-        self.article_view.show(article, self.article_notes(aid))
+        self.article_view.show(article)
+        self.refresh_detail_notes()
         self.start_read_timer(aid)
 
     def article_notes(self, aid: int | None) -> list[tuple[str, str, str]]:
         """Status lines under the detail header: marks (and fetch state)."""
-        if aid is None:
+        article = self.article_view.article
+        if aid is None or article is None:
             return []
-        return self.marks_notes(aid)
+        return self.marks_notes(aid) + self.fetch_notes(article.url, article.original_url or article.web_url)
 
     def refresh_detail_notes(self) -> None:
         self.article_view.set_notes(self.article_notes(self.article_list.current))
@@ -210,6 +228,10 @@ class FeedReaderApp(MarksMixin, App):
     def _focus_detail(self, _message: ArticleList.Selected) -> None:
         self.mark_opened()
         self.article_view.focus()
+
+    @on(ArticleView.ReadRequested)
+    def _read_requested(self, _message: ArticleView.ReadRequested) -> None:
+        self.action_reader()
 
     @on(ArticleView.RelatedChosen)
     def _related_chosen(self, message: ArticleView.RelatedChosen) -> None:
@@ -258,8 +280,9 @@ class FeedReaderApp(MarksMixin, App):
         from feedreader.ui.screens import describe_bindings
 
         return [
-            ("Anywhere", describe_bindings(b for b in self.BINDINGS if b not in MARK_BINDINGS)),
+            ("Anywhere", describe_bindings(b for b in self.BINDINGS if b not in MARK_BINDINGS + FETCH_BINDINGS)),
             ("Marks", describe_bindings(MARK_BINDINGS)),
+            ("Pages", describe_bindings(FETCH_BINDINGS)),
             ("List", describe_bindings(ArticleList.BINDINGS)),
             ("Detail", describe_bindings(ArticleView.BINDINGS)),
             ("Also", [("tab / shift+tab", "switch panes"), ("ctrl+p", "command palette"),

@@ -89,7 +89,7 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     def set_notes(self, notes: list[tuple[str, str, str]]) -> None:
         """Update the status lines (marks, fetch state) without rebuilding the rest."""
-        if self.article is not None and notes != self.notes:
+        if self.article is not None and (notes != self.notes or not notes):
             self.notes = notes
             self.query_one("#detail-body", Static).update(self.render_article(self.article))
 

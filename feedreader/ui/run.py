@@ -11,6 +11,7 @@ def run_app(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from feedreader.core.library import Library
+    from feedreader.core.pagecache import PageCache
     from feedreader.core.state import StateStore
     from feedreader.ui.app import FeedReaderApp, Services
 
@@ -21,7 +22,9 @@ def run_app(args: argparse.Namespace) -> int:
     library = Library.open(ctx.paths.cache_dir, ctx.sources, ctx.library_name)
     state = StateStore.open(ctx.paths.state_db)
     try:
-        app = FeedReaderApp(Services(library=library, settings=settings, state=state))
+        app = FeedReaderApp(
+            Services(library=library, settings=settings, state=state, page_cache=PageCache(ctx.paths.page_cache))
+        )
         app.run()
         return app.return_code or 0
     finally:

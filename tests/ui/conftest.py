@@ -33,14 +33,18 @@ def make_app(tmp_path):
 
     opened: list = []
 
-    def build(folder: Path | None = None, *, state_db: Path | None = None, **settings):
+    def build(folder: Path | None = None, *, state_db: Path | None = None, opener=None, **settings):
+        opener = opener or (lambda url: pytest.fail(f"a test opened a browser on {url}"))
         library = Library.open(tmp_path / "cache", [folder or builtin_library()], "samples")
         library.refresh(workers=1)
         state = StateStore.open(state_db or tmp_path / "data" / "state.db")
         opened.extend((library, state))
         settings.setdefault("mark_read_after", 0)
+        from feedreader.core.pagecache import PageCache
+
         return FeedReaderApp(
             Services(library=library, settings=Settings(**settings), state=state,
+                     page_cache=PageCache(tmp_path / "cache" / "pages"), opener=opener,
                      clock=lambda: FIXED_NOW, scan_on_start=False)
         )
 

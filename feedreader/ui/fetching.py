@@ -1,0 +1,245 @@
+"""Open in the browser, prefetch, and the reader view: keys -> core.fetch.
+
+A mixin of FeedReaderApp. One ``Fetcher`` (one shared httpx client) lives as
+long as the app, created on first use; fetches run as async workers on the
+app's event loop, HTML extraction in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import webbrowser
+from collections.abc import Callable
+
+from textual import work
+from textual.binding import Binding
+from textual.widgets import ProgressBar
+
+from feedreader.core.fetch import Fetcher, FetchResult
+from feedreader.core.library import ListRow
+from feedreader.core.pagecache import PageCache
+from feedreader.core.text import check_url, url_problem
+
+log = logging.getLogger("feedreader.ui")
+
+FETCH_BINDINGS = [
+    Binding("o", "open_browser", "Open", id="fetch.open"),
+    Binding("p", "prefetch", "Prefetch", show=False, id="fetch.prefetch"),
+    Binding("P", "prefetch_view", "Prefetch all", show=False, id="fetch.prefetch_view"),
+    Binding("v", "reader", "Reader", id="fetch.reader"),
+]
+
+# list row status column
+CACHED, FETCHING, FAILED, UNKNOWN = "✓", "↓", "✗", " "
+
+Opener = Callable[[str], object]
+
+
+def default_opener(url: str) -> bool:
+    """Python's webbrowser (honours $BROWSER); never a shell."""
+    return webbrowser.open(url, new=2)
+
+
+class FetchMixin:
+    """Needs ``self.page_cache: PageCache`` and ``self.opener``."""
+
+    page_cache: PageCache
+    opener: Opener
+    _fetcher: Fetcher | None = None
+    _fetch_state: dict[str, str]          # url -> CACHED / FETCHING / FAILED / UNKNOWN
+    _fetch_errors: dict[str, str]
+
+    def init_fetching(self) -> None:
+        self._fetch_state = {}
+        self._fetch_errors = {}
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            self._fetcher = Fetcher(
+                self.settings.fetch, self.page_cache,
+                allow_private=self.settings.allow_private_hosts,
+            )
+        return self._fetcher
+
+    async def close_fetcher(self) -> None:
+        if self._fetcher is not None:
+            await self._fetcher.aclose()
+            self._fetcher = None
+
+    # -- row status -------------------------------------------------------------
+    def row_status(self, row: ListRow) -> str:
+        """The list's cache column: looked up once per URL, then kept in memory."""
+        url = row.url
+        if not url:
+            return UNKNOWN
+        state = self._fetch_state.get(url)
+        if state is None:
+            status = self.page_cache.status(url)
+            state = CACHED if status.cached else FAILED if status.state == "failed" else UNKNOWN
+            if status.error:
+                self._fetch_errors[url] = status.error
+            self._fetch_state[url] = state
+        return state
+
+    def fetch_notes(self, url: str | None, raw: str) -> list[tuple[str, str, str]]:
+        if not url:
+            reason = url_problem(raw) if raw else "the article has no link"
+            return [("Page", f"cannot be fetched: {reason}", "red")]
+        status = self.page_cache.status(url)
+        state = self._fetch_state.get(url)
+        if state == FETCHING:
+            return [("Page", "fetching…", "italic")]
+        if status.cached:
+            size = f"{status.size / 1024:.0f} KB" if status.size else "cached"
+            note = f"saved for offline reading ({size}); v reads it"
+            if status.error:
+                note += f"; last refetch failed: {status.error}"
+            return [("Page", note, "green")]
+        if status.state == "failed":
+            return [("Page", f"fetch failed: {status.error}", "red")]
+        return [("Page", "not fetched yet; p prefetches, v reads", "dim")]
+
+    def _set_state(self, url: str, state: str, aids: list[int] | None = None) -> None:
+        self._fetch_state[url] = state
+        for aid in aids or ():
+            self.article_list.refresh_key(aid)
+
+    # -- open --------------------------------------------------------------------
+    def target_url(self) -> tuple[str | None, str]:
+        """(checked URL, raw value) of the focused related item, else of the article."""
+        related = self.article_view.highlighted_related
+        if related is not None:
+            return related.url, related.raw_url
+        article = self.article_view.article
+        if article is None:
+            return None, ""
+        return article.url, article.original_url or article.web_url
+
+    def action_open_browser(self) -> None:
+        url, raw = self.target_url()
+        if url is None or check_url(url) is None:
+            reason = url_problem(raw) if raw else "there is no link"
+            self.notify(f"Not opened: {reason}", severity="warning", timeout=5)
+            return
+        self._open_worker(url)
+        if self.article_view.highlighted_related is None:
+            self.mark_opened()
+
+    @work(thread=True, group="open", exit_on_error=False)
+    def _open_worker(self, url: str) -> None:
+        try:
+            ok = self.opener(url)
+        except Exception as exc:  # noqa: BLE001 - a broken $BROWSER must not end the app
+            log.warning("could not open %s: %s", url, exc)
+            self.call_from_thread(self.notify, f"Could not open the browser: {exc}", severity="error")
+            return
+        if ok is False:
+            self.call_from_thread(self.notify, "No browser could be started (set $BROWSER).", severity="warning")
+        else:
+            self.call_from_thread(self.notify, f"Opened {url}", timeout=2)
+
+    # -- prefetch ------------------------------------------------------------------
+    def action_prefetch(self) -> None:
+        row = self.model.row_at(self.article_list.cursor)
+        if row is None:
+            return
+        if not row.url:
+            self.notify("This article has no link that can be fetched.", severity="warning")
+            return
+        self._prefetch([row])
+
+    def action_prefetch_view(self) -> None:
+        keys = self.model.keys
+        rows = self.library.rows(keys)
+        todo = [rows[a] for a in keys if a in rows and rows[a].url]
+        if not todo:
+            self.notify("Nothing to prefetch in this view.", timeout=2)
+            return
+        self.notify(f"Prefetching {len(todo):,} pages in the background…", timeout=3)
+        self._prefetch(todo)
+
+    @work(group="prefetch", exit_on_error=False)
+    async def _prefetch(self, rows: list[ListRow]) -> None:
+        by_url: dict[str, list[int]] = {}
+        for row in rows:
+            by_url.setdefault(row.url, []).append(row.aid)
+        for url, aids in by_url.items():
+            self._set_state(url, FETCHING, aids)
+        bar = self.query_one("#fetching", ProgressBar)
+        total = len(by_url)
+        many = total > 1
+        if many:
+            bar.display = True
+            bar.update(total=total, progress=0)
+
+        def progress(done: int, failed: int, total: int, result: FetchResult) -> None:
+            self._finished(result, by_url.get(result.url, []))
+            if many:
+                bar.update(progress=done)
+                self.sub_title_note = f"prefetch {done:,}/{total:,}, {failed:,} failed"
+                self.update_header()
+
+        try:
+            results = await self.fetcher.fetch_many(list(by_url), progress)
+        finally:
+            if many:
+                bar.display = False
+                self.sub_title_note = ""
+                self.update_header()
+        failed = [r for r in results if not r.ok]
+        if len(results) == 1:
+            r = results[0]
+            if r.ok:
+                self.notify("Saved for offline reading." if r.status == "fetched" else "Already up to date.",
+                            timeout=2)
+            else:
+                self.notify(f"Fetch failed: {r.error}", severity="error", timeout=6)
+        else:
+            fetched = sum(r.status == "fetched" for r in results)
+            same = sum(r.status == "not_modified" for r in results)
+            self.notify(f"Prefetched: {fetched:,} fetched, {same:,} not modified, {len(failed):,} failed",
+                        severity="warning" if failed else "information", timeout=6)
+        for r in failed:
+            log.info("prefetch %s failed: %s", r.url, r.error)
+
+    def _finished(self, result: FetchResult, aids: list[int]) -> None:
+        if result.ok:
+            self._set_state(result.url, CACHED, aids)
+        else:
+            self._fetch_errors[result.url] = result.error or "failed"
+            state = CACHED if self.page_cache.status(result.url).cached else FAILED
+            self._set_state(result.url, state, aids)
+        if self.article_list.current in aids:
+            self.refresh_detail_notes()
+
+    # -- reader view -----------------------------------------------------------------
+    def action_reader(self) -> None:
+        from feedreader.ui.reader import ReaderScreen
+
+        article = self.article_view.article
+        if article is None:
+            return
+        if not article.url:
+            raw = article.original_url or article.web_url
+            self.notify(f"No readable page: {url_problem(raw) if raw else 'the article has no link'}",
+                        severity="warning")
+            return
+        self.mark_opened()
+        screen = ReaderScreen(None, url=article.url, loading=True, title=article.title)
+        self.push_screen(screen)
+        self._load_reader(screen, article.url, self.article_list.current)
+
+    @work(group="reader", exclusive=True, exit_on_error=False)
+    async def _load_reader(self, screen, url: str, aid: int | None) -> None:
+        readable = await asyncio.to_thread(self.page_cache.readable, url)
+        if readable is None and not self.page_cache.status(url).cached:
+            self._set_state(url, FETCHING, [aid] if aid is not None else [])
+            result = await self.fetcher.fetch(url)
+            self._finished(result, [aid] if aid is not None else [])
+            if not result.ok:
+                screen.set_error(result.error or "unknown error")
+                return
+            readable = await asyncio.to_thread(self.page_cache.readable, url)
+        screen.set_readable(readable)
