@@ -148,3 +148,13 @@ def test_hostile_file(name: str, backend: str) -> None:
     if article.secured:
         shown = repr(article) + "\n".join(messages)
         assert article.secured not in shown
+
+
+def test_fuzz_target_accepts_the_corpus() -> None:
+    """The fuzz target's contract check holds on every corpus file (and keeps working)."""
+    import runpy
+
+    fuzz = runpy.run_path(str(Path(__file__).resolve().parents[2] / "fuzz" / "fuzz_parser.py"),
+                          run_name="fuzz_parser")
+    for data in fuzz["seed_inputs"]():
+        fuzz["check_one"](data)
