@@ -245,8 +245,8 @@ class Fetcher:
         self.policy = AddressPolicy.make(allow_private=allow_private, allow_networks=allow_networks)
         http2 = importlib.util.find_spec("h2") is not None
         limits = httpx.Limits(
-            max_connections=settings.jobs + 4,
-            max_keepalive_connections=settings.jobs,
+            max_connections=settings.jobs * 2 + 4,
+            max_keepalive_connections=settings.jobs * 2,
             keepalive_expiry=5.0,
         )
         self._client = httpx.AsyncClient(
