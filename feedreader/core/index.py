@@ -490,6 +490,10 @@ class Index:
             )
 
 
+_HELPERS_LOCK = threading.Lock()
+_PRELOAD = ["feedreader.core.index", "feedreader.core.documents", "feedreader.core.codec"]
+
+
 def _make_pool(workers: int) -> Executor:
     import multiprocessing
 
@@ -497,4 +501,47 @@ def _make_pool(workers: int) -> Executor:
         ctx = multiprocessing.get_context("forkserver")
     except ValueError:
         ctx = multiprocessing.get_context("spawn")
+    else:
+        ctx.set_forkserver_preload(_PRELOAD)  # workers start with the parser imported
+    _start_helpers(ctx)
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def _start_helpers(ctx) -> None:
+    """Start multiprocessing's helper processes with a stderr that has a file descriptor.
+
+    The resource tracker passes ``sys.stderr.fileno()`` to its child. Inside
+    a Textual app ``sys.stderr`` is a capture object whose ``fileno()`` is -1,
+    and starting the first worker fails with "bad value(s) in fds_to_keep"
+    (a cold start in the app would index nothing). Start the helpers once,
+    up front, with the real stderr (or /dev/null) in place.
+    """
+    import sys
+    from multiprocessing import resource_tracker
+
+    def usable(stream) -> bool:
+        try:
+            return stream is not None and stream.fileno() >= 0
+        except (AttributeError, OSError, ValueError):
+            return False
+
+    with _HELPERS_LOCK:
+        saved = sys.stderr
+        if usable(saved):
+            return
+        devnull = None
+        if usable(sys.__stderr__):
+            sys.stderr = sys.__stderr__
+        else:
+            devnull = open(os.devnull, "w")
+            sys.stderr = devnull
+        try:
+            resource_tracker.ensure_running()
+            if ctx.get_start_method() == "forkserver":
+                from multiprocessing import forkserver
+
+                forkserver.ensure_running()
+        finally:
+            sys.stderr = saved
+            if devnull is not None:
+                devnull.close()
