@@ -157,10 +157,17 @@ _TS = re.compile(
 )
 
 
+_NON_DIGITS = re.compile(r"[^0-9]+")
+
+
+def _too_large(value: str) -> TooLarge:
+    return TooLarge(len(_NON_DIGITS.sub("", value)))
+
+
 def _to_int(value: str) -> int | TooLarge:
     value = value.replace("_", "")
     if len(value) > MAX_NUMBER_CHARS:
-        return TooLarge(len(value.lstrip("+-")))
+        return _too_large(value)
     sign = 1
     if value[:1] == "-":
         sign = -1
@@ -187,7 +194,7 @@ def _to_int(value: str) -> int | TooLarge:
 def _to_float(value: str) -> float | TooLarge:
     value = value.replace("_", "").lower()
     if len(value) > MAX_NUMBER_CHARS:
-        return TooLarge(len(value.lstrip("+-")))
+        return _too_large(value)
     sign = 1.0
     if value[:1] == "-":
         sign = -1.0
@@ -265,7 +272,7 @@ def _resolve_plain(value: str) -> Any:
                     try:
                         return _to_int(value)
                     except ValueError:
-                        return TooLarge(len(value))
+                        return _too_large(value)
                 if tag == _FLOAT:
                     try:
                         return _to_float(value)

@@ -80,7 +80,7 @@ _MULTI.update({c: "\n" for c in _BREAKS})
 _MULTI[0x09] = "\t"
 
 _WS_RUN = re.compile(r"\s+")
-_TRAILING_WS = re.compile(r"[^\S\n]+(?=\n)")
+_TRAILING_WS = re.compile(r"[^\S\n]\n")  # only a cheap "is there any" probe
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 _CRLF = re.compile(r"\r\n")
 _DOUBLE_SPACE = "  "
@@ -129,7 +129,10 @@ def clean_text(value: str, *, multiline: bool = False, limit: int = 2000) -> str
         if "\r" in value:
             value = _CRLF.sub("\n", value)
         value = value.translate(_MULTI)
-        value = _TRAILING_WS.sub("", value)
+        if _TRAILING_WS.search(value):
+            # per line, not by regex: "[^\S\n]+(?=\n)" backtracks quadratically
+            # on a long run of blanks that is not followed by a newline
+            value = "\n".join([line.rstrip() for line in value.split("\n")])
         value = _MANY_BLANK_LINES.sub("\n\n", value)
         value = value.strip()
         # Leading whitespace of the first line is stripped above; later lines

@@ -186,3 +186,24 @@ def test_canonical_url_is_idempotent() -> None:
     for url in GOOD:
         once = canonical_url(url)
         assert canonical_url(once) == once
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\t " * 100_000 + "x",  # once quadratic: blanks not followed by a newline
+        "x \t\n" * 50_000,
+        "\x1b[" + "1;" * 100_000,
+        "\x1b]" + "a" * 200_000,
+        "\x1b" * 200_000,
+        "\u200b" * 200_000 + "x",
+        "\ud800" * 100_000,
+        "\n" * 200_000 + "x",
+    ],
+)
+def test_clean_text_adversarial_inputs_complete(value: str) -> None:
+    # No timing assertion (benchmarks/ owns those); a super-linear pattern
+    # shows up here as a test that does not finish.
+    for multiline in (False, True):
+        out = clean_text(value, multiline=multiline, limit=100_000)
+        assert is_clean(out, multiline=multiline)

@@ -321,6 +321,10 @@ case("excerpt_1mb_line.txt", doc("title: Long", URL_LINE, "excerpt: " + "word " 
 case("title_long.txt", doc("title: " + "T" * 20_000, URL_LINE), loads=True, field={"title_len": 500})
 case("many_topics.txt", doc("title: T", URL_LINE, "topics: [" + ",".join(f"t{i}" for i in range(300)) + "]"),
      loads=True, problem_contains="more than 50 topics", field={"topics_len": 50})
+case("blank_runs.txt", doc("title: T", URL_LINE, 'excerpt: "' + "a \\t\\n" * 50_000 + '"', body="\t " * 200_000 + "x"),
+     loads=True, no_problems=True, field={"body": "x", "excerpt_len": 5000})
+case("quality_sexagesimal_huge.txt", doc("title: T", URL_LINE, "quality: " + "1:" * 3000 + "1"), loads=True,
+     problem_contains="got a number with 3,001 digits", field={"quality": None})
 case("number_literal_huge.txt", doc("title: T", URL_LINE, "x: " + "1" * 200_000), loads=True, no_problems=True)
 
 
