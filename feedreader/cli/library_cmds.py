@@ -29,7 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("show", help="print one article's full detail", description="Print one article's full detail.")
     p.add_argument("id", metavar="ID", help="article id (or a unique prefix of 4+ hex digits)")
     add_paths_argument(p)
-    p.add_argument("--json", action="store_true", help="as one JSON object")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="as one JSON object")
+    fmt.add_argument(
+        "--text", action="store_true",
+        help="the readable text of the original page (from the page cache; fetched first if not cached)",
+    )
     add_common_options(p)
     p.set_defaults(func=cmd_show)
 
@@ -114,6 +119,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         article = _find(ctx, library, args.id)
         if article is None:
             return 1
+        if args.text:
+            return _show_text(ctx, article)
         if args.json:
             print(json.dumps(article_to_dict(article), ensure_ascii=False, indent=2))
         else:
@@ -121,6 +128,38 @@ def cmd_show(args: argparse.Namespace) -> int:
 
             for line in detail_lines(article):
                 print(line)
+    return 0
+
+
+def _show_text(ctx: Context, article) -> int:
+    from feedreader.core.fetch import fetch_urls
+    from feedreader.core.pagecache import PageCache
+    from feedreader.core.text import url_problem
+
+    if not article.url:
+        raw = article.original_url or article.web_url
+        print(f"feedreader: no page to read: {url_problem(raw) if raw else 'the article has no link'}",
+              file=sys.stderr)
+        return 1
+    cache = PageCache(ctx.paths.page_cache)
+    if not cache.status(article.url).cached:
+        [result] = fetch_urls([article.url], ctx.settings.fetch, cache,
+                              allow_private=ctx.settings.allow_private_hosts)
+        if not result.ok:
+            print(f"feedreader: could not fetch {article.url}: {result.error}", file=sys.stderr)
+            return 1
+    readable = cache.readable(article.url)
+    if readable is None or not (readable.text or readable.links):
+        print(f"feedreader: no readable text found on {article.url}", file=sys.stderr)
+        return 1
+    print(readable.title or article.title)
+    print(article.url)
+    print()
+    print(readable.text)
+    if readable.links:
+        print("\nLinks")
+        for n, link in enumerate(readable.links, 1):
+            print(f"[{n}] {link}")
     return 0
 
 

@@ -111,3 +111,35 @@ def test_list_pipe_closed_early_is_not_an_error():
         f"{sys.executable} -m feedreader list | head -1", shell=True, capture_output=True, text=True, timeout=60
     )
     assert proc.stdout.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_show_text_fetches_then_reads_from_the_cache(tmp_path, monkeypatch):
+    from helpers.httpserver import TestServer, html_page
+
+    page = ("<html><head><title>Full story</title></head><body><article><h1>Full story</h1>"
+            "<p>The complete text of the article, long enough for the extractor to keep it as content.</p>"
+            "<p>A second paragraph with <a href='https://source.example.org/'>a link</a> in it, also long enough.</p>"
+            "</article></body></html>")
+    with TestServer() as server:
+        server.route("/story", html_page(page))
+        folder = tmp_path / "docs"
+        write(folder, "a.txt", doc("Story", server.url("/story")))
+        [item] = [json.loads(l) for l in run("list", "--json", str(folder)).stdout.splitlines()]
+        refused = run("show", item["id"], str(folder), "--text", check=False)
+        assert refused.returncode == 1 and "blocked" in refused.stderr and server.hits() == 0
+        monkeypatch.setenv("FEEDREADER_ALLOW_PRIVATE_HOSTS", "1")
+        out = run("show", item["id"], str(folder), "--text").stdout
+        assert "The complete text of the article" in out and "[1] https://source.example.org/" in out
+        assert server.hits("/story") == 1
+    # offline now: served from the page cache
+    again = run("show", item["id"], str(folder), "--text").stdout
+    assert "A second paragraph" in again
+
+
+def test_show_text_refuses_unsafe_links(tmp_path):
+    folder = tmp_path / "docs"
+    write(folder, "a.txt", doc("Bad", "file:///etc/passwd"))
+    [item] = [json.loads(l) for l in run("list", "--json", str(folder)).stdout.splitlines()]
+    assert item["url"] is None
+    proc = run("show", item["id"], str(folder), "--text", check=False)
+    assert proc.returncode == 1 and "file" in proc.stderr
