@@ -127,7 +127,8 @@ class _Fields:
             return ""
         if isinstance(value, str):
             return clean_text(value, multiline=multiline, limit=limit)
-        self.warn(m.lines.get(key), f"{where}{key} must be a string, got {_describe(value)} (quote it?)")
+        hint = " (put it in quotes)" if isinstance(value, (int, float, date)) else ""
+        self.warn(m.lines.get(key), f"{where}{key} must be a string, got {_describe(value)}{hint}")
         return ""
 
     def integer(self, m: YamlMap, key: str, where: str, low: int, high: int, expected: str) -> int | None:
