@@ -28,7 +28,7 @@ from pathlib import Path
 
 from feedreader.core.model import Article, Problem
 
-SCHEMA_VERSION = 2         # 2: article_text (FTS5) for search
+SCHEMA_VERSION = 3         # 3: article_text (FTS5) for search
 MAX_DEPTH = 64           # folder nesting while scanning
 CHUNK = 200              # files per worker task
 
@@ -58,13 +58,16 @@ CREATE TABLE IF NOT EXISTS articles(
     detail BLOB NOT NULL         -- zlib(JSON(codec.article_to_dict))
 );
 CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+-- q> and since:/before: filters (core/search.py) read these, not the wide rows
+CREATE INDEX IF NOT EXISTS articles_quality ON articles(quality);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 -- full-text search (core/search.py), rowid = aid; rows written by _store,
 -- deleted with their article by the trigger (REPLACE is followed by an upsert)
 CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5(
     title, excerpt, provider, domain, topics,
-    tags,                        -- query.topic_key of each topic: whole-name topic: filters
+    tags,                        -- EVERY_TOKEN, then query.topic_key of each topic (topic: filters)
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '2 3',
+    prefix = '1 2 3',
     columnsize = 0
 );
 CREATE TRIGGER IF NOT EXISTS articles_text_delete AFTER DELETE ON articles BEGIN
@@ -73,6 +76,8 @@ END;
 """
 
 TOPIC_SEP = "\x1f"
+# in every article_text row: "every row but these" is one cheap FTS5 NOT query
+EVERY_TOKEN = "\ue000"
 
 
 def aid_from_id(article_id: str) -> int:
@@ -213,7 +218,7 @@ def search_row(article: Article) -> tuple[str, str, str, str, str, str]:
         article.provider.name,
         article.provider.domain,
         "\n".join(article.topics),
-        " ".join(topic_key(t) for t in article.topics),
+        " ".join([EVERY_TOKEN, *(topic_key(t) for t in article.topics)]),
     )
 
 

@@ -23,14 +23,16 @@ from datetime import tzinfo
 from functools import lru_cache
 from pathlib import Path
 
+from feedreader.core.index import EVERY_TOKEN
 from feedreader.core.query import Query, Term, fold_char, is_token_char, parse_query, topic_key
 from feedreader.core.view import FLAGGED, HIDDEN, READ
 
-TEXT_COLUMNS = "{title excerpt provider domain topics}"
 PROVIDER_COLUMNS = "{provider domain}"
 TOPIC_COLUMN = "tags"
 
+# quality comparisons and their inverses (which also take the unknown values)
 _SQL_OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "="}
+_INVERSE_OPS = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "<>"}
 _FLAG_BITS = {"read": READ, "hidden": HIDDEN, "flagged": FLAGGED}
 
 Spans = list[tuple[int, int]]
@@ -79,9 +81,15 @@ def fts_string(text: str, *, prefix: bool = False) -> str:
 
 
 def match_expression(term: Term) -> str:
-    """The FTS5 expression for one word, phrase, topic or provider term."""
+    """The FTS5 expression for one word, phrase, topic or provider term.
+
+    Words and phrases look in every column (a column filter makes FTS5 read
+    positions and costs 2-3x); the only other column, ``tags``, holds topic
+    names run together, which a word start can only match for an article
+    that has the same words in its topics anyway ("computerv").
+    """
     if term.kind in ("word", "phrase"):
-        return f"{TEXT_COLUMNS} : {fts_string(str(term.value), prefix=term.prefix)}"
+        return fts_string(str(term.value), prefix=term.prefix)
     if term.kind == "topic":
         return f"{TOPIC_COLUMN} : {fts_string(topic_key(str(term.value)), prefix=term.prefix)}"
     if term.kind == "provider":
@@ -89,46 +97,84 @@ def match_expression(term: Term) -> str:
     raise ValueError(f"not a full-text term: {term.kind}")
 
 
-def build_sql(query: Query) -> tuple[str, list] | None:
-    """(SQL, parameters) selecting the keys the query's index terms match,
-    before ``is:`` terms; None when it has no index terms at all."""
+EVERY = f"{TOPIC_COLUMN} : {fts_string(EVERY_TOKEN)}"   # matches every row of article_text
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One set of keys the result is intersected with.
+
+    ``count`` tells its size; ``select`` reads the set, ``inverse`` reads
+    every other key of the index, so that a set larger than half the index
+    is read as its (small) complement: moving keys from SQLite into Python
+    is what costs, ~0.4 us each, not finding them.
+    """
+
+    count: str
+    select: str
+    inverse: str
+    params: tuple
+    inverse_params: tuple
+
+
+_COUNT_FTS = "SELECT count(*) FROM article_text WHERE article_text MATCH ?"
+_FTS = "SELECT rowid FROM article_text WHERE article_text MATCH ?"
+_ALL = "SELECT aid FROM articles"
+
+
+def _fts_step(expression: str, inverse: str) -> Step:
+    return Step(_COUNT_FTS, _FTS, _FTS, (expression,), (inverse,))
+
+
+def _sql_step(condition: str, inverse: str, value: int, negated: bool) -> Step:
+    if negated:
+        condition, inverse = inverse, condition
+    return Step(
+        f"SELECT count(*) FROM articles WHERE {condition}",
+        f"{_ALL} WHERE {condition}",
+        f"{_ALL} WHERE {inverse}",
+        (value,),
+        (value,),
+    )
+
+
+def plan(query: Query) -> list[Step]:
+    """The sets that ``query``'s words, topics, providers, quality and dates
+    select (``is:`` terms are applied with the marks afterwards).
+
+    All full-text terms make one FTS5 expression (``A AND B NOT (C OR D)``);
+    each quality or date term is a range of an index on ``articles``.
+    A quality or date filter never matches an unknown value, so its
+    negation (and its inverse) does.
+    """
     positive: list[str] = []
     negative: list[str] = []
-    conditions: list[str] = []
-    params: list = []
+    steps: list[Step] = []
     for term in query.terms:
         if term.kind in ("word", "phrase", "topic", "provider"):
             (negative if term.negated else positive).append(match_expression(term))
-            continue
-        if term.kind == "quality":
-            condition = f"quality {_SQL_OPS[term.op]} ?"
+        elif term.kind == "quality":
+            op = term.op
+            steps.append(_sql_step(
+                f"quality {_SQL_OPS[op]} ?",
+                f"(quality {_INVERSE_OPS[op]} ? OR quality IS NULL)",
+                int(term.value), term.negated,
+            ))
         elif term.kind == "since":
-            condition = "published >= ?"
+            steps.append(_sql_step("published >= ?", "(published < ? OR published IS NULL)",
+                                   int(term.value), term.negated))
         elif term.kind == "before":
-            condition = "published < ?"
-        else:
-            continue  # is: terms are applied with the marks
-        # unknown quality/date never matches a filter, so it matches its negation
-        conditions.append(f"NOT coalesce({condition}, 0)" if term.negated else condition)
-        params.append(int(term.value))
-    if not (positive or negative or conditions):
-        return None
+            steps.append(_sql_step("published < ?", "(published >= ? OR published IS NULL)",
+                                   int(term.value), term.negated))
+    excluded = " OR ".join(f"({e})" for e in negative)
     if positive:
         expression = " AND ".join(f"({e})" for e in positive)
         if negative:
-            expression = f"({expression}) NOT ({' OR '.join(f'({e})' for e in negative)})"
-        if not conditions:
-            return "SELECT rowid FROM article_text WHERE article_text MATCH ?", [expression]
-        sql = (
-            "SELECT a.aid FROM article_text JOIN articles AS a ON a.aid = article_text.rowid "
-            "WHERE article_text MATCH ? AND " + " AND ".join(conditions)
-        )
-        return sql, [expression, *params]
-    where = list(conditions)
-    if negative:
-        where.append("aid NOT IN (SELECT rowid FROM article_text WHERE article_text MATCH ?)")
-        params.append(" OR ".join(f"({e})" for e in negative))
-    return "SELECT aid FROM articles WHERE " + " AND ".join(where), params
+            expression = f"({expression}) NOT ({excluded})"
+        steps.insert(0, _fts_step(expression, f"{EVERY} NOT ({expression})"))
+    elif negative:
+        steps.insert(0, _fts_step(f"{EVERY} NOT ({excluded})", excluded))
+    return steps
 
 
 # --------------------------------------------------------------------------
@@ -153,6 +199,10 @@ def _mark_rule(query: Query) -> tuple[int, int] | None:
     return (need, forbid) if seen else None
 
 
+def _keys(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> set[int]:
+    return {row[0] for row in conn.execute(sql, params)}
+
+
 def search(
     conn: sqlite3.Connection,
     query: Query | str,
@@ -160,51 +210,60 @@ def search(
     marks: Mapping[int, int] | None = None,
     now: float | None = None,
     tz: tzinfo | None = None,
+    every: Callable[[], set[int]] | None = None,
 ) -> SearchResult:
     """The articles of the index on ``conn`` that ``query`` matches.
 
     A string is parsed first (``now``/``tz`` anchor its dates; raises
     ``QueryError``). ``marks`` maps aid -> READ|HIDDEN|FLAGGED bits, for
     ``is:`` terms (a missing aid is unread, not flagged, not hidden).
+    ``every()`` gives every key of the index, not to be changed (a cache,
+    see ``Searcher``); without it the keys are read when needed.
     """
     started = time.perf_counter()
     if isinstance(query, str):
         query = parse_query(query, now=now, tz=tz)
     if query.is_empty:
         return SearchResult(query, None, time.perf_counter() - started, None)
-    built = build_sql(query)
+    if every is None:
+        cache: list[set[int]] = []
+
+        def every() -> set[int]:
+            if not cache:
+                cache.append(_keys(conn, _ALL))
+            return cache[0]
+
+    steps = plan(query)
     rule = _mark_rule(query)
-    snapshot: dict[int, int] = dict(marks) if marks else {}  # marks may change on another thread
-    if rule is not None and rule[0]:
-        # is:read / is:flagged / is:hidden: start from the (few) marked keys
+    keep: list[set[int]] = []   # the result is in each of these
+    drop: list[set[int]] = []   # and in none of these
+    if steps:
+        total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        for step in steps:
+            size = conn.execute(step.count, step.params).fetchone()[0]
+            if size == 0:
+                return SearchResult(query, set(), time.perf_counter() - started, highlighter(query))
+            if size * 2 <= total:
+                keep.append(_keys(conn, step.select, step.params))
+            else:
+                drop.append(_keys(conn, step.inverse, step.inverse_params))
+    if rule is not None:
+        snapshot: dict[int, int] = dict(marks) if marks else {}  # marks may change on another thread
         need, forbid = rule
-        marked = {a for a, bits in snapshot.items() if bits & need == need and not bits & forbid}
-        if built is None:
-            keys = _existing(conn, marked)
-        else:
-            sql, params = built
-            keys = {row[0] for row in conn.execute(sql, params)} & marked
+        if need:
+            marked = {a for a, bits in snapshot.items() if bits & need == need}
+            # marks may name articles of other libraries: keep those of this index
+            keep.append(marked if keep else marked & every())
+        if forbid:
+            drop.append({a for a, bits in snapshot.items() if bits & forbid})
+    if keep:
+        keep.sort(key=len)
+        keys = keep[0].intersection(*keep[1:])   # a new set: ``every()`` is never changed
+        for excluded in drop:
+            keys -= excluded
     else:
-        if built is None:
-            sql, params = "SELECT aid FROM articles", []
-        else:
-            sql, params = built
-        keys = {row[0] for row in conn.execute(sql, params)}
-        if rule is not None:
-            forbid = rule[1]
-            keys = {a for a in keys if not snapshot.get(a, 0) & forbid}
+        keys = every().difference(*drop)
     return SearchResult(query, keys, time.perf_counter() - started, highlighter(query))
-
-
-def _existing(conn: sqlite3.Connection, keys: set[int]) -> set[int]:
-    """The keys of ``keys`` that are in the index."""
-    found: set[int] = set()
-    items = list(keys)
-    for start in range(0, len(items), 500):
-        chunk = items[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        found.update(r[0] for r in conn.execute(f"SELECT aid FROM articles WHERE aid IN ({marks})", chunk))
-    return found
 
 
 class Searcher:
@@ -221,6 +280,7 @@ class Searcher:
         self._open_lock = threading.Lock()
         self._lock = threading.Lock()
         self._latest = 0
+        self._every: tuple[int, set[int]] | None = None   # (data_version, every key)
 
     def _connection(self) -> sqlite3.Connection:
         with self._open_lock:
@@ -249,7 +309,7 @@ class Searcher:
             if mine != self._latest:
                 raise SearchCancelled("a newer search started")
             try:
-                result = search(conn, query, marks=marks, now=now, tz=tz)
+                result = search(conn, query, marks=marks, now=now, tz=tz, every=lambda: self._every_key(conn))
             except sqlite3.OperationalError as exc:
                 if "interrupt" in str(exc):
                     raise SearchCancelled(str(exc)) from None
@@ -257,6 +317,14 @@ class Searcher:
             if mine != self._latest:
                 raise SearchCancelled("a newer search started")
             return result
+
+    def _every_key(self, conn: sqlite3.Connection) -> set[int]:
+        """Every key of the index, read again only after another connection
+        wrote to it (``PRAGMA data_version``)."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._every is None or self._every[0] != version:
+            self._every = (version, _keys(conn, _ALL))
+        return self._every[1]
 
     def close(self) -> None:
         with self._open_lock:

@@ -18,7 +18,7 @@ from docs import SEED
 from feedreader.core.index import SCHEMA_VERSION, aid_from_id
 from feedreader.core.library import Library
 from feedreader.core.query import QueryError, parse_query, topic_query
-from feedreader.core.search import SearchCancelled, build_sql, fts_string, highlighter, search
+from feedreader.core.search import SearchCancelled, plan, fts_string, highlighter, search
 from feedreader.core.view import FLAGGED, HIDDEN, READ
 
 NOW = datetime(2022, 3, 1, 12, 0, tzinfo=timezone.utc).timestamp()
@@ -330,11 +330,14 @@ def test_parallel_indexing_fills_the_full_text_table(tmp_path):
 def test_sql_text_never_contains_user_text():
     text = r"""bobby'); DROP TABLE x;-- "a\"b" -zz topic:'q' provider:"o\"k" q>5 since:7d"""
     query = parse_query(text, now=NOW, tz=UTC)
-    sql, params = build_sql(query)
-    for fragment in ("bobby", "DROP", "zz", "'q'", 'o"', 'a"'):
-        assert fragment not in sql
-    assert sql.count("?") == len(params)
-    match = params[0]
+    steps = plan(query)
+    assert len(steps) == 3
+    for step in steps:
+        for sql in (step.count, step.select, step.inverse):
+            for fragment in ("bobby", "DROP", "zz", "'q'", 'o"', 'a"'):
+                assert fragment not in sql
+            assert sql.count("?") == len(step.params) == len(step.inverse_params) == 1
+    match = steps[0].params[0]
     assert '"bobby\');"*' in match and '"DROP"*' in match and '"a""b"' in match and '"o""k"*' in match
     assert fts_string('say "hi"', prefix=True) == '"say ""hi"""*'
     assert fts_string("a\x00b") == '"a b"'
@@ -397,6 +400,19 @@ def test_searcher_matches_search_and_closes(lib):
     searcher.close()  # twice is fine
 
 
+def test_searcher_sees_articles_indexed_after_it_opened(lib, tmp_path):
+    searcher = lib.searcher()
+    try:
+        before = searcher.search("-solid", now=NOW).match
+        assert before == {aid_of(lib, s) for s in ("cafe", "decomposed", "ai", "quirky")}
+        (tmp_path / "docs" / "new.txt").write_text(article("Brand new", "new"), encoding="utf-8")
+        lib.refresh(workers=1)
+        assert searcher.search("-solid", now=NOW).match == before | {aid_of(lib, "new")}
+        assert searcher.search("is:unread", now=NOW).count == len(CORPUS) + 1
+    finally:
+        searcher.close()
+
+
 def test_a_newer_search_interrupts_a_running_one(lib):
     searcher = lib.searcher()
     conn = searcher._connection()
@@ -426,3 +442,96 @@ def test_a_newer_search_interrupts_a_running_one(lib):
     searcher.close()
     assert "cancelled" in first and "result" not in first, first
     assert second.match == {aid_of(lib, "cafe"), aid_of(lib, "decomposed")}
+
+
+# --------------------------------------------------------------------------
+# against a plain Python reference, for many generated queries (this drives
+# both ways of reading a step: the set itself, or every other key)
+
+
+def _words(text: str) -> list[str]:
+    from feedreader.core.search import _tokens
+
+    return [w for w, _s, _e in _tokens(text)]
+
+
+def _has_run(haystack: list[str], needle: list[str], prefix: bool) -> bool:
+    k = len(needle)
+    for i in range(len(haystack) - k + 1):
+        if haystack[i : i + k - 1] == needle[:-1] and (
+            haystack[i + k - 1].startswith(needle[-1]) if prefix else haystack[i + k - 1] == needle[-1]
+        ):
+            return True
+    return False
+
+
+def reference(lib: Library, text: str, marks: dict[int, int]) -> set[int]:
+    from feedreader.core.index import EVERY_TOKEN
+    from feedreader.core.query import topic_key
+
+    query = parse_query(text, now=NOW, tz=UTC)
+    out = set()
+    for row in lib.iter_rows("newest"):
+        art = lib.article(row.aid)
+        fields = [art.title, art.excerpt, art.provider.name, art.provider.domain, "\n".join(art.topics),
+                  " ".join([EVERY_TOKEN, *(topic_key(t) for t in art.topics)])]
+        bits = marks.get(row.aid, 0)
+        published = int(art.published.timestamp()) if art.published else None
+        ok = True
+        for term in query.terms:
+            value = term.value
+            if term.kind in ("word", "phrase"):
+                hit = any(_has_run(_words(f), _words(str(value)), term.prefix) for f in fields)
+            elif term.kind == "topic":
+                key = topic_key(str(value))
+                hit = any(topic_key(t).startswith(key) if term.prefix else topic_key(t) == key for t in art.topics)
+            elif term.kind == "provider":
+                hit = any(_has_run(_words(f), _words(str(value)), True) for f in fields[2:4])
+            elif term.kind == "quality":
+                q = art.quality
+                hit = q is not None and {">": q > value, ">=": q >= value, "<": q < value,
+                                         "<=": q <= value, "=": q == value}[term.op]
+            elif term.kind == "since":
+                hit = published is not None and published >= value
+            elif term.kind == "before":
+                hit = published is not None and published < value
+            else:
+                hit = {"read": bool(bits & READ), "unread": not bits & READ,
+                       "flagged": bool(bits & FLAGGED), "hidden": bool(bits & HIDDEN)}[value]
+            if hit == term.negated:
+                ok = False
+                break
+        if ok:
+            out.add(row.aid)
+    return out
+
+
+_VOCAB = ["caf", "cafe", "zurich", "solid", "state", "sol", "s", "the", "of", "fuels", "batteries", "lithium",
+          "machine", "fraud", "or", "news", "example", "green", "c", "e", "a"]
+_TERM = st.one_of(
+    st.sampled_from(_VOCAB),
+    st.sampled_from(['"solid state"', '"state of"', '"cafe culture"', '"solid sta"*', '"the state"']),
+    st.sampled_from(_VOCAB).map(lambda w: "-" + w),
+    st.sampled_from(["AI", "ai*", "food", '"AI Ethics"', "economie", "comp*", "e*", "energy"]).map(lambda t: "topic:" + t),
+    st.sampled_from(["green", "example", "eastbridge.example.net", '"example news"', "ex"]).map(lambda p: "provider:" + p),
+    st.builds(lambda op, n: f"q{op}{n}", st.sampled_from([">", ">=", "<", "<=", "="]), st.sampled_from([0, 30, 50, 60, 90, 100])),
+    st.sampled_from(["since:7d", "since:2021-12-01", "before:2021-12-01", "since:2022", "before:2w"]),
+    st.sampled_from(["is:read", "is:unread", "is:flagged", "is:hidden"]),
+)
+_QUERY = st.lists(st.tuples(st.booleans(), _TERM), min_size=1, max_size=4).map(
+    lambda terms: " ".join(("-" + t if neg and not t.startswith("-") else t) for neg, t in terms)
+)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_QUERY)
+def test_results_equal_a_plain_python_reference(lib, text):
+    marks = {aid_of(lib, "cafe"): READ, aid_of(lib, "solid"): READ | FLAGGED, aid_of(lib, "ai"): HIDDEN,
+             aid_from_id("00000000000000ff"): READ | FLAGGED | HIDDEN}
+    expected = reference(lib, text, marks)
+    assert lib.search(text, marks=marks, now=NOW, tz=UTC).match == expected
+    searcher = lib.searcher()
+    try:
+        assert searcher.search(text, marks=marks, now=NOW, tz=UTC).match == expected
+    finally:
+        searcher.close()
