@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", action="store_true", help="include hidden articles")
     p.add_argument("--unread", action="store_true", help="only unread articles")
     p.add_argument("--flagged", action="store_true", help="only flagged articles")
+    p.add_argument(
+        "--query", metavar="QUERY",
+        help='only articles matching QUERY, in the search language of the / box, e.g. '
+        '\'topic:AI xpeng\', \'provider:caixin q>50 since:7d -is:read\' (exit status 2 if it has a mistake)',
+    )
     add_common_options(p)
     p.set_defaults(func=cmd_list)
 
@@ -66,15 +71,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     ctx.print_settings_problems()
     from feedreader.core.state import NO_MARKS, StateStore
 
+    query = None
+    if args.query is not None:
+        query = _parse_query_arg(args.query)
+        if query is None:
+            return 2
     order = args.sort or ctx.settings.sort
     with ctx.open_library() as library, StateStore.open(ctx.paths.state_db) as state:
         for warning in state.pop_warnings():
             print(f"feedreader: {warning}", file=sys.stderr)
         marks = state.marks()
+        match = _query_match(library, query, marks) if query is not None else None
+        show_hidden = args.hidden or (query is not None and query.shows_hidden)
         out = sys.stdout
         for row in library.iter_rows(order):
+            if match is not None and row.aid not in match:
+                continue
             m = marks.get(row.identity, NO_MARKS)
-            if (m.hidden and not args.hidden) or (args.unread and m.read) or (args.flagged and not m.flagged):
+            if (m.hidden and not show_hidden) or (args.unread and m.read) or (args.flagged and not m.flagged):
                 continue
             if args.json:
                 item = {
@@ -98,6 +112,32 @@ def cmd_list(args: argparse.Namespace) -> int:
                     f"{row.id} {mark} {local_time(row.published):16}  {quality}  {row.provider[:20]:20}  {row.title}\n"
                 )
     return 0
+
+
+def _parse_query_arg(text: str):
+    """The parsed ``--query``, or None after printing the mistake (with a caret)."""
+    from feedreader.core.query import QueryError, parse_query
+
+    try:
+        return parse_query(text)
+    except QueryError as exc:
+        print(f"feedreader: --query: {exc.message}\n  {text}\n  {exc.pointer()}", file=sys.stderr)
+        return None
+
+
+def _query_match(library, query, marks) -> set[int] | None:
+    """The keys ``query`` matches (marks by identity are turned into keys for ``is:``)."""
+    bits: dict[int, int] = {}
+    if query.uses_marks:
+        from feedreader.core.documents import article_id
+        from feedreader.core.index import aid_from_id
+        from feedreader.core.view import FLAGGED, HIDDEN, READ
+
+        for identity, m in marks.items():
+            value = (READ if m.read else 0) | (HIDDEN if m.hidden else 0) | (FLAGGED if m.flagged else 0)
+            if value:
+                bits[aid_from_id(article_id(identity))] = value
+    return library.search(query, marks=bits).match
 
 
 def _find(ctx: Context, library, text: str):
