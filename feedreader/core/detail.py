@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from feedreader.core.library import relative_age
 from feedreader.core.model import Article, Related
+from feedreader.core.text import clean_text
 
 
 def local_time(when: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
@@ -70,7 +71,7 @@ def detail_lines(article: Article, now: float | None = None) -> list[str]:
         f"topics:    {', '.join(article.topics) or 'none'}",
         f"flag:      published={flag_text(article.published_flag)}  category={article.category or '-'}  type={article.type or '-'}",
         f"url:       {url_text(article.url, article.original_url or article.web_url)}",
-        f"file:      {article.path}",
+        f"file:      {clean_text(article.path, limit=4096)}",
     ]
     if article.excerpt:
         lines += ["", article.excerpt]

@@ -89,9 +89,16 @@ class Problem:
     line: int | None = None
     severity: Severity = "error"
 
+    @property
+    def shown_path(self) -> str:
+        """The path cleaned for a terminal (file names may hold escape bytes)."""
+        from feedreader.core.text import clean_text
+
+        return clean_text(self.path, limit=4096)
+
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.severity}: {self.message}"
+        # the message already says "line N: ..." where a line is known
+        return f"{self.shown_path}: {self.severity}: {self.message}"
 
 
 JSONValue = Any

@@ -95,9 +95,7 @@ class ProblemsScreen(_Dialog):
         )
         text = Text()
         for p in self.problems[:2000]:
-            text.append(p.path, "bold")
-            if p.line:
-                text.append(f":{p.line}", "bold")
+            text.append(p.shown_path, "bold")
             text.append("\n  ")
             text.append(p.severity, "red" if p.severity == "error" else "yellow")
             text.append(": ")

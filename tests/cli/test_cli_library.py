@@ -143,3 +143,13 @@ def test_show_text_refuses_unsafe_links(tmp_path):
     assert item["url"] is None
     proc = run("show", item["id"], str(folder), "--text", check=False)
     assert proc.returncode == 1 and "file" in proc.stderr
+
+
+def test_file_names_with_escape_bytes_are_shown_cleaned(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    evil = folder / "evil\x1b]0;pwned\x07.txt"
+    evil.write_text("---\ntitle: [broken\n---\n")
+    proc = run("check", str(folder), check=False)
+    assert proc.returncode == 1
+    assert "pwned" in proc.stdout and "\x1b" not in proc.stdout and "\x07" not in proc.stdout
