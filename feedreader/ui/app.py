@@ -294,6 +294,13 @@ class FeedReaderApp(MarksMixin, FetchMixin, App):
         for order in ORDERS:
             yield SystemCommand(f"Sort: {ORDER_LABELS[order]}", f"Order the list {ORDER_LABELS[order]}",
                                 lambda order=order: self.set_order(order))
-        yield SystemCommand("Keys", "Show every key", self.action_help)
-        yield SystemCommand("Problems", "Files that could not be read", self.action_problems)
-        yield SystemCommand("Rescan", "Look for new, changed and deleted documents", self.rescan)
+        # every key of the app is a command too, with its key as the help text
+        from feedreader.ui.screens import describe_bindings
+
+        for binding in self.BINDINGS:
+            if binding.action in {"quit", "focus_list"}:
+                continue
+            [(keys, description)] = describe_bindings([binding]) or [("", "")]
+            if description:
+                yield SystemCommand(description, f"key: {keys}",
+                                    lambda action=binding.action: self.run_action(action))

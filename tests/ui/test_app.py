@@ -204,3 +204,19 @@ async def test_empty_library(make_app, tmp_path):
         await pilot.press("j", "G", "enter", "s")
         assert "0 articles" in app.sub_title
         assert "No article selected" in screen_text(app)
+
+
+async def test_command_palette_has_every_app_key(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for needle in ("Read/unread", "Hide", "Flag", "Undo", "Open", "Prefetch", "Prefetch all",
+                       "Reader", "Problems", "Help", "Rescan", "Mark all read"):
+            assert needle in titles, needle
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Flag")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.model.flags(app.model.key_at(0))
