@@ -14,6 +14,7 @@ user (``OR``, ``NEAR``, ``*``, ``:``, ``^``) are searched as words.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -115,8 +116,10 @@ class Step:
     inverse: str
     params: tuple
     inverse_params: tuple
+    where: str | None = None   # the condition on ``articles`` (None: a full-text step)
 
 
+RESTRICT = 2000   # a step is checked key by key for at most this many candidates
 _COUNT_FTS = "SELECT count(*) FROM article_text WHERE article_text MATCH ?"
 _FTS = "SELECT rowid FROM article_text WHERE article_text MATCH ?"
 _ALL = "SELECT aid FROM articles"
@@ -135,6 +138,7 @@ def _sql_step(condition: str, inverse: str, value: int, negated: bool) -> Step:
         f"{_ALL} WHERE {inverse}",
         (value,),
         (value,),
+        condition,
     )
 
 
@@ -233,29 +237,44 @@ def search(
                 cache.append(_keys(conn, _ALL))
             return cache[0]
 
-    steps = plan(query)
-    rule = _mark_rule(query)
     keep: list[set[int]] = []   # the result is in each of these
     drop: list[set[int]] = []   # and in none of these
-    if steps:
-        total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        for step in steps:
-            size = conn.execute(step.count, step.params).fetchone()[0]
-            if size == 0:
-                return SearchResult(query, set(), time.perf_counter() - started, highlighter(query))
-            if size * 2 <= total:
-                keep.append(_keys(conn, step.select, step.params))
-            else:
-                drop.append(_keys(conn, step.inverse, step.inverse_params))
+    from_index = False          # a set in ``keep`` came from the index (not only from marks)
+    rule = _mark_rule(query)
     if rule is not None:
         snapshot: dict[int, int] = dict(marks) if marks else {}  # marks may change on another thread
         need, forbid = rule
         if need:
-            marked = {a for a, bits in snapshot.items() if bits & need == need}
-            # marks may name articles of other libraries: keep those of this index
-            keep.append(marked if keep else marked & every())
+            keep.append({a for a, bits in snapshot.items() if bits & need == need})
         if forbid:
             drop.append({a for a, bits in snapshot.items() if bits & forbid})
+    steps = plan(query)
+    if steps:
+        total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        sized = []
+        for step in steps:
+            size = conn.execute(step.count, step.params).fetchone()[0]
+            if size == 0:
+                return SearchResult(query, set(), time.perf_counter() - started, highlighter(query))
+            sized.append((min(size, total - size), size, step))
+        sized.sort(key=lambda item: item[0])   # the cheapest to read first
+        for cost, size, step in sized:
+            smallest = min(keep, key=len) if keep else None
+            if step.where is not None and smallest is not None and len(smallest) <= min(RESTRICT, cost):
+                # few candidates: check them rather than read a large set
+                keep.append(_keys(
+                    conn,
+                    f"{_ALL} WHERE aid IN (SELECT value FROM json_each(?)) AND {step.where}",
+                    (json.dumps(sorted(smallest)), *step.params),
+                ))
+                from_index = True
+            elif size * 2 <= total:
+                keep.append(_keys(conn, step.select, step.params))
+                from_index = True
+            else:
+                drop.append(_keys(conn, step.inverse, step.inverse_params))
+    if keep and not from_index:
+        keep.append(every())   # marks may name articles of other libraries: keep this index's
     if keep:
         keep.sort(key=len)
         keys = keep[0].intersection(*keep[1:])   # a new set: ``every()`` is never changed
