@@ -44,6 +44,7 @@ class ArticleList(ScrollView, can_focus=True):
         "article-list--quality",
         "article-list--provider",
         "article-list--status",
+        "article-list--match",
     }
 
     DEFAULT_CSS = """
@@ -65,6 +66,7 @@ class ArticleList(ScrollView, can_focus=True):
     ArticleList > .article-list--quality { color: $text-accent; }
     ArticleList > .article-list--provider { color: $text-secondary; }
     ArticleList > .article-list--status { color: $success; }
+    ArticleList > .article-list--match { color: $text-warning; text-style: bold underline; }
     """
 
     BINDINGS = [
@@ -107,6 +109,8 @@ class ArticleList(ScrollView, can_focus=True):
         self.clock = clock
         self.zone = zone
         self.status = status
+        # search: (start, end) spans of a title to highlight (core/search.highlighter)
+        self.highlight: Callable[[str], list[tuple[int, int]]] | None = None
         self._last_aid: int | None = None
 
     # -- data ---------------------------------------------------------------
@@ -218,7 +222,12 @@ class ArticleList(ScrollView, can_focus=True):
         text.append(f" {date} ", style("article-list--date", partial=True))
         text.append(quality, style("article-list--quality", partial=True))
         text.append(f" {provider} ", style("article-list--provider", partial=True))
+        start = len(text)
         text.append(row.title or "(untitled)", body)
+        if self.highlight is not None and row.title:
+            match = style("article-list--match", partial=True)
+            for a, b in self.highlight(row.title):
+                text.stylize(match, start + a, start + b)
         text.truncate(width, overflow="ellipsis", pad=True)
         return text
 
