@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
@@ -34,7 +34,15 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from feedreader.core.library import Library
-from feedreader.core.query import QueryError, SavedView, parse_query, provider_query, topic_query
+from feedreader.core.query import (
+    QueryError,
+    SavedView,
+    parse_query,
+    provider_query,
+    saved_views,
+    topic_query,
+    view_for_key,
+)
 from feedreader.core.search import SearchCancelled, SearchResult, Searcher
 from feedreader.core.view import ListModel
 
@@ -319,7 +327,7 @@ class SearchBar(Vertical):
         self.result = result
         count = result.count or 0
         total = self.library.count()
-        self._status(f"{count:,} of {total:,} match · {result.seconds * 1000:.0f} ms · {HINT}")
+        self._status(f"{count:,} of {total:,} match · {HINT}")
         self.post_message(self.Changed(self, message.text, result, None))
 
     # -- status line ------------------------------------------------------------
@@ -352,3 +360,117 @@ def apply_search(model: ListModel, article_list, result: SearchResult | None) ->
         article_list.cursor = 0
         keep = None
     article_list.reload(keep=keep)
+
+
+# --------------------------------------------------------------------------
+# the app's side: keys, handlers, header label and palette entries
+
+SEARCH_BINDINGS = [
+    Binding("slash", "search", "Search", key_display="/", id="search.open"),
+    Binding("t", "filter_topic", "Filter by topic", show=False, id="search.topic"),
+    Binding("b", "filter_provider", "Filter by provider", show=False, id="search.provider"),
+    # no description: not in the help and palette one by one (see SEARCH_HELP, search_commands)
+    *[Binding(str(i), f"saved_view('{i}')", "", show=False, id=f"search.view{i}") for i in range(1, 10)],
+]
+SEARCH_HELP = [
+    ("/", "search and filter: words, \"phrases\", -word, topic:, provider:, q>50, since:7d, before:, is:"),
+    ("enter, in the bar", "keep the filter and go back to the list"),
+    ("esc, in the bar", "clear the filter"),
+    ("t", "filter on the article's topic (again: its next topic)"),
+    ("b", "filter on the article's provider"),
+    ("1 … 9", "saved views ([views] in the config file)"),
+]
+
+
+class SearchMixin:
+    """Search for FeedReaderApp (like MarksMixin): needs ``self.library``,
+    ``self.model``, ``self.settings``, ``self.clock``, ``self.article_list``,
+    ``self.article_view`` and ``self.update_header()``."""
+
+    views: list[SavedView]
+
+    def init_search(self) -> None:
+        self.views = saved_views(self.settings.views, now=self.clock())
+
+    def make_search_bar(self) -> SearchBar:
+        """The widget to yield in ``compose`` (above the panes)."""
+        return SearchBar(self.library, marks=lambda: self.model.marks, clock=self.clock, id="search")
+
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one(SearchBar)
+
+    def search_label(self) -> str:
+        """``view ai: topic:AI is:unread`` / ``search: xpeng`` / "" for the header."""
+        bars = self.query(SearchBar)
+        return bars.first().label() if bars else ""
+
+    def report_view_problems(self) -> None:
+        """Tell about saved views whose query has a mistake (call on mount)."""
+        for view in self.views:
+            if view.error is not None:
+                self.notify(f"views.{view.name}: {view.error.message} (column {view.error.position + 1})",
+                            title="Settings", severity="warning", timeout=8)
+
+    # -- keys -------------------------------------------------------------------
+    def action_search(self) -> None:
+        self.search_bar.open()
+
+    def action_saved_view(self, key: str) -> None:
+        view = view_for_key(self.views, key)
+        if view is None:
+            self.notify(f"No saved view on {key}: add one under [views] in the config file.", timeout=3)
+        elif view.error is not None:
+            self.notify(f"View {view.name}: {view.error.message}", severity="error", timeout=5)
+        else:
+            self.apply_saved_view(view)
+
+    def apply_saved_view(self, view: SavedView) -> None:
+        self.search_bar.apply_view(view)
+
+    def _detail_article(self):
+        article = self.article_view.article
+        if article is None:
+            self.notify("No article is shown.", timeout=2)
+        return article
+
+    def action_filter_topic(self) -> None:
+        article = self._detail_article()
+        if article is None:
+            return
+        if not article.topics:
+            self.notify("This article has no topics.", timeout=2)
+            return
+        self.search_bar.filter_topic(article.topics)
+
+    def action_filter_provider(self) -> None:
+        article = self._detail_article()
+        if article is None:
+            return
+        provider = article.provider.name or article.provider.domain
+        if not provider:
+            self.notify("This article has no provider.", timeout=2)
+            return
+        self.search_bar.filter_provider(provider)
+
+    # -- the bar's messages -----------------------------------------------------
+    def on_search_bar_changed(self, message: SearchBar.Changed) -> None:
+        if message.result is not None:
+            apply_search(self.model, self.article_list, message.result)
+            self.update_header()
+
+    def on_search_bar_submitted(self, _message: SearchBar.Submitted) -> None:
+        self.article_list.focus()
+
+    def on_search_bar_cleared(self, _message: SearchBar.Cleared) -> None:
+        apply_search(self.model, self.article_list, None)
+        self.update_header()
+        self.article_list.focus()
+
+    # -- palette ----------------------------------------------------------------
+    def search_commands(self):
+        """``SystemCommand``s: one per saved view."""
+        for view in self.views:
+            if view.error is None:
+                help_text = f"{view.text}" + (f"  (key {view.key})" if view.key else "")
+                yield SystemCommand(f"View: {view.name}", help_text, lambda v=view: self.apply_saved_view(v))

@@ -7,6 +7,8 @@ SearchBar whose messages go through ``apply_search``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -313,3 +315,138 @@ async def test_rerun_sees_new_articles(tmp_path):
             assert titles(app) == ["Quillon two", "Quillon one"]
     finally:
         library.close()
+
+
+# --------------------------------------------------------------------------
+# the real app, with the lines app.py adds for search (SearchMixin)
+
+
+def wired_app_class():
+    from feedreader.ui.app import FeedReaderApp
+    from feedreader.ui.search_bar import SEARCH_BINDINGS, SearchMixin
+
+    import feedreader.ui.app as app_module
+
+    class Wired(SearchMixin, FeedReaderApp):
+        CSS_PATH = str(Path(app_module.__file__).parent / FeedReaderApp.CSS_PATH)
+        BINDINGS = [*FeedReaderApp.BINDINGS, *SEARCH_BINDINGS]
+
+        def __init__(self, services) -> None:
+            super().__init__(services)
+            self.init_search()
+
+        def compose(self) -> ComposeResult:
+            yield self.make_search_bar()
+            yield from super().compose()
+
+        def on_mount(self) -> None:
+            self.report_view_problems()
+
+        def update_header(self) -> None:
+            super().update_header()
+            label = self.search_label()
+            if label:
+                self.sub_title = f"{label} · {self.sub_title}"
+
+        def on_feed_reader_app_index_batch(self, message) -> None:
+            super().on_feed_reader_app_index_batch(message)
+            self.search_bar.rerun()
+
+        def get_system_commands(self, screen):
+            yield from super().get_system_commands(screen)
+            yield from self.search_commands()
+
+    return Wired
+
+
+def build_wired(tmp_path, views=VIEWS):
+    from feedreader.config import Settings
+    from feedreader.core.pagecache import PageCache
+    from feedreader.core.state import StateStore
+    from feedreader.ui.app import Services
+
+    library = open_samples(tmp_path)
+    state = StateStore.open(tmp_path / "data" / "state.db")
+    services = Services(library=library, settings=Settings(views=views, mark_read_after=0), state=state,
+                        page_cache=PageCache(tmp_path / "cache" / "pages"), opener=lambda url: None,
+                        clock=lambda: FIXED_NOW, scan_on_start=False)
+    return wired_app_class()(services), (library, state)
+
+
+async def wait_for(pilot, app) -> None:
+    for _ in range(200):
+        await pilot.pause(0.01)
+        if not app.search_bar.busy:
+            break
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_in_the_app_typing_letters_never_triggers_app_keys(tmp_path):
+    app, opened = build_wired(tmp_path)
+    try:
+        async with app.run_test(size=(200, 40)) as pilot:
+            total = len(app.model)
+            await pilot.press("slash")
+            assert app.search_bar.input.has_focus
+            # q quits, s sorts, m marks, f flags, t/b filter, 1 is a view: all are text here
+            await type_text(pilot, "quillon sfmtb1")
+            await wait_for(pilot, app)
+            assert app.is_running and app.search_bar.text == "quillon sfmtb1"
+            assert app.model.order == "newest" and not app.model.marks
+            for _ in "quillon sfmtb1":
+                await pilot.press("backspace")
+            await type_text(pilot, "quillon")
+            await wait_for(pilot, app)
+            assert 0 < len(app.model) < total
+            assert app.sub_title.startswith("search: quillon · ")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.article_list.has_focus
+            # marking read inside a search keeps the article in the list (no re-search)
+            await pilot.press("m")
+            await pilot.pause()
+            assert len(app.model) == 3
+            await pilot.press("slash", "escape")
+            await pilot.pause()
+            assert len(app.model) == total and app.sub_title.split(" · ")[0].endswith("articles")
+    finally:
+        for thing in opened:
+            thing.close()
+
+
+async def test_in_the_app_views_topic_and_provider_keys_and_palette(tmp_path):
+    app, opened = build_wired(tmp_path)
+    try:
+        async with app.run_test(size=(200, 40)) as pilot:
+            await pilot.pause()
+            assert any("views.broken: q> needs a whole number" in n for n in
+                       [m.message for m in app._notifications])
+            await pilot.press("1")
+            await wait_for(pilot, app)
+            assert len(app.model) == 12 and app.sub_title.startswith("view ai: topic:AI is:unread · ")
+            await pilot.press("9")
+            await pilot.pause()
+            assert any("No saved view on 9" in m.message for m in app._notifications)
+            # t on the shown article: its first topic, then the next
+            for index in range(len(app.model)):
+                if app.model.row_at(index).title == XPENG:
+                    app.article_list.cursor = index
+            await pilot.pause()
+            assert app.article_view.article.title == XPENG
+            await pilot.press("t")
+            await wait_for(pilot, app)
+            assert app.search_bar.text == 'topic:"Computer Vision"' and len(app.model) == 6
+            await pilot.press("t")
+            await wait_for(pilot, app)
+            assert app.search_bar.text == "topic:AI"
+            await pilot.press("b")
+            await wait_for(pilot, app)
+            assert app.search_bar.text == 'provider:"Caixin Global"' and len(app.model) == 1
+            assert app.article_list.highlight is None   # filters highlight nothing
+            titles_in_palette = [c.title for c in app.get_system_commands(app.screen)]
+            assert "View: ai" in titles_in_palette and "View: caixin" in titles_in_palette
+            assert "View: broken" not in titles_in_palette and "Search" in titles_in_palette
+    finally:
+        for thing in opened:
+            thing.close()
