@@ -1,0 +1,174 @@
+"""Search latency per keystroke on a large library (target: <= 50 ms at 100,000 articles).
+
+    .venv/bin/python benchmarks/bench_search.py [--count 100000] [--corpus DIR] [--cache DIR] [--runs 3]
+
+The corpus is ``benchmarks/out/corpus-<count>-s1`` when ``run.py`` has made
+it, else ``benchmarks/out/search-corpus-<count>`` (``gen_corpus.py --seed 1``,
+written when missing). It is indexed once into ``--cache``
+(default ``benchmarks/out/search-cache-<count>``; the first run reports how
+long indexing took with the full-text table), then each query below is
+"typed" one character at a time. For every keystroke whose text parses, the
+time measured is what the app does on the UI's behalf: parse + search on the
+``Searcher``'s own connection (a thread worker in the app) + rebuilding the
+list's keys from the match (``ListModel.rebuild``) + highlighting a screenful
+(40) of titles. A third of the articles are marked read and 1% flagged, so
+``is:`` filters have marks to work with.
+
+Prints, per query, the slowest keystroke and the number of matches at the
+end; then the median, 95th percentile and maximum over every keystroke of
+every run, and the slowest single keystroke.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from feedreader.core.library import Library  # noqa: E402
+from feedreader.core.query import QueryError, parse_query  # noqa: E402
+from feedreader.core.view import FLAGGED, READ, ListModel  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+QUERIES = [
+    "xpeng",                                  # no match at all
+    "solid-state battery",
+    "researchers quantum",
+    '"solid-state battery line"',
+    "topic:AI lunar",
+    'topic:"Computer Vision" -topic:AI',
+    "provider:northwind q>70",
+    "since:2022-01-01 before:2022-02-01 chip",
+    "q>=90 -is:read",
+    "is:flagged",
+    "the",                                    # matches nearly everything
+    "s",
+    "-is:read sat",
+    'caf "data leak" -regulators q<40 since:1y',
+]
+
+
+def ensure_corpus(count: int, corpus: Path | None) -> Path:
+    """``--corpus``, else the shared ``out/corpus-<count>-s1`` of ``run.py`` when it
+    is complete (never rewritten here), else our own ``out/search-corpus-<count>``."""
+    if corpus is not None:
+        return corpus
+    shared = HERE / "out" / f"corpus-{count}-s1"
+    stamp = HERE / "out" / f"corpus-{count}-s1.json"
+    if shared.is_dir() and stamp.exists():
+        try:
+            if json.loads(stamp.read_text()).get("files") == sum(1 for _ in os.scandir(shared)):
+                return shared
+        except (OSError, ValueError):
+            pass
+    path = HERE / "out" / f"search-corpus-{count}"
+    if not path.is_dir() or sum(1 for _ in os.scandir(path)) < count:
+        print(f"writing {count:,} documents to {path} …", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, str(HERE / "gen_corpus.py"), "--count", str(count), "--seed", "1", "--out", str(path)],
+            check=True,
+        )
+    return path
+
+
+def keystrokes(query: str) -> list[str]:
+    return [query[:i] for i in range(1, len(query) + 1)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--count", type=int, default=100_000)
+    p.add_argument("--corpus", type=Path, default=None, help="a folder of documents (default: generated)")
+    p.add_argument("--cache", type=Path, default=None, help="where the index goes (kept between runs)")
+    p.add_argument("--runs", type=int, default=3)
+    args = p.parse_args(argv)
+
+    corpus = ensure_corpus(args.count, args.corpus)
+    cache = args.cache or HERE / "out" / f"search-cache-{args.count}"
+    library = Library.open(cache, [corpus], "bench")
+    started = time.perf_counter()
+    report = library.refresh()
+    if report.parsed:
+        print(f"indexed {report.parsed:,} documents in {time.perf_counter() - started:.1f} s (with full-text table)")
+    count = library.count()
+    print(f"{count:,} articles in {library.index.db_path} "
+          f"({library.index.db_path.stat().st_size / 1e6:.0f} MB)")
+
+    model = ListModel(library, "newest")
+    rng = random.Random(1)
+    marks: dict[int, int] = {}
+    for aid in library.order("newest"):
+        roll = rng.random()
+        if roll < 0.33:
+            marks[aid] = READ
+        elif roll < 0.34:
+            marks[aid] = FLAGGED
+    model.replace_marks(marks)
+    model.rebuild()
+    searcher = library.searcher()
+    now = time.time()
+
+    every: list[float] = []
+    search_only: list[float] = []
+    rebuild_only: list[float] = []
+    worst = (0.0, "")
+    slow: list[tuple[str, float]] = []
+    for run in range(args.runs):
+        for query in QUERIES:
+            slowest = 0.0
+            matched = None
+            for text in keystrokes(query):
+                t0 = time.perf_counter()
+                try:
+                    parse_query(text, now=now)
+                except QueryError:
+                    continue  # the UI shows the error in place; nothing is searched
+                result = searcher.search(text, marks=marks, now=now)
+                t1 = time.perf_counter()
+                model.match = result.match
+                model.rebuild()
+                rebuild_only.append(time.perf_counter() - t1)
+                if result.highlight is not None:
+                    for i in range(min(40, len(model))):
+                        row = model.row_at(i)
+                        if row is not None:
+                            result.highlight(row.title)
+                elapsed = time.perf_counter() - t0
+                every.append(elapsed)
+                search_only.append(t1 - t0)
+                matched = result.count
+                slowest = max(slowest, elapsed)
+                if elapsed > worst[0]:
+                    worst = (elapsed, text)
+                slow.append((text, elapsed))
+            if run == args.runs - 1:
+                print(f"  {query!r:48} slowest keystroke {slowest * 1000:6.1f} ms, {matched:>7,} matches")
+    searcher.close()
+    library.close()
+
+    def line(name: str, values: list[float]) -> str:
+        values = sorted(values)
+        p95 = values[int(len(values) * 0.95) - 1]
+        return (f"{name}: median {statistics.median(values) * 1000:.1f} ms, "
+                f"p95 {p95 * 1000:.1f} ms, max {values[-1] * 1000:.1f} ms over {len(values)} keystrokes")
+
+    print(line("per keystroke (search + list rebuild + highlight)", every))
+    print(line("search alone (parse + FTS/SQL + marks)", search_only))
+    print(line("ListModel.rebuild alone (view.py)", rebuild_only))
+    over = [t for t in every if t > 0.050]
+    print(f"{len(over)} of {len(every)} keystrokes over 50 ms; slowest: {worst[1]!r} {worst[0] * 1000:.1f} ms")
+    print("over 50 ms:", ", ".join(sorted({repr(t) for t, e in slow if e > 0.050})) or "none")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
