@@ -369,7 +369,7 @@ SEARCH_BINDINGS = [
     Binding("slash", "search", "Search", key_display="/", id="search.open"),
     Binding("t", "filter_topic", "Filter by topic", show=False, id="search.topic"),
     Binding("b", "filter_provider", "Filter by provider", show=False, id="search.provider"),
-    # no description: not in the help and palette one by one (see SEARCH_HELP, search_commands)
+    # no description: not in the help and palette one by one (see SEARCH_HELP, view_commands)
     *[Binding(str(i), f"saved_view('{i}')", "", show=False, id=f"search.view{i}") for i in range(1, 10)],
 ]
 SEARCH_HELP = [
@@ -468,7 +468,7 @@ class SearchMixin:
         self.article_list.focus()
 
     # -- palette ----------------------------------------------------------------
-    def search_commands(self):
+    def view_commands(self):
         """``SystemCommand``s: one per saved view."""
         for view in self.views:
             if view.error is None:

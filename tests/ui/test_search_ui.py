@@ -354,7 +354,7 @@ def wired_app_class():
 
         def get_system_commands(self, screen):
             yield from super().get_system_commands(screen)
-            yield from self.search_commands()
+            yield from self.view_commands()
 
     return Wired
 
