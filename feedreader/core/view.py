@@ -29,6 +29,7 @@ class ListModel:
         self.show_hidden = False
         self.flagged_only = False
         self.match: set[int] | None = None      # search results, None = no search
+        self.match_shows_hidden = False         # the search asked for hidden ones (is:hidden)
         self.keys: list[int] = []
         self._positions: dict[int, int] | None = None
         self._rows: OrderedDict[int, ListRow] = OrderedDict()
@@ -40,19 +41,19 @@ class ListModel:
         base = self.library.order(self.order)
         marks = self.marks
         match = self.match
-        if not (self.unread_only or self.flagged_only or match is not None) and (self.show_hidden or not marks):
+        show_hidden = self.show_hidden or (match is not None and self.match_shows_hidden)
+        if not (self.unread_only or self.flagged_only or match is not None) and (show_hidden or not marks):
             keys = base
         else:
-            hide = 0 if self.show_hidden else HIDDEN
             keys = base
-            if hide and marks:
-                keys = [a for a in keys if not marks.get(a, 0) & hide]
+            if match is not None:  # first: usually the most selective
+                keys = [a for a in keys if a in match]
+            if not show_hidden and marks:
+                keys = [a for a in keys if not marks.get(a, 0) & HIDDEN]
             if self.unread_only:
                 keys = [a for a in keys if not marks.get(a, 0) & READ]
             if self.flagged_only:
                 keys = [a for a in keys if marks.get(a, 0) & FLAGGED]
-            if match is not None:
-                keys = [a for a in keys if a in match]
         self.keys = keys if keys is not base else list(base)
         self._positions = None
         self._count_unread()

@@ -31,6 +31,7 @@ from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
 from feedreader.ui.fetching import FETCH_BINDINGS, FetchMixin, Opener, default_opener
 from feedreader.ui.marking import MARK_BINDINGS, MarksMixin
+from feedreader.ui.search_bar import SEARCH_BINDINGS, SEARCH_HELP, SearchMixin
 
 log = logging.getLogger("feedreader.ui")
 
@@ -48,7 +49,7 @@ class Services:
     scan_on_start: bool = True
 
 
-class FeedReaderApp(MarksMixin, FetchMixin, App):
+class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
     """A keyboard-driven reader for curated news."""
 
     CSS_PATH = "app.tcss"
@@ -57,12 +58,15 @@ class FeedReaderApp(MarksMixin, FetchMixin, App):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-        Binding("s", "cycle_sort", "Sort", id="app.sort"),
-        Binding("exclamation_mark", "problems", "Problems", key_display="!", id="app.problems"),
-        Binding("escape", "focus_list", "List", show=False, id="app.focus_list"),
-        Binding("ctrl+r", "rescan", "Rescan", show=False, id="app.rescan"),
+        Binding("s", "cycle_sort", "Sort", tooltip="Sort: newest → best → ranked", id="app.sort"),
+        Binding("exclamation_mark", "problems", "Problems", key_display="!",
+                tooltip="Files that could not be read, and why", id="app.problems"),
+        Binding("escape", "focus_list", "List", show=False, tooltip="Back to the list", id="app.focus_list"),
+        Binding("ctrl+r", "rescan", "Rescan", show=False, tooltip="Look for new, changed and deleted files",
+                id="app.rescan"),
         *MARK_BINDINGS,
         *FETCH_BINDINGS,
+        *SEARCH_BINDINGS,
     ]
 
     class IndexProgress(Message):
@@ -85,6 +89,7 @@ class FeedReaderApp(MarksMixin, FetchMixin, App):
         self.opener = services.opener
         self.sub_title_note = ""
         self.init_fetching()
+        self.init_search()
         self.model = ListModel(self.library, services.settings.sort)
         self.scan_problems: list[Problem] = []
         self._problem_count = 0
@@ -93,6 +98,7 @@ class FeedReaderApp(MarksMixin, FetchMixin, App):
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
+        yield self.make_search_bar()
         with Horizontal(id="panes"):
             yield ArticleList(self.model, clock=self.clock, status=self.row_status, id="list")
             yield ArticleView(clock=self.clock, id="detail")
@@ -124,6 +130,7 @@ class FeedReaderApp(MarksMixin, FetchMixin, App):
             self.notify(self.library.index.notice, severity="warning")
         for problem in self.settings.problems:
             self.notify(problem, title="Settings", severity="warning", timeout=8)
+        self.report_view_problems()
         if self.services.scan_on_start:
             self.rescan()
         # another feedreader may mark articles too: look every 2 s (and on focus)
@@ -147,6 +154,9 @@ class FeedReaderApp(MarksMixin, FetchMixin, App):
             parts.append(f"{self._problem_count:,} problems (!)")
         if self.sub_title_note:
             parts.append(self.sub_title_note)
+        label = self.search_label()
+        if label:
+            parts.insert(0, label)
         self.sub_title = " · ".join(parts)
 
     # -- indexing -----------------------------------------------------------
@@ -196,6 +206,7 @@ class FeedReaderApp(MarksMixin, FetchMixin, App):
         self.model.rebuild()
         self.article_list.reload(keep=keep)
         self.update_header()
+        self.search_bar.rerun()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -280,13 +291,15 @@ class FeedReaderApp(MarksMixin, FetchMixin, App):
         from feedreader.ui.screens import describe_bindings
 
         return [
-            ("Anywhere", describe_bindings(b for b in self.BINDINGS if b not in MARK_BINDINGS + FETCH_BINDINGS)),
-            ("Marks", describe_bindings(MARK_BINDINGS)),
-            ("Pages", describe_bindings(FETCH_BINDINGS)),
+            ("Anywhere", describe_bindings(
+                b for b in self.BINDINGS if b not in MARK_BINDINGS + FETCH_BINDINGS + SEARCH_BINDINGS)),
             ("List", describe_bindings(ArticleList.BINDINGS)),
             ("Detail", describe_bindings(ArticleView.BINDINGS)),
             ("Also", [("tab / shift+tab", "switch panes"), ("ctrl+p", "command palette"),
                       ("mouse", "click a row to select it, double-click to open the detail")]),
+            ("Marks", describe_bindings(MARK_BINDINGS)),
+            ("Pages", describe_bindings(FETCH_BINDINGS)),
+            ("Search", SEARCH_HELP),
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -300,7 +313,9 @@ class FeedReaderApp(MarksMixin, FetchMixin, App):
         for binding in self.BINDINGS:
             if binding.action in {"quit", "focus_list"}:
                 continue
-            [(keys, description)] = describe_bindings([binding]) or [("", "")]
-            if description:
-                yield SystemCommand(description, f"key: {keys}",
+            [(keys, longer)] = describe_bindings([binding]) or [("", "")]
+            if binding.description:
+                hint = f"{longer} (key: {keys})" if longer != binding.description else f"key: {keys}"
+                yield SystemCommand(binding.description, hint,
                                     lambda action=binding.action: self.run_action(action))
+        yield from self.view_commands()

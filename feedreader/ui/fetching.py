@@ -24,10 +24,14 @@ from feedreader.core.text import check_url, url_problem
 log = logging.getLogger("feedreader.ui")
 
 FETCH_BINDINGS = [
-    Binding("o", "open_browser", "Open", id="fetch.open"),
-    Binding("p", "prefetch", "Prefetch", show=False, id="fetch.prefetch"),
-    Binding("P", "prefetch_view", "Prefetch all", show=False, id="fetch.prefetch_view"),
-    Binding("v", "reader", "Reader", id="fetch.reader"),
+    Binding("o", "open_browser", "Open", tooltip="Open the article (or the related item) in the browser",
+            id="fetch.open"),
+    Binding("p", "prefetch", "Prefetch", show=False, tooltip="Save this article's page for offline reading",
+            id="fetch.prefetch"),
+    Binding("P", "prefetch_view", "Prefetch all", show=False,
+            tooltip="Save every page in the view, in the background", id="fetch.prefetch_view"),
+    Binding("v", "reader", "Reader", tooltip="Reader view: the page's text, offline once saved",
+            id="fetch.reader"),
 ]
 
 # list row status column

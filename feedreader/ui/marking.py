@@ -18,14 +18,17 @@ from feedreader.core.view import FLAGGED, HIDDEN, READ
 
 MARK_BINDINGS = [
     Binding("m", "toggle_read", "Read/unread", id="marks.read"),
-    Binding("x", "toggle_hidden", "Hide", id="marks.hide"),
+    Binding("x", "toggle_hidden", "Hide", tooltip="Hide / unhide (hidden ones leave the list)", id="marks.hide"),
     Binding("f", "toggle_flag", "Flag", id="marks.flag"),
-    Binding("u", "toggle_unread_only", "Unread only", id="marks.unread_only"),
-    Binding("H", "toggle_show_hidden", "Show hidden", show=False, id="marks.show_hidden"),
+    Binding("u", "toggle_unread_only", "Unread only", tooltip="Show only unread articles / all",
+            id="marks.unread_only"),
+    Binding("H", "toggle_show_hidden", "Show hidden", show=False, tooltip="Show hidden articles too / not",
+            id="marks.show_hidden"),
     Binding("n", "next_unread", "Next unread", show=False, id="marks.next_unread"),
     Binding("N", "previous_unread", "Previous unread", show=False, id="marks.previous_unread"),
-    Binding("M", "mark_all_read", "Mark all read", show=False, id="marks.all_read"),
-    Binding("z", "undo", "Undo", id="marks.undo"),
+    Binding("M", "mark_all_read", "Mark all read", show=False,
+            tooltip="Mark every article in the view read (asks first)", id="marks.all_read"),
+    Binding("z", "undo", "Undo", tooltip="Undo the last change (several levels)", id="marks.undo"),
 ]
 
 

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -22,7 +22,7 @@ def describe_bindings(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
         if not isinstance(b, Binding) or not b.description:
             continue
         keys = b.key_display or ", ".join(_key_name(k) for k in b.key.split(","))
-        out.append((keys, b.description))
+        out.append((keys, b.tooltip or b.description))
     return out
 
 
@@ -64,18 +64,28 @@ class HelpScreen(_Dialog):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
+        # two columns of sections, split where the rows balance
+        sizes = [len(rows) + 2 for _, rows in self.sections]
+        prefix = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
+        split = min(range(len(prefix)), key=lambda i: abs(2 * prefix[i] - prefix[-1]))
+        with VerticalScroll(classes="dialog help"):
+            yield Static(Text("feedreader keys", style="bold"), classes="dialog-title")
+            with Horizontal(classes="help-columns"):
+                yield Static(self._table(self.sections[:split]), classes="help-column")
+                yield Static(self._table(self.sections[split:]), classes="help-column")
+            yield Static(Text("escape or q closes this", style="dim"))
+
+    @staticmethod
+    def _table(sections: list[tuple[str, list[tuple[str, str]]]]) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for title, rows in self.sections:
+        for title, rows in sections:
             table.add_row(Text(title, style="bold underline"), "")
             for keys, description in rows:
                 table.add_row(Text(keys, style="bold"), Text(description))
             table.add_row("", "")
-        with VerticalScroll(classes="dialog"):
-            yield Static(Text("feedreader keys", style="bold"), classes="dialog-title")
-            yield Static(table)
-            yield Static(Text("escape or q closes this", style="dim"))
+        return table
 
 
 class ProblemsScreen(_Dialog):

@@ -318,59 +318,21 @@ async def test_rerun_sees_new_articles(tmp_path):
 
 
 # --------------------------------------------------------------------------
-# the real app, with the lines app.py adds for search (SearchMixin)
-
-
-def wired_app_class():
-    from feedreader.ui.app import FeedReaderApp
-    from feedreader.ui.search_bar import SEARCH_BINDINGS, SearchMixin
-
-    import feedreader.ui.app as app_module
-
-    class Wired(SearchMixin, FeedReaderApp):
-        CSS_PATH = str(Path(app_module.__file__).parent / FeedReaderApp.CSS_PATH)
-        BINDINGS = [*FeedReaderApp.BINDINGS, *SEARCH_BINDINGS]
-
-        def __init__(self, services) -> None:
-            super().__init__(services)
-            self.init_search()
-
-        def compose(self) -> ComposeResult:
-            yield self.make_search_bar()
-            yield from super().compose()
-
-        def on_mount(self) -> None:
-            self.report_view_problems()
-
-        def update_header(self) -> None:
-            super().update_header()
-            label = self.search_label()
-            if label:
-                self.sub_title = f"{label} · {self.sub_title}"
-
-        def on_feed_reader_app_index_batch(self, message) -> None:
-            super().on_feed_reader_app_index_batch(message)
-            self.search_bar.rerun()
-
-        def get_system_commands(self, screen):
-            yield from super().get_system_commands(screen)
-            yield from self.view_commands()
-
-    return Wired
+# the real app (FeedReaderApp mixes in SearchMixin)
 
 
 def build_wired(tmp_path, views=VIEWS):
     from feedreader.config import Settings
     from feedreader.core.pagecache import PageCache
     from feedreader.core.state import StateStore
-    from feedreader.ui.app import Services
+    from feedreader.ui.app import FeedReaderApp, Services
 
     library = open_samples(tmp_path)
     state = StateStore.open(tmp_path / "data" / "state.db")
     services = Services(library=library, settings=Settings(views=views, mark_read_after=0), state=state,
                         page_cache=PageCache(tmp_path / "cache" / "pages"), opener=lambda url: None,
                         clock=lambda: FIXED_NOW, scan_on_start=False)
-    return wired_app_class()(services), (library, state)
+    return FeedReaderApp(services), (library, state)
 
 
 async def wait_for(pilot, app) -> None:
