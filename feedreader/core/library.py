@@ -29,8 +29,10 @@ ORDERS = ("newest", "best", "ranked")
 ORDER_LABELS = {"newest": "newest first", "best": "best first", "ranked": "ranked"}
 
 _ORDER_SQL = {
-    "newest": "ORDER BY published IS NULL, published DESC, quality IS NULL, quality DESC, aid",
-    "best": "ORDER BY quality IS NULL, quality DESC, published IS NULL, published DESC, aid",
+    # NULL sorts below every value, so DESC puts unknown dates/qualities last;
+    # written this way the order is a scan of the articles_newest/_best index
+    "newest": "ORDER BY published DESC, quality DESC, aid",
+    "best": "ORDER BY quality DESC, published DESC, aid",
     # quality weighed by age, like a news ranking: (q + 1) / (age_hours + 2) ^ 1.5,
     # age measured from the newest article so an archive ranks the same any day
     "ranked": (
@@ -97,10 +99,12 @@ class Library:
         on_batch: Callable[[int], None] | None = None,
         workers: int | None = None,
     ) -> RefreshReport:
+        report = None
         try:
             report = self.index.refresh(self.sources, progress=progress, on_batch=on_batch, workers=workers)
         finally:
-            self._orders.clear()
+            if report is None or report.changed:   # nothing changed: the cached orders still hold
+                self._orders.clear()
         return report
 
     def invalidate(self) -> None:
