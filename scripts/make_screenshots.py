@@ -21,8 +21,10 @@ XPENG = "Carmaker Xpeng Deletes 430,000 Photos for Misuse of Facial Recognition"
 
 # (file name, terminal size, keys to press before the shot)
 SHOTS = [
-    ("main.svg", (150, 42), ["find:" + XPENG]),
+    # a few rows read (dimmed) and one flagged, then the seed article
+    ("main.svg", (150, 42), ["m", "j", "j", "f", "j", "m", "j", "m", "find:" + XPENG]),
     ("help.svg", (150, 48), ["question_mark"]),
+    ("search.svg", (150, 42), ["slash", *"quillon", "wait", "enter"]),
 ]
 
 
@@ -49,7 +51,10 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             for key in keys:
-                if key.startswith("find:"):
+                if key == "wait":
+                    await pilot.pause(0.5)
+                    await app.workers.wait_for_complete()
+                elif key.startswith("find:"):
                     title = key[5:]
                     lst = app.query_one(ArticleList)
                     lst.cursor = next(i for i in range(len(app.model)) if app.model.row_at(i).title == title)
