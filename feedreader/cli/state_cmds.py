@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
+import io
 import sys
-import tempfile
 from pathlib import Path
 
 from feedreader.cli.common import Context, add_common_options
+from feedreader.core.files import replace_atomically
 
 # action -> (the StateStore.set_marks keyword and value, the past tense for messages)
 ACTIONS: dict[str, tuple[str, bool, str]] = {
@@ -151,50 +151,20 @@ def cmd_export(args: argparse.Namespace) -> int:
             return 0
         target = Path(args.file).expanduser()
         try:
-            count = _write_atomically(target, store.export)
+            def export_to(fp) -> int:
+                text = io.TextIOWrapper(fp, encoding="utf-8", newline="\n")
+                try:
+                    return store.export(text)
+                finally:
+                    text.flush()
+                    text.detach()
+
+            count = replace_atomically(target, export_to, durable=True)
         except OSError as exc:
             _err(f"cannot write {target}: {exc.strerror or exc}")
             return 1
     print(f"exported the marks of {count:,} article{'' if count == 1 else 's'} to {target}", file=sys.stderr)
     return 0
-
-
-def _write_atomically(target: Path, write) -> int:
-    """``write(fp)`` into a temporary file next to ``target``, fsync, then rename over it."""
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        os.fchmod(fd, _mode_for(target))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
-            count = write(fp)
-            fp.flush()
-            os.fsync(fp.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
-    return count
-
-
-def _mode_for(target: Path) -> int:
-    """Keep the permissions of the file being replaced; a new file gets the usual 0666 & ~umask."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def cmd_import(args: argparse.Namespace) -> int:

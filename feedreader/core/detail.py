@@ -6,7 +6,7 @@ Pure formatting; the clock is passed in so output is reproducible.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 from feedreader.core.library import relative_age
 from feedreader.core.model import Article, Related

@@ -19,12 +19,12 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from feedreader.core.files import replace_atomically
 from feedreader.core.text import check_url, clean_text
 
 META_VERSION = 1
@@ -218,17 +218,7 @@ class PageCache:
     # -- writing ------------------------------------------------------------
     def _write(self, path: Path, data: bytes) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=path.suffix)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        replace_atomically(path, lambda fp: fp.write(data))
 
     def _write_meta(self, url: str, meta: dict[str, Any]) -> None:
         meta["version"] = META_VERSION

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from feedreader.config import Settings
 from feedreader.core.library import ORDER_LABELS, ORDERS, Library
-from feedreader.core.model import Article, Problem
+from feedreader.core.model import Problem
 from feedreader.core.pagecache import PageCache
 from feedreader.core.state import StateStore
 from feedreader.core.view import ListModel

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events

@@ -3,7 +3,6 @@ HTTP server on 127.0.0.1 (the app is allowed to reach loopback for the test)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from conftest import notices, screen_text

@@ -7,7 +7,6 @@ SearchBar whose messages go through ``apply_search``.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from textual import on
 from textual.app import App, ComposeResult
