@@ -170,3 +170,17 @@ async def test_keymap_from_config_rebinds(make_app):
         row = current(app)
         await pilot.press("r")
         assert app.model.flags(row.aid) & READ
+
+
+async def test_damaged_marks_file_is_moved_aside_and_the_user_told(make_app, tmp_path):
+    db = tmp_path / "broken" / "state.db"
+    db.parent.mkdir()
+    db.write_bytes(b"definitely not a database " * 200)
+    app = make_app(state_db=db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        told = " ".join(notices(app))
+        assert "state.db.corrupt-" in told
+        await pilot.press("m")  # marking still works on the fresh file
+        assert app.model.unread == len(app.model) - 1
+    assert list(db.parent.glob("state.db.corrupt-*"))
