@@ -183,7 +183,9 @@ class SearchBar(Vertical):
         self.add_class("-open")
         if text is not None and text != self.text:
             self.input.value = text
-        self.input.focus()
+        # focus now, not on the next loop turn (Widget.focus defers): keys
+        # typed right after "/" are already queued and must reach the bar
+        self.screen.set_focus(self.input)
         self.input.cursor_position = len(self.input.value)
 
     def set_query(self, text: str, *, view: SavedView | None = None) -> None:
@@ -366,7 +368,9 @@ def apply_search(model: ListModel, article_list, result: SearchResult | None) ->
 # the app's side: keys, handlers, header label and palette entries
 
 SEARCH_BINDINGS = [
-    Binding("slash", "search", "Search", key_display="/", id="search.open"),
+    # priority: handled by the app as the key arrives, so the bar has the focus
+    # before the keys typed right after "/" are dispatched (a burst or a paste)
+    Binding("slash", "search", "Search", key_display="/", priority=True, id="search.open"),
     Binding("t", "filter_topic", "Filter by topic", show=False, id="search.topic"),
     Binding("b", "filter_provider", "Filter by provider", show=False, id="search.provider"),
     # no description: not in the help and palette one by one (see SEARCH_HELP, view_commands)
@@ -414,6 +418,11 @@ class SearchMixin:
 
     # -- keys -------------------------------------------------------------------
     def action_search(self) -> None:
+        if self.screen is not self.screen_stack[0]:
+            return  # a dialog or the reader view is on top
+        if self.focused is self.search_bar.input:
+            self.search_bar.input.insert_text_at_cursor("/")  # a "/" in the query itself
+            return
         self.search_bar.open()
 
     def action_saved_view(self, key: str) -> None:

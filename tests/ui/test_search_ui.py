@@ -8,7 +8,7 @@ SearchBar whose messages go through ``apply_search``.
 from __future__ import annotations
 
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
@@ -408,6 +408,25 @@ async def test_in_the_app_views_topic_and_provider_keys_and_palette(tmp_path):
             titles_in_palette = [c.title for c in app.get_system_commands(app.screen)]
             assert "View: ai" in titles_in_palette and "View: caixin" in titles_in_palette
             assert "View: broken" not in titles_in_palette and "Search" in titles_in_palette
+    finally:
+        for thing in opened:
+            thing.close()
+
+
+async def test_keys_typed_right_after_slash_go_to_the_bar(tmp_path):
+    """A fast typist (or a paste) sends '/xpe' in one burst: no app key fires."""
+    app, opened = build_wired(tmp_path)
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            total = len(app.model)
+            for key in ["slash", "x", "p", "e"]:      # queued together, no pause between
+                app.post_message(events.Key(key, "/" if key == "slash" else key))
+            await wait_for(pilot, app)
+            assert app.search_bar.text == "xpe"
+            assert not any(bits for bits in app.model.marks.values())   # x did not hide anything
+            assert len(app.model) < total
+            await pilot.press("slash")                  # in the bar, "/" is just a character
+            assert app.search_bar.input.value == "xpe/"
     finally:
         for thing in opened:
             thing.close()
