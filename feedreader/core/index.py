@@ -137,6 +137,13 @@ def discover(sources: Iterable[Path], problems: list[Problem] | None = None) -> 
     symlinked folders (no loops). Unreadable folders are reported in
     ``problems`` and skipped.
     """
+    for path, size, mtime_ns in _walk(sources, problems):
+        yield FileFact(path, size, mtime_ns)
+
+
+def _walk(sources: Iterable[Path], problems: list[Problem] | None = None) -> Iterator[tuple[str, int, int]]:
+    """``discover`` as plain (path, size, mtime_ns) tuples: the refresh of an
+    index of 100,000 files walks them all, so the loop is kept tight."""
     suffixes = _suffixes()
     seen: set[str] = set()
     for source in sources:
@@ -151,7 +158,7 @@ def discover(sources: Iterable[Path], problems: list[Problem] | None = None) -> 
             key = str(source.resolve())
             if key not in seen:
                 seen.add(key)
-                yield FileFact(key, st.st_size, st.st_mtime_ns)
+                yield key, st.st_size, st.st_mtime_ns
             continue
         if not stat_mod.S_ISDIR(st.st_mode):
             if problems is not None:
@@ -164,23 +171,22 @@ def discover(sources: Iterable[Path], problems: list[Problem] | None = None) -> 
                 with os.scandir(folder) as entries:
                     for entry in entries:
                         name = entry.name
-                        if name.startswith("."):
+                        if name[0] == ".":
                             continue
                         try:
                             if entry.is_dir(follow_symlinks=False):
                                 if depth < MAX_DEPTH:
                                     stack.append((entry.path, depth + 1))
                                 continue
-                            if not name.lower().endswith(suffixes):
-                                continue
-                            if not entry.is_file():
+                            if not name.lower().endswith(suffixes) or not entry.is_file():
                                 continue
                             est = entry.stat()
                         except OSError:
                             continue
-                        if entry.path not in seen:
-                            seen.add(entry.path)
-                            yield FileFact(entry.path, est.st_size, est.st_mtime_ns)
+                        path = entry.path
+                        if path not in seen:
+                            seen.add(path)
+                            yield path, est.st_size, est.st_mtime_ns
             except OSError as exc:
                 if problems is not None:
                     problems.append(Problem(folder, f"cannot read folder: {exc.strerror or exc}"))
@@ -613,7 +619,8 @@ class _ChangedFiles:
         self.index = index
         self.report = report
         self.known = {p: (s, m) for p, s, m in index.conn.execute("SELECT path, size, mtime_ns FROM files")}
-        self.walk = discover(sources, report.problems)
+        # (a stored row and a walked file compare as (size, mtime_ns) tuples)
+        self.walk = _walk(sources, report.problems)
         self.queue: deque[FileFact] = deque()
         self.queued: set[str] = set()
         self.force: set[str] = set()      # read these when the walk finds them, changed or not
@@ -625,20 +632,27 @@ class _ChangedFiles:
 
     def fill(self, n: int) -> None:
         """Walk on until ``n`` files wait (or the walk is done)."""
-        report, known, queue = self.report, self.known, self.queue
-        while len(queue) < n and not self.exhausted:
-            fact = next(self.walk, None)
-            if fact is None:
-                self._finish()
-                break
-            report.scanned += 1
-            old = known.pop(fact.path, None)
-            if old is not None and old == (fact.size, fact.mtime_ns) and fact.path not in self.force:
-                report.unchanged += 1
-            else:
-                queue.append(fact)
-                self.queued.add(fact.path)
-                self.pending.add(fact.path)
+        if self.exhausted:
+            return
+        known, queue, force, walk = self.known, self.queue, self.force, self.walk
+        scanned = unchanged = 0
+        try:
+            while len(queue) < n:
+                item = next(walk, None)
+                if item is None:
+                    self._finish()
+                    break
+                scanned += 1
+                path = item[0]
+                if known.pop(path, None) == item[1:] and path not in force:
+                    unchanged += 1
+                else:
+                    queue.append(FileFact(*item))
+                    self.queued.add(path)
+                    self.pending.add(path)
+        finally:
+            self.report.scanned += scanned
+            self.report.unchanged += unchanged
 
     def take(self, n: int) -> list[FileFact]:
         self.fill(n)
