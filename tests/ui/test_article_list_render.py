@@ -1,0 +1,161 @@
+"""ArticleList builds its rows as segments directly (speed); they must show
+exactly what a Rich ``Text`` of the same parts shows (the former renderer,
+kept here as the reference): same characters, same styles, cell for cell."""
+
+from __future__ import annotations
+
+import random
+
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.strip import Strip
+
+from feedreader.core.library import ListRow
+from feedreader.core.view import FLAGGED, HIDDEN, READ
+from feedreader.ui.article_list import _PART_STYLES, ArticleList
+
+NOW = 1_700_000_000.0
+
+
+class Model:
+    """Just enough of ListModel for the widget."""
+
+    def __init__(self, rows: list[ListRow]) -> None:
+        self.rows = rows
+        self.marks: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def key_at(self, index: int):
+        return self.rows[index].aid if 0 <= index < len(self.rows) else None
+
+    def row_at(self, index: int):
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def index_of(self, aid: int):
+        return next((i for i, r in enumerate(self.rows) if r.aid == aid), None)
+
+    def flags(self, aid: int) -> int:
+        return self.marks.get(aid, 0)
+
+
+def reference(lst: ArticleList, row: ListRow, flags: int, status: str, width: int, styles: tuple) -> Strip:
+    """The renderer before segments were built directly (Rich Text)."""
+    base, cursor, unread, read, hidden, flag_style, date_style, quality_style, provider_style, \
+        status_style, match_style = styles
+    body = hidden if flags & HIDDEN else read if flags & READ else unread
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    text.append("●" if not flags & READ else " ", unread)
+    text.append("★" if flags & FLAGGED else ("⊘" if flags & HIDDEN else " "), flag_style)
+    text.append(status, status_style)
+    text.append(f" {lst._date(row.published)} ", date_style)
+    text.append(" --" if row.quality is None else f"{row.quality:3d}", quality_style)
+    text.append(f" {(row.provider or '—')[:16].ljust(16)} ", provider_style)
+    start = len(text)
+    text.append(row.title or "(untitled)", body)
+    if lst.highlight is not None and row.title:
+        for a, b in lst.highlight(row.title):
+            text.stylize(match_style, start + a, start + b)
+    text.truncate(width, overflow="ellipsis", pad=True)
+    if cursor is not None:
+        text.stylize(cursor)
+    segments = list(text.render(Console(width=500, color_system="truecolor", legacy_windows=False)))
+    return Strip(segments).adjust_cell_length(width, base).simplify().apply_style(base)
+
+
+def cells(strip: Strip) -> list[tuple[str, Style | None]]:
+    return [(ch, seg.style) for seg in strip for ch in seg.text]
+
+
+WORDS = ["Chip", "plant", "opens", "中文标题", "Ünïcödé", "café", "—", "🚀", "AI", "x" * 30, "lunar", "vans"]
+
+
+def random_row(rng: random.Random, n: int) -> ListRow:
+    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 14)))
+    provider = rng.choice(["", "Northwind Tribune", "东方日报社新闻网络有限公司", "A", "Sprocket & Byte Weekly Extra"])
+    return ListRow(
+        aid=n, identity=f"https://example.com/{n}", title=title, provider=provider,
+        published=rng.choice([None, 1_600_000_000 + rng.randrange(10**8), int(NOW) - 3600]),
+        quality=rng.choice([None, 0, 7, 55, 100]), url=None, topics=(),
+    )
+
+
+class ListApp(App):
+    def __init__(self, model: Model) -> None:
+        super().__init__()
+        self.model = model
+
+    def compose(self) -> ComposeResult:
+        yield ArticleList(self.model, clock=lambda: NOW, id="list")
+
+
+async def test_segments_match_the_rich_text_renderer() -> None:
+    rng = random.Random(6)
+    rows = [random_row(rng, n) for n in range(60)]
+    model = Model(rows)
+    app = ListApp(model)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        lst = app.query_one(ArticleList)
+        get = lst.get_component_rich_style
+        parts = tuple(get(name, partial=True) for name in _PART_STYLES)
+        checked = 0
+        for highlight in (None, lambda title: [(0, 3), (5, 9), (max(0, len(title) - 2), len(title) + 4)]):
+            lst.highlight = highlight
+            for row in rows:
+                for flags in (0, READ, HIDDEN, FLAGGED | READ, HIDDEN | FLAGGED):
+                    for cursor in (None, get("article-list--cursor", partial=True)):
+                        for width in (0, 1, 2, 20, 39, 40, 41, 57, rng.randint(42, 119), 160):
+                            status = rng.choice([" ", "✓", "!"])
+                            styles = (lst.rich_style, cursor, *parts)
+                            got = lst._render_row(row, flags, status, width, styles)
+                            want = reference(lst, row, flags, status, width, styles)
+                            assert got.cell_length == want.cell_length == width
+                            assert cells(got) == cells(want), (row, flags, width, cursor)
+                            checked += 1
+        assert checked > 10_000
+
+
+async def test_a_changed_row_is_not_served_from_the_cache() -> None:
+    rows = [ListRow(1, "https://example.com/1", "First title", "P", 1_600_000_000, 50, None, ())]
+    model = Model(rows)
+    app = ListApp(model)
+    async with app.run_test(size=(100, 10)) as pilot:
+        await pilot.pause()
+        lst = app.query_one(ArticleList)
+        first = "".join(seg.text for seg in lst.render_line(0))
+        assert "First title" in first and "●" in first
+        model.marks[1] = READ                      # marked read: the dot goes
+        assert "●" not in "".join(seg.text for seg in lst.render_line(0))
+        model.rows[0] = ListRow(1, "https://example.com/1", "Second title", "P", 1_600_000_000, 50, None, ())
+        assert "Second title" in "".join(seg.text for seg in lst.render_line(0))
+
+
+class TwoPanes(App):
+    def __init__(self, model: Model) -> None:
+        super().__init__()
+        self.model = model
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Input
+
+        yield ArticleList(self.model, clock=lambda: NOW, id="list")
+        yield Input(id="other")
+
+
+async def test_the_cursor_row_follows_focus() -> None:
+    rows = [ListRow(1, "https://example.com/1", "Only title", "P", 1_600_000_000, 50, None, ())]
+    app = TwoPanes(Model(rows))
+    async with app.run_test(size=(100, 10)) as pilot:
+        lst = app.query_one(ArticleList)
+        lst.focus()
+        await pilot.pause()
+        focused = [seg.style for seg in lst.render_line(0)]
+        app.query_one("#other").focus()
+        await pilot.pause()
+        blurred = [seg.style for seg in lst.render_line(0)]
+        assert focused != blurred
+        assert blurred[0].bgcolor == lst.get_component_rich_style("article-list--cursor", partial=True).bgcolor
