@@ -23,11 +23,15 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from feedreader.core.model import Article, Problem
+
+if TYPE_CHECKING:  # the pool is imported when a refresh needs it (startup time)
+    from concurrent.futures import Executor
 
 SCHEMA_VERSION = 5         # 3: article_text (FTS5) for search; 4: order indexes; 5: aid not the rowid
 MAX_DEPTH = 64           # folder nesting while scanning
@@ -695,6 +699,7 @@ _PRELOAD = ["feedreader.core.index", "feedreader.core.documents", "feedreader.co
 
 def _make_pool(workers: int) -> Executor:
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     try:
         ctx = multiprocessing.get_context("forkserver")
