@@ -7,7 +7,33 @@ import argparse
 from feedreader.cli.common import Context
 
 
+def tune_gc() -> None:
+    """Fewer, cheaper garbage collections while the app runs.
+
+    With 100,000 articles a full collection walks the order lists and every
+    Textual object: 50-90 ms, and Textual's short-lived objects made one run
+    every few keys (issue 6: p95 key latency). What exists at startup
+    (modules, classes) is frozen out of collections, and collections run
+    less often. Measured with ``benchmarks/keys.py`` (it calls this too).
+    """
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 50)
+    gc.enable()
+
+
 def run_app(args: argparse.Namespace) -> int:
+    import gc
+
+    gc.disable()   # no collections while importing and opening (~30 ms); tune_gc turns them back on
+    try:
+        return _run_app(args)
+    finally:
+        gc.enable()
+
+
+def _run_app(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from feedreader.core.library import Library
@@ -25,6 +51,7 @@ def run_app(args: argparse.Namespace) -> int:
         app = FeedReaderApp(
             Services(library=library, settings=settings, state=state, page_cache=PageCache(ctx.paths.page_cache))
         )
+        tune_gc()
         app.run()
         return app.return_code or 0
     finally:
