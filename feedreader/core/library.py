@@ -107,6 +107,11 @@ class Library:
                 self._orders.clear()
         return report
 
+    def prewalk(self) -> bool:
+        """Start walking the sources for the next ``refresh`` in a child process
+        (call before starting threads; see ``Index.start_prewalk``)."""
+        return self.index.start_prewalk(self.sources)
+
     def invalidate(self) -> None:
         """Forget cached orders (after the index changed)."""
         self._orders.clear()

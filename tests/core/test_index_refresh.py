@@ -3,7 +3,9 @@ that always ends where a fresh one would."""
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
 import random
 import sqlite3
 import threading
@@ -37,6 +39,18 @@ def state(db: Path) -> tuple:
     return articles, files, text
 
 
+def test_the_app_walks_in_a_child_only_while_single_threaded(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write(docs / "a.txt", 1, "A", 1_600_000_000_000_000_000)
+    index = Index(tmp_path / "x.db")
+    started = index.start_prewalk([docs])
+    assert started == (threading.active_count() == 1)
+    report = index.refresh([docs])
+    assert report.parsed == 1 and index.count() == 1
+    index.close()
+
+
 def test_refresh_from_a_thread_that_never_used_the_index(tmp_path: Path) -> None:
     # the app's scan worker is such a thread; it used to deadlock on the first batch
     docs = tmp_path / "docs"
@@ -60,6 +74,7 @@ def test_first_rows_arrive_before_the_walk_ends(tmp_path: Path, monkeypatch) -> 
     for n in range(120):
         write(docs / f"{n:03d}.txt", n, f"T{n}", 1_600_000_000_000_000_000 + n)
     monkeypatch.setattr(index_mod, "FIRST_CHUNK", 10)
+    monkeypatch.setattr(index_mod, "CHUNK", 20)
     index = Index(tmp_path / "x.db")
     progress: list[tuple[int, int]] = []
     report = index.refresh([docs], progress=lambda d, t: progress.append((d, t)), workers=1)
@@ -86,10 +101,25 @@ def test_winner_that_changes_its_article_hands_it_to_the_other_file(tmp_path: Pa
     index.close()
 
 
-@pytest.mark.parametrize("chunk,first", [(3, 2), (200, 48)])
-def test_incremental_index_ends_where_a_fresh_one_does(tmp_path: Path, monkeypatch, chunk, first) -> None:
+def prewalked(index: Index, docs: Path, mode: str) -> None:
+    """Start the child walk the app starts (``mode``: "no", "yes", "broken")."""
+    if mode == "no":
+        return
+    # (directly: pytest's own threads make start_prewalk decline, rightly, in the app)
+    walk = index_mod._PreWalk(index.db_path, [docs])
+    if mode == "broken":  # it sent one file, then garbage: the refresh walks by itself
+        walk.close()
+        first = sorted(docs.iterdir())[:1]
+        items = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in first]
+        walk.stream = io.BytesIO(pickle.dumps(("files", items)) + b"\x80\x04garbage")
+    index._prewalk = walk
+
+
+@pytest.mark.parametrize("chunk,first,prewalk", [(3, 2, "no"), (200, 48, "no"), (3, 2, "yes"), (3, 2, "broken")])
+def test_incremental_index_ends_where_a_fresh_one_does(tmp_path: Path, monkeypatch, chunk, first, prewalk) -> None:
     """Random edits, deletions, duplicates (shared URLs) and broken files, many
-    refreshes: after each the index equals one built from scratch."""
+    refreshes: after each the index equals one built from scratch (also when
+    the walk was done by the start-up child, or that child died)."""
     monkeypatch.setattr(index_mod, "CHUNK", chunk)
     monkeypatch.setattr(index_mod, "FIRST_CHUNK", first)
     for seed in range(12):
@@ -112,7 +142,9 @@ def test_incremental_index_ends_where_a_fresh_one_does(tmp_path: Path, monkeypat
                 else:
                     write(path, rng.randint(0, 10), f"T{rng.randint(0, 999)}", mtime)
             incremental = Index(root / "inc.db")
-            incremental.refresh([docs], workers=1)
+            prewalked(incremental, docs, prewalk)
+            report = incremental.refresh([docs], workers=1)
+            assert report.scanned == sum(1 for p in docs.iterdir())
             incremental.close()
             fresh_db = root / f"fresh{step}.db"
             fresh = Index(fresh_db)
