@@ -28,7 +28,7 @@ TimeZone = Callable[[datetime], datetime]
 
 ELLIPSIS = "…"
 _STYLES_KEY = ("feedreader:article-list-row-styles",)
-STRIP_CACHE = 512      # rendered rows kept (keyed by everything that shows)
+STRIP_CACHE = 256      # rendered rows kept (keyed by everything that shows): ~5 screens
 _PART_STYLES = tuple(f"article-list--{name}" for name in (
     "unread", "read", "hidden", "flag", "date", "quality", "provider", "status", "match"))
 
@@ -234,13 +234,12 @@ class ArticleList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_offset.y)
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base, cursor_style, parts = self._row_styles()
         row = self.model.row_at(index)
         if row is None:
             return Strip.blank(width, base)
         flags = self.model.flags(row.aid)
         status = self.status(row) if self.status else " "
-        cursor_style, parts = self._row_styles()
         styles = (base, cursor_style if index == self.cursor else None, *parts)
         key = (row, flags, status, width, self.highlight, styles, self._check_year())
         strip = self._strips.get(key)
@@ -251,15 +250,16 @@ class ArticleList(ScrollView, can_focus=True):
             self._strips[key] = strip
         return strip
 
-    def _row_styles(self) -> tuple[Style, tuple[Style, ...]]:
-        """(cursor, the parts' styles), looked up once per repaint: kept in
-        Textual's own component-style cache, which it clears whenever those
+    def _row_styles(self) -> tuple[Style, Style, tuple[Style, ...]]:
+        """(base, cursor, the parts' styles), looked up once per repaint: kept
+        in Textual's own component-style cache, which it clears whenever those
         styles may change (refresh, CSS, theme, focus)."""
         cache = getattr(self, "_rich_style_cache", None)
         found = cache.get(_STYLES_KEY) if cache is not None else None
         if found is None:
             style = self.get_component_rich_style
-            found = (style("article-list--cursor", partial=True), tuple(style(n, partial=True) for n in _PART_STYLES))
+            found = (self.rich_style, style("article-list--cursor", partial=True),
+                     tuple(style(n, partial=True) for n in _PART_STYLES))
             if cache is not None:
                 cache[_STYLES_KEY] = found
         return found
