@@ -1,0 +1,234 @@
+"""Key latency inside the real app (run by ``run.py`` in its own process).
+
+    .venv/bin/python benchmarks/keys.py CORPUS [--samples 60] [--read-fraction 0.3]
+
+Uses the environment's FEEDREADER_*_DIR (the runner points them at a warm
+index). Builds ``FeedReaderApp`` the way ``feedreader`` does (``ui/run.py``)
+with the real library, marks store and widgets, runs it headless at 200x50
+with Textual's Pilot, and times each key from the moment the key event is
+posted until
+
+1. every message it caused has been handled (binding -> action -> list
+   cursor, marks store write, filter, ...), and
+2. the screen update that follows has been computed: layout, the changed
+   lines rendered by the widgets, and the terminal bytes for them encoded
+   (``CompositorUpdate.render_segments``, as the real driver would write).
+
+That is the frame that shows what the key did. Work a widget defers until
+after that frame (the list tells the app about a new highlighted article
+then, and the app fills the detail pane) is timed on as ``settled``: key ->
+that work handled and painted too.
+
+Not included: waiting for the next frame tick (Textual paints at most 60
+times a second) and the write() to the terminal. The harness itself costs
+a little per key (it looks at every widget's queue, after each turn of
+the event loop, until all are empty three turns in a row): the ``noop`` row
+(a key bound to nothing) shows that floor.
+
+Prints one JSON object: per action the samples in milliseconds, p50/p95/max,
+and the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary(samples: list[float]) -> dict:
+    return {
+        "n": len(samples),
+        "p50": round(percentile(samples, 50), 2),
+        "p95": round(percentile(samples, 95), 2),
+        "max": round(max(samples), 2) if samples else None,
+        "mean": round(statistics.fmean(samples), 2) if samples else None,
+        "samples": [round(s, 2) for s in samples],
+    }
+
+
+def build_app(corpus: Path):
+    """The app as ``feedreader CORPUS`` builds it (ui/run.py), without the scan."""
+    import dataclasses
+
+    from feedreader.cli import build_parser
+    from feedreader.cli.common import Context
+    from feedreader.core.library import Library
+    from feedreader.ui import app as app_module
+
+    parser, _commands, _names = build_parser()
+    args = parser.parse_args([str(corpus)])
+    ctx = Context.from_args(args)
+    library = Library.open(ctx.paths.cache_dir, ctx.sources, ctx.library_name)
+    available = {f.name for f in dataclasses.fields(app_module.Services)}
+    kwargs = {"library": library, "settings": ctx.settings}
+    closers = [library.close]
+    if "state" in available:
+        from feedreader.core.state import StateStore
+
+        state = StateStore.open(ctx.paths.state_db)
+        kwargs["state"] = state
+        closers.append(state.close)
+    if "page_cache" in available:
+        from feedreader.core.pagecache import PageCache
+
+        kwargs["page_cache"] = PageCache(ctx.paths.page_cache)
+    if "scan_on_start" in available:
+        kwargs["scan_on_start"] = False
+    return app_module.FeedReaderApp(app_module.Services(**kwargs)), library, closers
+
+
+def premark(corpus: Path, fraction: float) -> int:
+    """Mark every n-th article read, like a reader's archive (before the app starts)."""
+    if fraction <= 0:
+        return 0
+    from feedreader.cli import build_parser
+    from feedreader.cli.common import Context
+    from feedreader.core.library import Library
+    from feedreader.core.state import StateStore
+
+    parser, _c, _n = build_parser()
+    ctx = Context.from_args(parser.parse_args([str(corpus)]))
+    step = max(1, round(1 / fraction))
+    with Library.open(ctx.paths.cache_dir, ctx.sources, ctx.library_name) as library:
+        rows = [row for i, row in enumerate(library.iter_rows("newest")) if i % step == 0]
+    state = StateStore.open(ctx.paths.state_db)
+    try:
+        state.set_marks(rows, read=True, label="benchmark")
+    finally:
+        state.close()
+    return len(rows)
+
+
+async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
+    from textual import events
+    from textual._compositor import CompositorUpdate
+
+    from feedreader.ui.article_list import ArticleList
+
+    app, library, closers = build_app(corpus)
+    try:   # the collector settings ``feedreader`` runs with
+        from feedreader.ui.run import tune_gc
+    except ImportError:
+        tune_gc = None
+    if tune_gc is not None:
+        tune_gc()
+    results: dict[str, dict] = {}
+    try:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            console = app.console
+            original_display = app._display
+
+            def display(screen, renderable):
+                # the bytes the real driver would write for this update
+                if isinstance(renderable, CompositorUpdate):
+                    renderable.render_segments(console)
+                return original_display(screen, renderable)
+
+            app._display = display
+            lst = app.query_one(ArticleList)
+            rows = len(lst.model)
+
+            def pending() -> bool:
+                pumps = [app, *app.screen.walk_children(with_self=True)]
+                return any(not p._message_queue.empty() for p in pumps)
+
+            async def handled() -> None:
+                quiet = 0
+                while quiet < 3:                # every queue empty three turns of the loop in a row
+                    await asyncio.sleep(0)
+                    quiet = 0 if pending() else quiet + 1
+                app.screen._on_timer_update()   # layout + render the dirty lines, as a frame would
+
+            async def press(key: str) -> tuple[float, float]:
+                """(ms to the frame the key changed, ms until the work it deferred
+                to after that frame, e.g. the detail pane, is painted too)."""
+                char = key if len(key) == 1 else (" " if key == "space" else None)
+                t0 = time.perf_counter()
+                app._driver.send_message(events.Key(key, char))
+                await handled()
+                t1 = time.perf_counter()
+                await handled()                 # after-refresh callbacks and what they cause
+                t2 = time.perf_counter()
+                return (t1 - t0) * 1000, (t2 - t0) * 1000
+
+            async def settle() -> None:
+                await pilot.pause()
+
+            async def run(name: str, keys: list[str], between: list[str] | None = None) -> None:
+                first: list[float] = []
+                whole: list[float] = []
+                for i in range(samples):
+                    key = keys[i % len(keys)]
+                    a, b = await press(key)
+                    first.append(a)
+                    whole.append(b)
+                    for extra in between or []:
+                        await press(extra)
+                    if i % 10 == 9:
+                        await settle()
+                results[name] = summary(first)
+                results[name]["settled"] = summary(whole)
+
+            await settle()
+            await run("noop", ["f12"])
+            await run("move", ["j"])
+            lst.cursor = rows // 2
+            await settle()
+            await run("move_middle", ["j", "k"])
+            await run("page", ["pagedown"])
+            await run("mark", ["m"], between=["j"])
+            # orders: the first switch to each order is not cached (an SQL sort)
+            await run("sort", ["s"])
+            await run("unread_filter", ["u"])
+            results["rows"] = rows
+            results["order_at_end"] = lst.model.order
+            await pilot.press("q")
+    finally:
+        for close in closers:
+            try:
+                close()
+            except Exception:  # noqa: BLE001
+                pass
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("corpus", type=Path)
+    p.add_argument("--samples", type=int, default=60)
+    p.add_argument("--read-fraction", type=float, default=0.3, help="articles marked read before the run")
+    p.add_argument("--columns", type=int, default=200)
+    p.add_argument("--rows", type=int, default=50)
+    args = p.parse_args(argv)
+    marked = premark(args.corpus, args.read_fraction)
+    started = time.perf_counter()
+    results = asyncio.run(measure(args.corpus, args.samples, (args.columns, args.rows)))
+    results["premarked_read"] = marked
+    results["seconds"] = round(time.perf_counter() - started, 2)
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(results))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
