@@ -228,8 +228,8 @@ def measure(index_db: Path, rss: Path, runs: int, work_root: Path, log=print) ->
     if not rss.exists():
         log(f"  writing {rss.name} from the index …")
         meta = write_rss(index_db, rss)
-        rss.with_suffix(".json").write_text(json.dumps(meta))
-    meta = json.loads(rss.with_suffix(".json").read_text())
+        _meta_path(rss).write_text(json.dumps(meta))
+    meta = json.loads(_meta_path(rss).read_text())
     reloads, starts, opens, peaks = [], [], [], []
     with Server(rss.parent) as server:
         for run in range(runs):
@@ -260,6 +260,10 @@ def measure(index_db: Path, rss: Path, runs: int, work_root: Path, log=print) ->
         "reload_peak_rss_mb": med(peaks),
         "runs": {"reload_s": reloads, "start_s": starts, "open_s": opens, "peak_rss_mb": peaks},
     }
+
+
+def _meta_path(rss: Path) -> Path:
+    return rss.with_name(rss.name + ".json")
 
 
 def _f(value: float | None) -> str:

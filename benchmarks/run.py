@@ -130,6 +130,8 @@ def ensure_corpus(out: Path, count: int, seed: int) -> tuple[Path, dict]:
         manifest = json.loads(stamp.read_text())
         if manifest.get("count") == count and manifest.get("files") == sum(1 for _ in os.scandir(corpus)):
             return corpus, manifest
+    for stale in (out / f"corpus-{count}-s{seed}.rss", out / f"corpus-{count}-s{seed}.rss.json"):
+        stale.unlink(missing_ok=True)   # newsboat's copy of the corpus: rebuilt from the new one
     log(f"generating {count:,} articles (seed {seed}) in {corpus} …")
     manifest = gen_corpus.generate(str(corpus), count, seed)
     stamp.write_text(json.dumps(manifest))
