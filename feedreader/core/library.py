@@ -8,7 +8,10 @@ The list pane never holds every article: it holds the ordered article keys
 from __future__ import annotations
 
 import math
+import sqlite3
+import sys
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +77,7 @@ class Library:
         self.sources = tuple(sources)
         self.name = name
         self._orders: dict[str, list[int]] = {}
+        self._order_generation: dict[str, int] = {}   # the index generation each was read at
 
     @classmethod
     def open(cls, cache_dir: Path, sources: Sequence[Path], name: str | None = None) -> "Library":
@@ -83,7 +87,21 @@ class Library:
         return cls(Index(index_path_for(cache_dir, sources)), sources, name)
 
     def close(self) -> None:
+        self._save_orders()
         self.index.close()
+
+    def _save_orders(self) -> None:
+        """Leave the orders computed in this run for the next start (a cache)."""
+        saved = []
+        for name, keys in self._orders.items():
+            generation = self._order_generation.get(name)
+            if generation is not None:
+                saved.append((name, generation, _pack(keys)))
+        if saved:
+            try:
+                self.index.save_orders(saved)
+            except sqlite3.Error:
+                pass
 
     def __enter__(self) -> "Library":
         return self
@@ -130,14 +148,31 @@ class Library:
             raise ValueError(f"unknown order {order!r}; expected one of {', '.join(ORDERS)}")
         cached = self._orders.get(order)
         if cached is None:
-            conn = self.index.conn
+            cached, generation = self._read_order(order)
+            self._orders[order] = cached
+            self._order_generation[order] = generation
+        return cached
+
+    def _read_order(self, order: str) -> tuple[list[int], int]:
+        """(keys, index generation), from the saved copy when it is current,
+        else sorted by SQLite; in one read transaction (one snapshot)."""
+        conn = self.index.conn
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            generation = self.index.generation()
+            blob = self.index.saved_order(order, generation)
+            if blob is not None:
+                return _unpack(blob), generation
             params = {}
             if order == "ranked":
                 ref = conn.execute("SELECT max(published) FROM articles").fetchone()[0]
                 params["ref"] = ref if ref is not None else int(time.time())
-            cached = [r[0] for r in conn.execute(f"SELECT aid FROM articles {_ORDER_SQL[order]}", params)]
-            self._orders[order] = cached
-        return cached
+            return [r[0] for r in conn.execute(f"SELECT aid FROM articles {_ORDER_SQL[order]}", params)], generation
+        finally:
+            if own:
+                conn.execute("COMMIT")
 
     def first_rows(self, order: str, limit: int) -> list[ListRow]:
         """The first ``limit`` rows of an order, straight from SQL (first paint)."""
@@ -223,6 +258,21 @@ class Library:
         from feedreader.core.search import Searcher
 
         return Searcher(self.index.db_path)
+
+
+def _pack(keys: list[int]) -> bytes:
+    packed = array("q", keys)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _unpack(blob: bytes) -> list[int]:
+    keys = array("q")
+    keys.frombytes(blob)
+    if sys.byteorder != "little":
+        keys.byteswap()
+    return keys.tolist()
 
 
 _ROW_COLUMNS = "aid, identity, title, provider, published, quality, url, topics, path"
