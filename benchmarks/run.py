@@ -52,6 +52,7 @@ PYTHON = sys.executable
 FEEDREADER = str(Path(PYTHON).with_name("feedreader"))
 COLUMNS, ROWS = 200, 50
 
+ALL_PARTS = ("cold", "warm", "coldstart", "incremental", "keys", "newsboat")
 TARGETS = {
     "warm_start_s": 1.0,
     "cold_first_paint_s": 1.5,
@@ -548,8 +549,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--newsboat-runs", type=int, default=3)
     p.add_argument("--quiet-wait", type=float, default=60.0,
                    help="seconds to wait for an idle machine before each timed run (0: don't)")
-    p.add_argument("--only", nargs="+", default=["cold", "warm", "coldstart", "incremental", "keys", "newsboat"],
-                   choices=["cold", "warm", "coldstart", "incremental", "keys", "newsboat"])
+    p.add_argument("--only", nargs="+", default=list(ALL_PARTS), choices=ALL_PARTS)
+    p.add_argument("--json", type=Path, default=None,
+                   help="where to write the figures (default: OUT/results.json; with --only, OUT/results-only.json)")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -560,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
         "sizes": {},
     }
-    path = args.out / "results.json"
+    path = args.json or args.out / ("results.json" if set(args.only) == set(ALL_PARTS) else "results-only.json")
     for count in args.sizes:
         results["sizes"][str(count)] = measure_size(count, args, args.out)
         path.write_text(json.dumps(results, indent=2))
