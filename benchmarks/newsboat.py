@@ -10,7 +10,7 @@ cache, and is measured three ways:
 * **reload** (fetch + store): ``newsboat -u urls -c cache.db -C config -x reload``
   from an empty cache; wall time and peak RSS (wait4) of the process.
 * **start** (to the feed list): newsboat started in a detached tmux session of
-  200x50 on the stored cache; ``tmux capture-pane`` is polled every 10 ms
+  200x50 (a tmux server of its own, on its own socket) on the stored cache; ``tmux capture-pane`` is polled every 10 ms
   until the feed list line (with the article count) is on the screen.
 * **open** (the feed's article list): Enter on the feed, then polling until
   the newest article's title is on the screen (``article-sort-order
@@ -125,8 +125,12 @@ class Server:
 # --------------------------------------------------------------------------
 # measuring
 
+# a tmux server of our own (its own socket): never a session inside someone else's server
+TMUX_SOCKET = f"feedreader-bench-{os.getpid()}"
+
+
 def _tmux(*args: str, check: bool = True) -> str:
-    out = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=30)
+    out = subprocess.run(["tmux", "-L", TMUX_SOCKET, *args], capture_output=True, text=True, timeout=30)
     if check and out.returncode != 0:
         raise RuntimeError(f"tmux {' '.join(args)}: {out.stderr.strip()}")
     return out.stdout
@@ -194,6 +198,9 @@ class Newsboat:
             _wait_gone(session, 20)
         finally:
             _tmux("kill-session", "-t", session, check=False)
+            _tmux("kill-server", check=False)
+            socket = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}" / TMUX_SOCKET
+            socket.unlink(missing_ok=True)
         return {"start_seconds": start, "open_seconds": opened}
 
 
@@ -215,7 +222,8 @@ def _poll(session: str, found, t0: float, timeout: float) -> float | None:
 def _wait_gone(session: str, timeout: float) -> None:
     end = time.perf_counter() + timeout
     while time.perf_counter() < end:
-        if subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode != 0:
+        if subprocess.run(["tmux", "-L", TMUX_SOCKET, "has-session", "-t", session],
+                          capture_output=True).returncode != 0:
             return
         time.sleep(0.1)
 
