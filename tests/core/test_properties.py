@@ -60,8 +60,9 @@ def assert_article_clean(article: Article) -> None:
 
     walk(article)
     for url in (article.url, *(i.url for i in article.images),
-                *(r.url for r in article.related), *(r.amp_url for r in article.related)):
-        assert url is None or check_url(url) == url
+                *(r.url for r in article.related), *(r.amp_url for r in article.related),
+                *(i.url for r in article.related for i in r.images)):
+        assert url is None or check_url(url) == url, url
 
 
 def assert_result_shape(result) -> None:
