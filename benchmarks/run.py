@@ -92,7 +92,7 @@ def cpu_busy(interval: float = 0.5) -> float:
 class Quiet:
     """Waits for an idle machine before a timed run; remembers what it saw."""
 
-    def __init__(self, max_wait: float, threshold: float = 0.30) -> None:
+    def __init__(self, max_wait: float, threshold: float = 0.15) -> None:
         self.max_wait = max_wait
         self.threshold = threshold
         self.seen: list[float] = []
