@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.widgets import ProgressBar
 
 from feedreader.core.fetch import Fetcher, FetchResult
+from feedreader.core.index import aid_from_id
 from feedreader.core.library import ListRow
 from feedreader.core.pagecache import PageCache
 from feedreader.core.text import check_url, url_problem
@@ -111,12 +112,22 @@ class FetchMixin:
             self.article_list.refresh_key(aid)
 
     # -- open --------------------------------------------------------------------
+    def current_article(self):
+        """The article under the list cursor (the detail pane may lag a frame)."""
+        aid = self.article_list.current
+        shown = self.article_view.article
+        if aid is None:
+            return None
+        if shown is not None and aid_from_id(shown.id) == aid:
+            return shown
+        return self.library.article(aid)
+
     def target_url(self) -> tuple[str | None, str]:
         """(checked URL, raw value) of the focused related item, else of the article."""
         related = self.article_view.highlighted_related
         if related is not None:
             return related.url, related.raw_url
-        article = self.article_view.article
+        article = self.current_article()
         if article is None:
             return None, ""
         return article.url, article.original_url or article.web_url
@@ -222,7 +233,7 @@ class FetchMixin:
     def action_reader(self) -> None:
         from feedreader.ui.reader import ReaderScreen
 
-        article = self.article_view.article
+        article = self.current_article()
         if article is None:
             return
         if not article.url:
