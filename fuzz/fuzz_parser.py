@@ -6,7 +6,8 @@ Seeds: tests/hostile/corpus/ and seeds/. Every input goes through
 ``parse_document`` and must satisfy the boundary's contract (see
 ``check_one``): no exception escapes; the result has the documented shape;
 every string that can reach the terminal is clean; every checked URL passes
-``check_url``; problem messages are clean and never contain ``secured``.
+``check_url``; problem messages are clean and never contain ``secured``;
+the YAML fast path (``core/fastyaml.py``) agrees with the event walker.
 
 Engines:
 * ``atheris`` (coverage-guided libFuzzer, used when ``atheris`` is
@@ -55,8 +56,16 @@ def check_one(data: bytes) -> None:
     from feedreader.core.text import is_clean
     from test_properties import assert_article_clean
 
+    from test_fastyaml import agrees
+
     article, problems = parse_document(data, "fuzz.txt")
     assert isinstance(problems, tuple)
+    try:  # the YAML fast path loads what the event walker loads, or gives up
+        from feedreader.core.documents import _decode, _split
+
+        agrees(_split(_decode(data))[0])
+    except ValueError:
+        pass
     if article is None:
         assert len(problems) == 1 and problems[0].severity == "error", problems
     else:
