@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", type=Path, default=None, help="where the index goes (kept between runs)")
     p.add_argument("--runs", type=int, default=3)
     args = p.parse_args(argv)
+    from feedreader.ui.run import tune_gc
+
+    tune_gc()   # the garbage collector settings the app runs with
 
     corpus = ensure_corpus(args.count, args.corpus)
     cache = args.cache or HERE / "out" / f"search-cache-{args.count}"
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue  # the UI shows the error in place; nothing is searched
                 result = searcher.search(text, marks=marks, now=now)
                 t1 = time.perf_counter()
-                model.match = result.match
+                model.set_search(result)
                 model.rebuild()
                 rebuild_only.append(time.perf_counter() - t1)
                 if result.highlight is not None:

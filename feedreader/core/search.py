@@ -21,11 +21,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from feedreader.core.index import EVERY_TOKEN
-from feedreader.core.query import Query, Term, fold_char, is_token_char, parse_query, topic_key
+from feedreader.core.query import Query, Term, fold, fold_char, is_token_char, parse_query, topic_key
 from feedreader.core.view import FLAGGED, HIDDEN, READ
 
 PROVIDER_COLUMNS = "{provider domain}"
@@ -49,18 +49,33 @@ class SearchResult:
     """What a query matched.
 
     ``match`` is the set of matching keys, or None when the query is empty
-    (no filter at all). ``highlight(title)`` gives the (start, end) spans of
-    a title to highlight, or is None when the query has no words.
+    (no filter at all). A query that matches most of the index (a common
+    word, ``-word``, ``-is:read``) is kept as ``exclude``: every key of the
+    index but these; ``match`` is then computed when asked for, and the
+    list filters with the small set (a set of 100,000 random 64-bit keys
+    costs ~30 ms to build and as much to filter with). ``highlight(title)``
+    gives the (start, end) spans of a title to highlight, or is None when
+    the query has no words.
     """
 
     query: Query
-    match: set[int] | None
+    include: set[int] | None
     seconds: float = 0.0
     highlight: Highlighter | None = field(default=None, repr=False, compare=False)
+    exclude: set[int] | None = None      # set (include is None): every key of the index but these
+    universe: set[int] | None = field(default=None, repr=False, compare=False)   # every key (not changed)
+
+    @cached_property
+    def match(self) -> set[int] | None:
+        if self.exclude is None or self.universe is None:
+            return self.include
+        return self.universe.difference(self.exclude)
 
     @property
     def count(self) -> int | None:
-        return None if self.match is None else len(self.match)
+        if self.exclude is not None and self.universe is not None:
+            return len(self.universe) - len(self.exclude)   # exclude is a subset of universe
+        return None if self.include is None else len(self.include)
 
     @property
     def shows_hidden(self) -> bool:
@@ -81,6 +96,30 @@ def fts_string(text: str, *, prefix: bool = False) -> str:
     return '"' + text.replace("\x00", " ").replace('"', '""') + '"' + ("*" if prefix else "")
 
 
+PREFIX_CHARS = 3   # the index's prefix length (index.py): shorter word starts are whole words
+
+
+def last_token_length(text: str) -> int:
+    """Characters in the last word the index sees in ``text`` (folded)."""
+    folded = fold(text)
+    end = len(folded)
+    while end and not is_token_char(folded[end - 1]):
+        end -= 1
+    start = end
+    while start and is_token_char(folded[start - 1]):
+        start -= 1
+    return end - start
+
+
+def word_start(text: str, prefix: bool) -> bool:
+    """Whether ``text`` is matched as a word start: asked for, and its last
+    word has at least ``PREFIX_CHARS`` characters. "s" or "ai" match whole
+    words: one or two letters start a word in nearly every article, which
+    is no filter, and the index keeps word starts of three characters only
+    (a prefix index per length costs the cold index ~4 s per 100,000)."""
+    return prefix and last_token_length(text) >= PREFIX_CHARS
+
+
 def match_expression(term: Term) -> str:
     """The FTS5 expression for one word, phrase, topic or provider term.
 
@@ -89,12 +128,14 @@ def match_expression(term: Term) -> str:
     names run together, which a word start can only match for an article
     that has the same words in its topics anyway ("computerv").
     """
+    value = str(term.value)
     if term.kind in ("word", "phrase"):
-        return fts_string(str(term.value), prefix=term.prefix)
+        return fts_string(value, prefix=word_start(value, term.prefix))
     if term.kind == "topic":
-        return f"{TOPIC_COLUMN} : {fts_string(topic_key(str(term.value)), prefix=term.prefix)}"
+        key = topic_key(value)
+        return f"{TOPIC_COLUMN} : {fts_string(key, prefix=word_start(key, term.prefix))}"
     if term.kind == "provider":
-        return f"{PROVIDER_COLUMNS} : {fts_string(str(term.value), prefix=True)}"
+        return f"{PROVIDER_COLUMNS} : {fts_string(value, prefix=word_start(value, True))}"
     raise ValueError(f"not a full-text term: {term.kind}")
 
 
@@ -280,9 +321,13 @@ def search(
         keys = keep[0].intersection(*keep[1:])   # a new set: ``every()`` is never changed
         for excluded in drop:
             keys -= excluded
-    else:
-        keys = every().difference(*drop)
-    return SearchResult(query, keys, time.perf_counter() - started, highlighter(query))
+        return SearchResult(query, keys, time.perf_counter() - started, highlighter(query))
+    # every key but the dropped ones: kept as the (small) dropped set
+    universe = every()
+    exclude = set().union(*drop)
+    if rule is not None and rule[1]:
+        exclude &= universe   # marks may name articles of other libraries
+    return SearchResult(query, None, time.perf_counter() - started, highlighter(query), exclude, universe)
 
 
 class Searcher:
@@ -388,7 +433,7 @@ def highlighter(query: Query) -> Highlighter | None:
     for term in query.highlight_terms():
         words = tuple(w for w, _s, _e in _tokens(str(term.value)))
         if words:
-            patterns.append((words, term.prefix))
+            patterns.append((words, term.prefix and len(words[-1]) >= PREFIX_CHARS))
     if not patterns:
         return None
 

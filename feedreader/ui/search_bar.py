@@ -171,7 +171,7 @@ class SearchBar(Vertical):
     @property
     def active(self) -> bool:
         """A filter is applied (the last results posted were a filter)."""
-        return self.result is not None and self.result.match is not None
+        return self.result is not None and self.result.count is not None
 
     @property
     def busy(self) -> bool:
@@ -352,11 +352,9 @@ def apply_search(model: ListModel, article_list, result: SearchResult | None) ->
     ``result`` None (or an empty query) removes the filter.
     """
     keep = article_list.current
-    match = result.match if result is not None else None
-    model.match = match
-    # a query with is:hidden must show hidden articles; ListModel reads this flag
-    model.match_shows_hidden = bool(result is not None and match is not None and result.shows_hidden)
-    article_list.highlight = result.highlight if result is not None and match is not None else None
+    model.set_search(result)
+    searching = result is not None and result.count is not None
+    article_list.highlight = result.highlight if searching else None
     model.rebuild()
     if keep is not None and model.index_of(keep) is None:
         article_list.cursor = 0
