@@ -17,8 +17,10 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar
+from textual.widgets._header import HeaderTitle
 from textual.worker import Worker, WorkerState
 
 from feedreader.config import Settings
@@ -34,6 +36,21 @@ from feedreader.ui.marking import MARK_BINDINGS, MarksMixin
 from feedreader.ui.search_bar import SEARCH_BINDINGS, SEARCH_HELP, SearchMixin
 
 log = logging.getLogger("feedreader.ui")
+
+
+class _Title(HeaderTitle):
+    """The header's one line: new text never changes its size (no layout of the screen)."""
+
+    def update(self, content="", *, layout: bool = False) -> None:
+        super().update(content, layout=False)
+
+
+class AppHeader(Header):
+    """Textual's header, but a new sub-title repaints only its line (marks change it)."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            yield _Title() if type(widget) is HeaderTitle else widget
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,9 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
 
     CSS_PATH = "app.tcss"
     TITLE = "feedreader"
+
+    # the header shows the counts: its own line repaints (AppHeader), not the whole screen
+    sub_title: Reactive[str] = Reactive("", compute=False, repaint=False)
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -97,7 +117,7 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield self.make_search_bar()
         with Horizontal(id="panes"):
             yield ArticleList(self.model, clock=self.clock, status=self.row_status, id="list")

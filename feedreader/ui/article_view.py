@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -52,12 +53,28 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.article: Article | None = None
         self.notes: list[tuple[str, str, str]] = []  # (label, text, style) lines under the header
 
+    DEFAULT_CSS = """
+    ArticleView > #detail-head, ArticleView > #detail-notes, ArticleView > #detail-body {
+        width: 1fr;
+    }
+    """
+
     def compose(self) -> ComposeResult:
-        yield Static(Text("No article selected.", style="dim"), id="detail-body")
+        # header / status lines / the rest: a mark or a fetch changes only the
+        # status lines, a small widget of its own (no re-render of the article,
+        # and no layout of the screen while its height stays the same)
+        yield Static(Text("No article selected.", style="dim"), id="detail-head")
+        yield Static(id="detail-notes")
+        yield Static(id="detail-body")
         yield Static(Text("Related coverage", style="bold"), id="related-heading")
         yield RelatedList(id="related", markup=False)
 
     def on_mount(self) -> None:
+        self._head = self.query_one("#detail-head", Static)
+        self._notes = self.query_one("#detail-notes", Static)
+        self._body = self.query_one("#detail-body", Static)
+        self._notes_height: int | None = None
+        self._notes.display = self._body.display = False
         self.query_one("#related-heading").display = False
         self.query_one(RelatedList).display = False
 
@@ -67,17 +84,25 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     # -- content ----------------------------------------------------------
     def show(self, article: Article | None, notes: list[tuple[str, str, str]] | None = None) -> None:
+        """Show ``article``; ``notes`` None keeps the status lines shown until
+        ``set_notes`` (the caller's next step) replaces them: most articles have
+        the same ones ("unread", "not fetched yet"), which then cost nothing."""
         self.article = article
-        self.notes = notes or []
-        body = self.query_one("#detail-body", Static)
         related = self.query_one(RelatedList)
         heading = self.query_one("#related-heading", Static)
         if article is None:
-            body.update(Text("No article selected.", style="dim"))
+            self.notes = []
+            self._head.update(Text("No article selected.", style="dim"))
+            self._notes.display = self._body.display = False
             related.clear_options()
             related.display = heading.display = False
             return
-        body.update(self.render_article(article))
+        self._head.update(self.render_head(article))
+        if notes is not None:
+            self.notes = notes
+            self._show_notes(layout=True)
+        self._body.update(self.render_body(article))
+        self._body.display = True
         related.clear_options()
         if article.related:
             related.add_options(
@@ -88,12 +113,23 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.scroll_home(animate=False)
 
     def set_notes(self, notes: list[tuple[str, str, str]]) -> None:
-        """Update the status lines (marks, fetch state) without rebuilding the rest."""
-        if self.article is not None and (notes != self.notes or not notes):
+        """Update the status lines (marks, fetch state): only their own widget is
+        re-rendered, and the screen is laid out again only if their height changes."""
+        if self.article is not None and notes != self.notes:
             self.notes = notes
-            self.query_one("#detail-body", Static).update(self.render_article(self.article))
+            self._show_notes(layout=False)
 
-    def render_article(self, a: Article) -> Text:
+    def _show_notes(self, *, layout: bool) -> None:
+        text = self.render_notes()
+        self._notes.display = bool(self.notes)
+        # one line per note unless one is wider than the pane (then it wraps)
+        width = self._notes.content_region.width or self.scrollable_content_region.width
+        fits = width > 0 and all(cell_len(line) <= width for line in text.plain.split("\n"))
+        height = len(self.notes) if fits else None
+        self._notes.update(text, layout=layout or height is None or height != self._notes_height)
+        self._notes_height = height
+
+    def render_head(self, a: Article) -> Text:
         now = self.clock()
         t = Text()
         t.append(a.title or "(untitled)", "bold")
@@ -109,14 +145,26 @@ class ArticleView(VerticalScroll, can_focus=True):
                      + (f"   type: {a.type}" if a.type else "")),
             ("Link", fmt.url_text(a.url, a.original_url or a.web_url)),
         ]
-        for label, value in rows:
+        for n, (label, value) in enumerate(rows):
+            if n:
+                t.append("\n")
             t.append(f"{label:<10}", "dim")
             t.append(value)
-            t.append("\n")
-        for label, note, style in self.notes:
+        return t
+
+    def render_notes(self) -> Text:
+        t = Text()
+        for n, (label, note, style) in enumerate(self.notes):
+            if n:
+                t.append("\n")
             t.append(f"{label:<10}", "dim")
             t.append(note, style)
-            t.append("\n")
+        return t
+
+    def render_body(self, a: Article) -> Text:
+        """Excerpt, body, images, problems: a blank line before each part (empty:
+        the blank line under the article)."""
+        t = Text()
         if a.excerpt:
             t.append("\n")
             t.append(a.excerpt)
@@ -136,7 +184,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             t.append("\nProblems in this file\n", "bold red")
             for warning in a.warnings:
                 t.append(f"• {warning}\n", "red")
-        return t
+        return t     # ends with a line break: a blank line under the article, as always
 
     def _related_prompt(self, item: Related) -> Text:
         t = Text()

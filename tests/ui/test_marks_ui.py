@@ -184,3 +184,40 @@ async def test_damaged_marks_file_is_moved_aside_and_the_user_told(make_app, tmp
         await pilot.press("m")  # marking still works on the fresh file
         assert app.model.unread == len(app.model) - 1
     assert list(db.parent.glob("state.db.corrupt-*"))
+
+
+def detail_line(app, label: str) -> str:
+    """The detail pane's status line starting with ``label`` (as painted)."""
+    for line in screen_text(app).splitlines():
+        _, bar, right = line.partition("│")
+        if bar and right.strip().startswith(label):
+            return right.strip()
+    raise AssertionError(f"no {label!r} line in the detail pane")
+
+
+async def test_m_rewrites_the_marks_line_and_header_not_the_article(make_app):
+    from textual.widgets import Static
+
+    from feedreader.ui.article_view import ArticleView
+
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        total = len(app.model)
+        view = app.query_one(ArticleView)
+        head, body = view.query_one("#detail-head", Static), view.query_one("#detail-body", Static)
+        shown = (head.content, body.content)
+        assert detail_line(app, "Marks").split() == ["Marks", "unread"]
+        assert f"{total} unread / {total} articles" in screen_text(app).splitlines()[0]
+        await pilot.press("f", "m")
+        await pilot.pause()
+        # the painted screen, not only the model: the status line and the header counts
+        assert detail_line(app, "Marks").split() == ["Marks", "read,", "★", "flagged"]
+        assert f"{total - 1} unread / {total} articles" in screen_text(app).splitlines()[0]
+        # the article's own text was not rebuilt for a mark
+        assert (head.content, body.content) == shown
+        assert head.content is shown[0] and body.content is shown[1]
+        await pilot.press("m")
+        await pilot.pause()
+        assert detail_line(app, "Marks").split() == ["Marks", "unread,", "★", "flagged"]
+        assert f"{total} unread / {total} articles" in screen_text(app).splitlines()[0]
