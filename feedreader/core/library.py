@@ -2,7 +2,8 @@
 
 The list pane never holds every article: it holds the ordered article keys
 (``aid``, 64-bit integers) and asks for the handful of rows it paints
-(``rows``); the full detail of one article is decoded on demand (``article``).
+(``rows``); the full detail of one article is read from its file on demand
+(``article``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from feedreader.core.index import (
     Progress,
     RefreshReport,
     aid_from_id,
-    decode_detail,
     id_from_aid,
     index_path_for,
 )
@@ -206,8 +206,33 @@ class Library:
                     yield row
 
     def article(self, aid: int) -> Article | None:
-        row = self.index.conn.execute("SELECT detail FROM articles WHERE aid=?", (aid,)).fetchone()
-        return decode_detail(row[0]) if row else None
+        """The whole article, read again from its file (the index keeps only
+        the list's columns). If the file no longer holds it (changed, moved,
+        broken, unreadable), what the index holds, with a warning saying why;
+        the next refresh brings the list in step."""
+        from datetime import datetime, timezone
+
+        from feedreader.core.documents import load_document
+        from feedreader.core.model import Provider
+
+        row = self.index.conn.execute(
+            "SELECT path, identity, title, provider, domain, published, quality, heat, url, topics"
+            " FROM articles WHERE aid=?", (aid,)
+        ).fetchone()
+        if row is None:
+            return None
+        path, identity, title, provider, domain, published, quality, heat, url, topics = row
+        article, problems = load_document(path)
+        if article is not None and aid_from_id(article.id) == aid:
+            return article
+        why = problems[0].message if article is None and problems else "it now holds another article"
+        return Article(
+            id=id_from_aid(aid), identity=identity, path=path, title=title,
+            published=datetime.fromtimestamp(published, timezone.utc) if published is not None else None,
+            url=url, quality=quality, heat=heat, provider=Provider(provider, domain),
+            topics=tuple(topics.split(TOPIC_SEP)) if topics else (),
+            warnings=(f"the file changed since it was indexed ({why}): only the list's fields are shown",),
+        )
 
     def resolve_id(self, text: str) -> Article | None:
         """An article by its id, or a unique prefix of at least 4 hex digits.

@@ -77,6 +77,33 @@ def test_unchanged_files_are_not_reparsed_and_changes_are_seen(tmp_path, folder)
     assert sorted(titles(lib)) == ["brand new", "t0", "t1", "t2 edited", "t3"]
 
 
+def test_detail_is_read_from_the_file_and_survives_it_changing(tmp_path, folder):
+    write(folder, "a.txt", doc("first", "https://x.example.com/a", topics=("AI", "Chips"), quality=70,
+                               extra="excerpt: \"Only the file has this.\"\n"))
+    lib = open_lib(tmp_path, folder)
+    lib.refresh()
+    aid = lib.order("newest")[0]
+    article = lib.article(aid)
+    assert article.title == "first" and article.topics == ("AI", "Chips") and not article.warnings
+    assert article.excerpt == "Only the file has this."   # not in the index: read from the file
+    # edited (same article): the detail shows the file as it is now
+    write(folder, "a.txt", doc("edited", "https://x.example.com/a"))
+    assert lib.article(aid).title == "edited"
+    # now another article, then broken, then gone: what the index holds, and why
+    write(folder, "a.txt", doc("other", "https://x.example.com/other"))
+    stand_in = lib.article(aid)
+    assert stand_in.title == "first" and stand_in.quality == 70 and stand_in.topics == ("AI", "Chips")
+    assert stand_in.id == id_from_aid(aid) and "now holds another article" in stand_in.warnings[0]
+    (folder / "a.txt").write_bytes(b"\x00binary")
+    assert "NUL" in lib.article(aid).warnings[0]
+    (folder / "a.txt").unlink()
+    gone = lib.article(aid)
+    assert gone.title == "first" and "changed since it was indexed" in gone.warnings[0]
+    assert lib.article(aid + 1) is None
+    lib.refresh()
+    assert lib.count() == 0
+
+
 def test_moving_a_file_keeps_the_article_id(tmp_path, folder):
     write(folder, "a.txt", doc("moving", "https://x.example.com/m"))
     lib = open_lib(tmp_path, folder)
