@@ -11,16 +11,19 @@ import asyncio
 import logging
 import webbrowser
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.binding import Binding
 from textual.widgets import ProgressBar
 
-from feedreader.core.fetch import Fetcher, FetchResult
 from feedreader.core.index import aid_from_id
 from feedreader.core.library import ListRow
 from feedreader.core.pagecache import PageCache
 from feedreader.core.text import check_url, url_problem
+
+if TYPE_CHECKING:   # core.fetch imports httpx (~50 ms): loaded on the first fetch, not at start-up
+    from feedreader.core.fetch import Fetcher, FetchResult
 
 log = logging.getLogger("feedreader.ui")
 
@@ -62,6 +65,8 @@ class FetchMixin:
     @property
     def fetcher(self) -> Fetcher:
         if self._fetcher is None:
+            from feedreader.core.fetch import Fetcher
+
             self._fetcher = Fetcher(
                 self.settings.fetch, self.page_cache,
                 allow_private=self.settings.allow_private_hosts,

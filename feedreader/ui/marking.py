@@ -7,11 +7,11 @@ its own module so the app file stays wiring only.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from textual.binding import Binding
 from textual.timer import Timer
 
-from feedreader.core.documents import article_id
 from feedreader.core.index import aid_from_id
 from feedreader.core.state import Change, Marks, StateStore
 from feedreader.core.view import FLAGGED, HIDDEN, READ
@@ -37,7 +37,16 @@ def bits_of(marks: Marks) -> int:
 
 
 def aid_of_identity(identity: str) -> int:
-    return aid_from_id(article_id(identity))
+    return aid_from_id(_article_id()(identity))
+
+
+@cache
+def _article_id():
+    # core.documents brings the YAML parser (~20 ms of start-up): imported when
+    # the first mark is read or made, not with the app
+    from feedreader.core.documents import article_id
+
+    return article_id
 
 
 class MarksMixin:
