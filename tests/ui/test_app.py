@@ -219,3 +219,89 @@ async def test_command_palette_has_every_app_key(make_app):
         await pilot.press("enter")
         await pilot.pause()
         assert app.model.flags(app.model.key_at(0))
+
+
+async def test_detail_pane_ends_on_the_article_after_a_burst_of_page_keys(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 16)) as pilot:
+        await pilot.pause()
+        lst = app.query_one(ArticleList)
+        view = app.query_one(ArticleView)
+        shown: list[int | None] = []
+        show_article = app.show_article
+
+        def counting(aid):
+            shown.append(aid)
+            show_article(aid)
+
+        app.show_article = counting
+        # keys faster than frames: three page downs and a line up before the next frame
+        lst.action_page_down()
+        lst.action_page_down()
+        lst.action_page_down()
+        lst.action_cursor_up()
+        await pilot.pause()
+        await pilot.pause()
+        row = app.model.row_at(lst.cursor)
+        assert lst.cursor > 20
+        assert view.article.id == row.id
+        assert row.title[:30] in screen_text(app)
+        assert shown == [row.aid]          # one detail update for the burst, of the last article
+        await pilot.press("pageup", "pageup")
+        await pilot.pause()
+        assert view.article.id == app.model.row_at(lst.cursor).id
+
+
+async def test_page_key_renders_the_next_page_ahead(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 16)) as pilot:
+        lst = app.query_one(ArticleList)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        await pilot.pause()
+        rendered: list[int] = []
+        render_row = lst._render_row
+
+        def counting(row, *args):
+            rendered.append(row.aid)
+            return render_row(row, *args)
+
+        lst._render_row = counting
+        before = screen_text(app)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        top, height = int(lst.scroll_offset.y), lst.scrollable_content_region.height
+        page = [app.model.key_at(i) for i in range(top, top + height) if i != lst.cursor]
+        assert len(page) == height - 1 and screen_text(app) != before
+        # the rows of the new page were ready: only the cursor row (and the page
+        # after, prepared in turn) were built after the key
+        assert not set(page) & set(rendered)
+        assert app.model.key_at(lst.cursor) in rendered
+        # and they show what a fresh render shows
+        prepared = screen_text(app)
+        lst.clear_render_cache()
+        lst.refresh()
+        await pilot.pause()
+        assert screen_text(app) == prepared
+
+
+async def test_list_scrollbar_paints_what_textuals_paints(make_app):
+    from textual.geometry import Region
+    from textual.scrollbar import ScrollBar
+
+    app = make_app()
+    async with app.run_test(size=(120, 16)) as pilot:
+        lst = app.query_one(ArticleList)
+        bar = lst.vertical_scrollbar
+        seen = set()
+        for keys in [(), ("pagedown",), ("pagedown",), ("end",), ("home",), ("j", "j", "pagedown")]:
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert bar.display and bar.size.height > 3
+            crop = Region(0, 0, bar.size.width, bar.size.height)
+            kept = [list(strip) for strip in bar.render_lines(crop)]
+            bar._styles_cache.clear()
+            plain = [list(strip) for strip in ScrollBar.render_lines(bar, crop)]
+            assert kept == plain
+            seen.add(tuple(tuple(line) for line in kept))
+        assert len(seen) >= 3       # the thumb moved, and the kept lines followed it
