@@ -308,7 +308,7 @@ def incremental(corpus: Path, root: Path, cache: Path, count: int, run: int, see
 def parse_cost(corpus: Path, count: int = 2000) -> dict:
     """CPU ms per document on one core: the parser (documents.load_document;
     of it, the YAML loader safeyaml.load_mapping) and the index's own work
-    per article (article_row: detail JSON + zlib; search_row)."""
+    per article (article_row: the row of the list and the search index)."""
     from feedreader.core import documents, index
     from feedreader.core.safeyaml import load_mapping
 
@@ -327,10 +327,8 @@ def parse_cost(corpus: Path, count: int = 2000) -> dict:
     articles = [a for a, _ in parsed if a is not None]
     yaml_ms, _ = per_doc(lambda f: load_mapping(f, first_line=2), fronts)
     row_ms, _ = per_doc(lambda a: index.article_row(a, 0), articles)
-    search_ms, _ = per_doc(index.search_row, articles)
     return {"documents": len(paths), "load_document_ms": load, "yaml_load_mapping_ms": yaml_ms,
-            "article_row_ms": row_ms, "search_row_ms": search_ms,
-            "per_document_ms": round(load + row_ms + search_ms, 4)}
+            "article_row_ms": row_ms, "per_document_ms": round(load + row_ms, 4)}
 
 
 def keys(corpus: Path, root: Path, cache: Path, samples: int, quiet: Quiet) -> dict:
@@ -370,7 +368,7 @@ def measure_size(count: int, args, out: Path) -> dict:
         result["parse_cost"] = cost = parse_cost(corpus)
         log(f"[{count:,}] parse cost per document (one core): {cost['per_document_ms']:.3f} ms "
             f"(YAML {cost['yaml_load_mapping_ms']:.3f}, whole parser {cost['load_document_ms']:.3f}, "
-            f"index row {cost['article_row_ms']:.3f}, search row {cost['search_row_ms']:.3f})")
+            f"index row {cost['article_row_ms']:.3f})")
         runs = []
         for run in range(args.runs):
             r = cold_index(corpus, root, run, quiet)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from feedreader.core import index as index_mod
-from feedreader.core.index import Index
+from feedreader.core.index import EVERY_TOKEN, Index
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_17b63d52bf50f52a.txt"
 URL = ("https://www.caixinglobal.com/2021-12-15/carmaker-xpeng-deletes-430000-photos-for-misuse-"
@@ -33,7 +33,9 @@ def state(db: Path) -> tuple:
     try:
         articles = sorted(conn.execute("SELECT aid, path, mtime_ns, title FROM articles"))
         files = sorted(conn.execute("SELECT path, size, mtime_ns, aid FROM files"))
-        text = sorted(r[0] for r in conn.execute("SELECT rowid FROM article_text"))
+        # the search index's own entries (a plain SELECT reads the articles table, its content)
+        text = sorted(r[0] for r in conn.execute(
+            "SELECT rowid FROM article_text WHERE article_text MATCH ?", (f'tags : "{EVERY_TOKEN}"',)))
     finally:
         conn.close()
     return articles, files, text

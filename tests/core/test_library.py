@@ -104,6 +104,36 @@ def test_detail_is_read_from_the_file_and_survives_it_changing(tmp_path, folder)
     assert lib.count() == 0
 
 
+def test_search_index_follows_edits_replacements_and_deletions(tmp_path, folder):
+    def found(word: str) -> set[int]:
+        return lib.search(word).match
+
+    def check_index() -> None:   # FTS5's own check of its entries against the articles table
+        lib.index.conn.execute("INSERT INTO article_text(article_text, rank) VALUES('integrity-check', 1)")
+
+    for name, title in [("a.txt", "walrus sighting"), ("b.txt", "penguin parade")]:
+        write(folder, name, doc(title, f"https://x.example.com/{name}"))
+    lib = open_lib(tmp_path, folder)
+    lib.refresh()
+    walrus, = found("walrus")
+    check_index()
+    write(folder, "a.txt", doc("narwhal sighting", "https://x.example.com/a.txt"))   # same article, edited
+    bump = (folder / "a.txt").stat().st_mtime_ns + 10**9
+    os.utime(folder / "a.txt", ns=(bump, bump))
+    lib.refresh()
+    assert found("walrus") == set() and found("narwhal") == {walrus} and found("sighting") == {walrus}
+    write(folder, "b.txt", doc("otter", "https://x.example.com/other"))   # another article now
+    bump = (folder / "b.txt").stat().st_mtime_ns + 10**9
+    os.utime(folder / "b.txt", ns=(bump, bump))
+    lib.refresh()
+    assert found("penguin") == set() and len(found("otter")) == 1
+    (folder / "a.txt").unlink()
+    lib.refresh()
+    assert found("narwhal") == set() and found("sighting") == set()
+    assert lib.search("-otter").count == 0 and lib.count() == 1
+    check_index()
+
+
 def test_moving_a_file_keeps_the_article_id(tmp_path, folder):
     write(folder, "a.txt", doc("moving", "https://x.example.com/m"))
     lib = open_lib(tmp_path, folder)
