@@ -29,8 +29,9 @@ deeper nesting than ``safeyaml`` allows.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
-from .safeyaml import MAX_DEPTH, MAX_NODES, YamlList, YamlMap, _resolve_plain
+from .safeyaml import MAX_DEPTH, MAX_NODES, BadTimestamp, YamlList, YamlMap, _resolve_plain
 
 __all__ = ["load_simple"]
 
@@ -43,6 +44,7 @@ _GIVE_UP = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]
 _LINE = re.compile(r"( *)(- )?(?:([A-Za-z_][A-Za-z0-9_]*):(?: +|$))?(.*)")
 # what a plain scalar here may not start with (YAML's indicators, and "-")
 _INDICATORS = frozenset("?:,[]{}#&*!|>%@`")
+_DIGITS = frozenset("0123456789")
 # the words a plain key made of word characters resolves to a bool or null with
 # (safeyaml's YAML 1.1 rules; numbers and timestamps start with a digit, sign or dot)
 _NOT_STR_KEYS = frozenset(("yes", "no", "true", "false", "on", "off", "null"))
@@ -79,6 +81,27 @@ def _scalar(text: str):
         or text[-1] == ":" or ": " in text or " #" in text
     ):
         raise _GiveUp
+    if first in _DIGITS:
+        return _number_or_time(text)
+    return _resolve_plain(text)
+
+
+def _number_or_time(text: str):
+    """The common plain scalars that start with a digit, without the
+    resolver's regexes: a decimal integer (``71``) and a UTC timestamp
+    (``2019-10-21T08:05:00Z``); anything else goes to the resolver."""
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1) and len(text) <= 18:
+        return int(text)
+    if (
+        len(text) == 20 and text[19] == "Z" and text[10] == "T" and text[4] == text[7] == "-"
+        and text[13] == text[16] == ":" and text.isascii()
+        and (text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]).isdigit()
+    ):
+        try:
+            return datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                            int(text[14:16]), int(text[17:19]), tzinfo=timezone.utc)
+        except ValueError:
+            return BadTimestamp(text)
     return _resolve_plain(text)
 
 

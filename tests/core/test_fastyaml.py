@@ -188,3 +188,16 @@ def test_mutated_samples_agree(edits: list[tuple[int, str, int]]) -> None:
         at = min(at, len(text))
         text = text[:at] + insert + text[at + cut:]
     agrees(text)
+
+
+@settings(max_examples=int(os.environ.get("FEEDREADER_PROPERTY_EXAMPLES", "150")) * 2, deadline=None)
+@given(st.one_of(
+    st.from_regex(r"[0-9][0-9\-:TtZ_.+eE ]{0,24}", fullmatch=True),
+    st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", fullmatch=True),
+    st.integers(0, 10**30).map(str),
+))
+def test_numbers_and_times_read_like_the_resolver(text: str) -> None:
+    from feedreader.core.fastyaml import _number_or_time
+    from feedreader.core.safeyaml import _resolve_plain
+
+    assert same(_number_or_time(text), _resolve_plain(text)), text
