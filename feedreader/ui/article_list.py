@@ -193,6 +193,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._last_aid: int | None = None
         self._highlight_due = False
         self._prepare_due = False
+        self._sized: tuple[Size, Size, Size] | None = None
         self._strips: dict[tuple, Strip] = {}     # rendered rows, a few screens' worth
         self._dates: dict[int, str] = {}
         self._this_year = 0
@@ -317,6 +318,18 @@ class ArticleList(ScrollView, can_focus=True):
             self.cursor = index
             if event.chain >= 2:
                 self.action_select()
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        """Textual calls this on every layout of the screen with the arrangement's
+        virtual size, never the list's own (which ScrollView uses instead): that
+        always looked like a change, so every layout (each detail pane update)
+        re-did the scroll bars and repainted the bar after the frame, leaving the
+        screen dirty for the next key. Only a real change is passed on."""
+        seen = (size, self.virtual_size, container_size)
+        if seen == self._sized:
+            return False
+        self._sized = seen
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.model))

@@ -305,3 +305,33 @@ async def test_list_scrollbar_paints_what_textuals_paints(make_app):
             assert kept == plain
             seen.add(tuple(tuple(line) for line in kept))
         assert len(seen) >= 3       # the thumb moved, and the kept lines followed it
+
+
+async def test_a_detail_update_leaves_the_list_and_its_scrollbar_alone(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 16)) as pilot:
+        await pilot.pause()
+        lst = app.query_one(ArticleList)
+        bar = lst.vertical_scrollbar
+        assert bar.window_virtual_size == len(app.model)
+        asked: list[int] = []
+        refresh = bar.refresh
+
+        def counting(*args, **kwargs):
+            asked.append(1)
+            return refresh(*args, **kwargs)
+
+        bar.refresh = counting
+        # a new article in the detail pane: a layout of the screen, nothing in the list changed
+        app.show_article(app.model.key_at(7))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one(ArticleView).article.id == app.model.row_at(7).id
+        assert asked == []              # not asked to repaint: nothing left dirty for the next key
+        # the list's own size changes still reach the scroll bar
+        await pilot.press("x")
+        await pilot.pause()
+        assert len(app.model) == bar.window_virtual_size
+        await pilot.press("H")
+        await pilot.pause()
+        assert len(app.model) == bar.window_virtual_size
