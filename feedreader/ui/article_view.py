@@ -103,14 +103,16 @@ class ArticleView(VerticalScroll, can_focus=True):
             self._show_notes(layout=True)
         self._body.update(self.render_body(article))
         self._body.display = True
-        related.clear_options()
+        if related.option_count:
+            related.clear_options()
         if article.related:
             related.add_options(
                 Option(self._related_prompt(item), id=str(i)) for i, item in enumerate(article.related)
             )
             related.highlighted = 0
         related.display = heading.display = bool(article.related)
-        self.scroll_home(animate=False)
+        if self.scroll_offset != (0, 0):
+            self.scroll_home(animate=False)
 
     def set_notes(self, notes: list[tuple[str, str, str]]) -> None:
         """Update the status lines (marks, fetch state): only their own widget is
