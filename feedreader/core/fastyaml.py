@@ -118,13 +118,16 @@ def _load(text: str, first_line: int) -> YamlMap | None:
     # the meaningful lines: (line number, indent, is item, key, rest)
     lines = []
     match = _LINE.match
+    append = lines.append
     for number, raw in enumerate(text.split("\n"), first_line):
         if not raw.isprintable() and _GIVE_UP.search(raw) is not None:
             return None
-        if not raw.strip(" "):
-            continue
         m = match(raw)
-        lines.append((number, len(m.group(1)), m.group(2) is not None, m.group(3), m.group(4)))
+        indent = m.end(1)
+        if indent == len(raw):
+            continue                    # blank
+        dash, key, rest = m.group(2, 3, 4)
+        append((number, indent, dash is not None, key, rest))
     if not lines or lines[0][1] != 0 or lines[0][2] or lines[0][3] is None:
         return None
     # open containers: [container, indent, is mapping]
