@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from feedreader import __version__
-from feedreader.cli.common import add_common_options, add_paths_argument
+from feedreader.cli.common import Context, add_common_options, add_paths_argument
 
 COMMAND_MODULES = (
     "feedreader.cli.library_cmds",
@@ -75,6 +75,24 @@ def _run_app(args: argparse.Namespace) -> int:
     return run_app(args)
 
 
+def _damaged_index(args: argparse.Namespace, exc: Exception) -> int:
+    """A damaged article index (a disposable cache) is deleted with a word to
+    the user instead of a traceback; other database errors go on up."""
+    from feedreader.core.index import damaged, index_damaged, index_path_for, remove_index
+
+    if not damaged(exc):
+        raise exc
+    ctx = Context.from_args(args)
+    path = index_path_for(ctx.paths.cache_dir, ctx.sources)
+    if not path.exists() or not index_damaged(path):
+        raise exc
+    remove_index(path)
+    print(f"feedreader: the article index {path} was damaged ({exc}) and has been deleted;"
+          " it is rebuilt from your documents next time (your marks are kept elsewhere and are safe)."
+          " Run the command again.", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     app, commands, names = build_parser()
@@ -94,3 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout = None  # type: ignore[assignment]
         finally:
             return 0
+    except Exception as exc:
+        sqlite3 = sys.modules.get("sqlite3")   # (not imported by the CLI itself: start-up time)
+        if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+            raise
+        return _damaged_index(args, exc)

@@ -145,6 +145,40 @@ def index_path_for(cache_dir: Path, sources: Sequence[Path]) -> Path:
     return cache_dir / "index" / f"{digest}.db"
 
 
+def damaged(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) says an SQLite file is damaged."""
+    seen = 0
+    while exc is not None and seen < 8:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in (
+            sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB,
+        ):
+            return True
+        exc = getattr(exc, "error", None) or exc.__cause__ or exc.__context__   # (Textual's WorkerFailed: .error)
+        seen += 1
+    return False
+
+
+def index_damaged(db_path: Path) -> bool:
+    """SQLite's quick check of an index file finds damage (or cannot read it)."""
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            return [r[0] for r in conn.execute("PRAGMA quick_check(1)")] != ["ok"]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return True
+
+
+def remove_index(db_path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.unlink(f"{db_path}{suffix}")
+        except FileNotFoundError:
+            pass
+
+
 # --------------------------------------------------------------------------
 # discovery
 
@@ -363,6 +397,16 @@ class Index:
             self._conns = []
         self._local = threading.local()
 
+    def discard_if_damaged(self) -> bool:
+        """After an error that says "damaged": if this index file is the
+        damaged one, close and delete it (it is rebuilt from the documents
+        at the next open). True if it was deleted."""
+        if not index_damaged(self.db_path):
+            return False
+        self.close()
+        remove_index(self.db_path)
+        return True
+
     def _prepare(self) -> None:
         """Open or (re)create the index; a broken or old index is rebuilt."""
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -377,11 +421,7 @@ class Index:
             conn.execute("INSERT OR IGNORE INTO meta VALUES('generation', '0')")
         except sqlite3.DatabaseError as exc:
             self.close()
-            for suffix in ("", "-wal", "-shm"):
-                try:
-                    os.unlink(f"{self.db_path}{suffix}")
-                except FileNotFoundError:
-                    pass
+            remove_index(self.db_path)
             self.notice = f"rebuilt the article index at {self.db_path} ({exc})"
             conn = self.conn
             conn.executescript(_SCHEMA)

@@ -98,6 +98,18 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
     class IndexBatch(Message):
         """New rows are in the index (the order was recomputed off-thread)."""
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A damaged article index (a disposable cache, see core/index.py) is
+        deleted and the app exits with a word instead of a traceback."""
+        from feedreader.core.index import damaged
+
+        if damaged(error) and self.library.index.discard_if_damaged():
+            self.exit(return_code=1, message=(
+                f"feedreader: the article index was damaged ({error}) and has been deleted; start"
+                " feedreader again to rebuild it from your documents (your marks are kept elsewhere and are safe)."))
+            return
+        super()._handle_exception(error)
+
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
