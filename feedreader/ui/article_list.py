@@ -192,7 +192,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.highlight: Callable[[str], list[tuple[int, int]]] | None = None
         self._last_aid: int | None = None
         self._highlight_due = False
-        self._prepare_due = False
+        self._prepare_direction = 0     # a page key's direction: render the next page ahead
         self._sized: tuple[Size, Size, Size] | None = None
         self._strips: dict[tuple, Strip] = {}     # rendered rows, a few screens' worth
         self._dates: dict[int, str] = {}
@@ -259,6 +259,10 @@ class ArticleList(ScrollView, can_focus=True):
         if self._highlight_due:
             self._highlight_due = False
             self.post_message(self.Highlighted(self.model.key_at(self.cursor)))
+        direction, self._prepare_direction = self._prepare_direction, 0
+        if direction:
+            # after the frame the app's detail update causes
+            self.call_after_refresh(self._prepare_next_page, direction)
 
     def _scroll_to_cursor(self) -> None:
         region = Region(0, self.cursor, max(1, self.size.width), 1)
@@ -288,17 +292,12 @@ class ArticleList(ScrollView, can_focus=True):
         """After the frame that shows this page (and the detail pane's update),
         render the next page this way into the row cache, while the keyboard is
         idle: the next page key then costs a cache look-up per row (no rows
-        read from the index, no page-cache look-ups, no row building)."""
-        if not self._prepare_due:
-            self._prepare_due = True
-            self.call_after_refresh(self._prepare_after_frame, direction)
-
-    def _prepare_after_frame(self, direction: int) -> None:
-        # one more frame: the app fills the detail pane after the first one
-        self.call_after_refresh(self._prepare_next_page, direction)
+        read from the index, no page-cache look-ups, no row building).
+        Armed by the after-frame callback the move already has (no message of
+        its own while the key is handled)."""
+        self._prepare_direction = direction
 
     def _prepare_next_page(self, direction: int) -> None:
-        self._prepare_due = False
         height = self.scrollable_content_region.height
         width = self.scrollable_content_region.width
         if height <= 0 or width <= 0:
