@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -28,6 +29,16 @@ class RelatedList(OptionList):
         Binding("j", "cursor_down", "Down", show=False, id="related.down"),
         Binding("k", "cursor_up", "Up", show=False, id="related.up"),
     ]
+
+    _width: int | None = None
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # Textual's OptionList drops every rendered option on any resize; here the
+        # height changes with each article shown (its own options), which needs
+        # no new rendering: only a new width does
+        if event.size.width == self._width:
+            event.prevent_default()
+        self._width = event.size.width
 
 
 class ArticleView(VerticalScroll, can_focus=True):

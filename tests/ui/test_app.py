@@ -335,3 +335,25 @@ async def test_a_detail_update_leaves_the_list_and_its_scrollbar_alone(make_app)
         await pilot.press("H")
         await pilot.pause()
         assert len(app.model) == bar.window_virtual_size
+
+
+async def test_related_coverage_painted_follows_the_article(make_app):
+    app = make_app()
+    async with app.run_test(size=(230, 70)) as pilot:
+        lst = app.query_one(ArticleList)
+        view = app.query_one(ArticleView)
+        counts = set()
+        for index in range(len(app.model)):
+            lst.cursor = index
+            await pilot.pause()
+            article = view.article
+            assert article.id == app.model.row_at(index).id
+            related = view.query_one(RelatedList)
+            assert related.option_count == len(article.related)
+            counts.add(len(article.related))
+            if article.related:
+                text = screen_text(app)
+                detail = "\n".join(line.partition("│")[2] for line in text.splitlines())
+                for item in article.related:
+                    assert (item.title or "(untitled)")[:25] in detail
+        assert len(counts) >= 3        # articles with none, one and several related items
