@@ -325,9 +325,9 @@ def search(
         return SearchResult(query, keys, time.perf_counter() - started, highlighter(query))
     # every key but the dropped ones: kept as the (small) dropped set
     universe = every()
-    exclude = set().union(*drop)
-    if rule is not None and rule[1]:
-        exclude &= universe   # marks may name articles of other libraries
+    # (marks may name articles of other libraries, and the index may have
+    # changed since ``every()`` was cached: the count must be exact)
+    exclude = set().union(*drop) & universe
     return SearchResult(query, None, time.perf_counter() - started, highlighter(query), exclude, universe)
 
 

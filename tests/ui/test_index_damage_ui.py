@@ -4,7 +4,6 @@ out to be damaged, and deletes it (it is rebuilt at the next start)."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from docs import SEED
 from feedreader.config import Settings
