@@ -1,4 +1,4 @@
-"""Article <-> JSON-able dict, for the index's detail blob and ``--json``.
+"""Article <-> JSON-able dict, for ``--json``.
 
 The dict uses the dataclass field names; datetimes are ISO 8601 UTC strings
 ending in ``Z``; tuples become lists; nested dataclasses become dicts. The

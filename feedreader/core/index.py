@@ -3,9 +3,9 @@
 One database per set of sources (named by a hash of their resolved paths) in
 the user cache dir. It holds, per document file, the facts that tell whether
 the file changed (path, size, mtime) and, per article, the columns the list
-pane and the search need. The full detail (excerpt, images, related) is not
-kept: the detail pane reads the article's file again (``Library.article``,
-~0.3 ms), which also made a cold index ~15% cheaper.
+pane and the search need (the excerpt among them). The rest of an article
+(images, related, body) is not kept: the detail pane reads the article's file
+again (``Library.article``, ~0.3 ms), which also made a cold index ~15% cheaper.
 
 Deleting the index never loses anything: it is rebuilt from the documents.
 Unchanged files are never re-parsed; new and changed files are parsed in a
