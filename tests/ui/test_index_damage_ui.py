@@ -12,7 +12,7 @@ from feedreader.core.pagecache import PageCache
 from feedreader.core.state import StateStore
 from feedreader.ui.app import FeedReaderApp, Services
 
-from test_index_damage import damage, first_read_error
+from helpers.damage import damage, first_read_error
 
 
 async def test_the_app_exits_with_a_word_and_deletes_a_damaged_index(tmp_path):
