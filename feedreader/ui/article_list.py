@@ -195,6 +195,8 @@ class ArticleList(ScrollView, can_focus=True):
         self._prepare_direction = 0     # a page key's direction: render the next page ahead
         self._sized: tuple[Size, Size, Size] | None = None
         self._strips: dict[tuple, Strip] = {}     # rendered rows, a few screens' worth
+        self._finished: dict[tuple, Strip] = {}   # the same rows as styled for the screen
+        self._look: tuple | None = None            # what those were styled with
         self._dates: dict[int, str] = {}
         self._this_year = 0
         self._year_checked = float("-inf")
@@ -303,8 +305,12 @@ class ArticleList(ScrollView, can_focus=True):
         if height <= 0 or width <= 0:
             return
         top = int(self.scroll_offset.y) + direction * max(1, height - 1)
+        styled = self._styling()
         for index in range(max(0, top), min(top + height, len(self.model), top + PREPARE_ROWS)):
-            self._row_strip(index, width, False)
+            if styled:
+                self._finished_line(index)
+            else:
+                self._row_strip(index, width, False)
 
     def action_select(self) -> None:
         aid = self.current
@@ -334,15 +340,81 @@ class ArticleList(ScrollView, can_focus=True):
         self.virtual_size = Size(event.size.width, len(self.model))
 
     # -- painting -----------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The visible rows, as Textual's styles cache would render them, but
+        kept per row.
+
+        Textual's cache keeps lines by their place on screen: every scroll
+        (each page key) styles every line anew (the border, the background,
+        the app's colour filter), half of a page key's frame. Here a row's
+        finished line is kept with the row's key, so a page already rendered
+        (the next one is, after a page key) costs a look-up per line. A miss
+        is rendered by Textual's own code for one line. Only for lines whose
+        look does not depend on where they are (no top or bottom border,
+        padding or outline); otherwise Textual's way
+        (``tests/ui/test_article_list_render.py`` holds the two side by side).
+        """
+        if not self._styling():
+            if self._finished:
+                self._finished.clear()
+                self._styles_cache.clear()     # lines it kept are older than the rows shown since
+            return super().render_lines(crop)
+        top = int(self.scroll_offset.y)
+        strips = [self._finished_line(top + y) for y in crop.line_range]
+        if crop.column_span != (0, self.region.width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _styling(self) -> bool:
+        """Whether rows can be styled for the screen one by one, wherever they
+        are (see ``render_lines``); forgets the styled rows if their look changed."""
+        styles = self.styles
+        gutter = styles.gutter
+        outline = styles.outline
+        if gutter.top or gutter.bottom or outline.top[0] or outline.bottom[0]:
+            return False
+        app = self.app
+        look = (self.region.size, self.content_region.size, styles.border, styles.padding, outline, styles.tint,
+                styles.text_opacity, styles.hatch if styles.has_rule("hatch") else None,
+                self.background_colors, self.opacity, id(app.ansi_theme), app.native_ansi_color,
+                tuple(self.get_line_filters()))
+        if look != self._look:
+            self._look = look
+            self._finished.clear()
+        return True
+
+    def _finished_line(self, index: int) -> Strip:
+        """Row ``index`` styled for the screen (after ``_styling`` said yes)."""
+        key, strip = self._row(index, self.scrollable_content_region.width, index == self.cursor)
+        line = self._finished.get(key)
+        if line is None:
+            app = self.app
+            styles = self.styles
+            base_background, background = self.background_colors
+            line = self._styles_cache.render_line(
+                styles, 0, self.region.size, self.content_region.size, styles.padding, base_background,
+                background, lambda _y: strip, None, None, self.opacity, app.ansi_theme, app.native_ansi_color)
+            for line_filter in self.get_line_filters():
+                line = line.apply_filter(line_filter, background)
+            if len(self._finished) >= STRIP_CACHE:
+                del self._finished[next(iter(self._finished))]
+            self._finished[key] = line
+        return line
+
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_offset.y)
         return self._row_strip(index, self.scrollable_content_region.width, index == self.cursor)
 
     def _row_strip(self, index: int, width: int, is_cursor: bool) -> Strip:
+        return self._row(index, width, is_cursor)[1]
+
+    def _row(self, index: int, width: int, is_cursor: bool) -> tuple[tuple, Strip]:
+        """(everything the row shows, its rendered strip), from the row cache."""
         base, cursor_style, parts = self._row_styles()
         row = self.model.row_at(index)
         if row is None:
-            return Strip.blank(width, base)
+            return (None, width, base), Strip.blank(width, base)
         flags = self.model.flags(row.aid)
         status = self.status(row) if self.status else " "
         styles = (base, cursor_style if is_cursor else None, *parts)
@@ -353,7 +425,7 @@ class ArticleList(ScrollView, can_focus=True):
             if len(self._strips) >= STRIP_CACHE:
                 del self._strips[next(iter(self._strips))]
             self._strips[key] = strip
-        return strip
+        return key, strip
 
     def _row_styles(self) -> tuple[Style, Style, tuple[Style, ...]]:
         """(base, cursor, the parts' styles), looked up once per repaint: kept
@@ -466,4 +538,5 @@ class ArticleList(ScrollView, can_focus=True):
     def clear_render_cache(self) -> None:
         """Forget rendered rows (the rows' data changed, or the time zone)."""
         self._strips.clear()
+        self._finished.clear()
         self._dates.clear()

@@ -128,10 +128,14 @@ async def test_a_changed_row_is_not_served_from_the_cache() -> None:
         lst = app.query_one(ArticleList)
         first = "".join(seg.text for seg in lst.render_line(0))
         assert "First title" in first and "●" in first
+        whole = lst.region.size.region
+        assert "●" in "".join(seg.text for seg in lst.render_lines(whole)[0])
         model.marks[1] = READ                      # marked read: the dot goes
         assert "●" not in "".join(seg.text for seg in lst.render_line(0))
+        assert "●" not in "".join(seg.text for seg in lst.render_lines(whole)[0])
         model.rows[0] = ListRow(1, "https://example.com/1", "Second title", "P", 1_600_000_000, 50, None, ())
         assert "Second title" in "".join(seg.text for seg in lst.render_line(0))
+        assert "Second title" in "".join(seg.text for seg in lst.render_lines(whole)[0])
 
 
 class TwoPanes(App):
@@ -159,3 +163,70 @@ async def test_the_cursor_row_follows_focus() -> None:
         blurred = [seg.style for seg in lst.render_line(0)]
         assert focused != blurred
         assert blurred[0].bgcolor == lst.get_component_rich_style("article-list--cursor", partial=True).bgcolor
+
+
+def textual_lines(lst: ArticleList, crop) -> list[Strip]:
+    """The lines as Textual's own styles cache renders them (its path for any widget)."""
+    from textual.widget import Widget
+
+    lst._styles_cache.clear()
+    return Widget.render_lines(lst, crop)
+
+
+async def test_the_rows_go_to_the_screen_as_textual_would_render_them() -> None:
+    """``ArticleList.render_lines`` keeps each row styled for the screen (Textual
+    keeps lines by position); the cells and styles on screen must be the same."""
+    from textual.filter import Monochrome
+    from textual.geometry import Region
+
+    rng = random.Random(11)
+    model = Model([random_row(rng, n) for n in range(300)])
+    model.marks.update({n: rng.choice([0, READ, HIDDEN, FLAGGED]) for n in range(0, 300, 3)})
+    app = TwoPanes(model)
+    async with app.run_test(size=(100, 24)) as pilot:
+        lst = app.query_one(ArticleList)
+        lst.focus()
+        await pilot.pause()
+        compared = 0
+        for step in range(5):
+            if step == 1:
+                lst.cursor = 150                     # scrolled: other rows, the cursor row in view
+            elif step == 2:
+                app.query_one("#other").focus()      # the blurred cursor style
+            elif step == 3:
+                app._filters.append(Monochrome())    # another line filter (as NO_COLOR-like settings add)
+            elif step == 4:
+                lst.styles.border_right = ("solid", "red")   # as the app's stylesheet has it
+            await pilot.pause()
+            width, height = lst.region.size
+            crops = [Region(0, 0, width, height), Region(0, 3, width, 5), Region(7, 0, width - 20, height),
+                     Region(0, 0, 1, 1), Region(width - 1, 0, 1, height)]
+            for crop in crops:
+                ours = lst.render_lines(crop)
+                theirs = textual_lines(lst, crop)
+                assert [s.cell_length for s in ours] == [s.cell_length for s in theirs]
+                assert [cells(s) for s in ours] == [cells(s) for s in theirs], (step, crop)
+                compared += len(ours)
+        assert compared > 250
+
+
+async def test_styles_the_fast_path_does_not_know_use_textuals_way() -> None:
+    rows = [ListRow(n, f"https://example.com/{n}", f"Title {n}", "P", 1_600_000_000, 50, None, ()) for n in range(40)]
+    app = ListApp(Model(rows))
+    async with app.run_test(size=(60, 12)) as pilot:
+        lst = app.query_one(ArticleList)
+        await pilot.pause()
+        plain = lst.render_lines(lst.region.size.region)
+        lst.styles.padding = (0, 2)
+        await pilot.pause()
+        whole = lst.region.size.region
+        padded = lst.render_lines(whole)
+        text = "".join(seg.text for seg in padded[0])
+        assert text.startswith("  ") and "Title 0" in text
+        assert "".join(seg.text for seg in plain[0]).startswith("●")
+        assert [cells(s) for s in padded] == [cells(s) for s in textual_lines(lst, whole)]
+        lst.styles.padding = (1, 0)                 # a blank line on top: Textual's own way
+        await pilot.pause()
+        top = lst.render_lines(whole)
+        assert "".join(seg.text for seg in top[0]).strip() == ""
+        assert [cells(s) for s in top] == [cells(s) for s in textual_lines(lst, whole)]
