@@ -208,9 +208,12 @@ def discover(sources: Iterable[Path], problems: list[Problem] | None = None) -> 
 
 def _walk(sources: Iterable[Path], problems: list[Problem] | None = None) -> Iterator[tuple[str, int, int]]:
     """``discover`` as plain (path, size, mtime_ns) tuples: the refresh of an
-    index of 100,000 files walks them all, so the loop is kept tight."""
+    index of 100,000 files walks them all, so the loop is kept tight. One
+    source yields each path once by itself (symbolic links to folders are not
+    followed): only several sources, which may overlap, are checked for repeats."""
     suffixes = _suffixes()
-    seen: set[str] = set()
+    sources = tuple(sources)
+    seen: set[str] | None = set() if len(sources) > 1 else None
     for source in sources:
         source = Path(source)
         try:
@@ -221,8 +224,9 @@ def _walk(sources: Iterable[Path], problems: list[Problem] | None = None) -> Ite
             continue
         if stat_mod.S_ISREG(st.st_mode):
             key = str(source.resolve())
-            if key not in seen:
-                seen.add(key)
+            if seen is None or key not in seen:
+                if seen is not None:
+                    seen.add(key)
                 yield key, st.st_size, st.st_mtime_ns
             continue
         if not stat_mod.S_ISDIR(st.st_mode):
@@ -249,7 +253,9 @@ def _walk(sources: Iterable[Path], problems: list[Problem] | None = None) -> Ite
                         except OSError:
                             continue
                         path = entry.path
-                        if path not in seen:
+                        if seen is None:
+                            yield path, est.st_size, est.st_mtime_ns
+                        elif path not in seen:
                             seen.add(path)
                             yield path, est.st_size, est.st_mtime_ns
             except OSError as exc:

@@ -155,3 +155,23 @@ def test_incremental_index_ends_where_a_fresh_one_does(tmp_path: Path, monkeypat
             got, want = state(root / "inc.db"), state(fresh_db)
             assert got == want, f"seed {seed} step {step}"
             assert got[2] == [a[0] for a in got[0]]   # one search row per article
+
+
+def test_the_walk_yields_each_file_once(tmp_path: Path) -> None:
+    """One source: every file once, a symbolic link to a folder not followed.
+    Overlapping sources (a folder, a folder inside it, a file in it): each file once."""
+    top = tmp_path / "top"
+    inner = top / "inner"
+    inner.mkdir(parents=True)
+    for n, folder in enumerate([top, top, inner, inner]):
+        write(folder / f"doc{n}.txt", n, f"Title {n}", 1_600_000_000_000_000_000 + n)
+    (top / "again").symlink_to(inner, target_is_directory=True)
+    (top / ".hidden.txt").write_text(TEXT, encoding="utf-8")
+    expected = sorted(str(p) for p in top.rglob("doc*.txt") if "again" not in p.parts)
+    assert len(expected) == 4
+
+    once = [path for path, _size, _mtime in index_mod._walk([top])]
+    assert sorted(once) == expected
+    problems: list = []
+    overlapping = [path for path, _s, _m in index_mod._walk([top, inner, inner / "doc2.txt", top], problems)]
+    assert sorted(overlapping) == expected and not problems
