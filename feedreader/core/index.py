@@ -19,9 +19,7 @@ import hashlib
 import json
 import os
 import pickle
-import signal
 import sqlite3
-import stat as stat_mod
 import threading
 import time
 from collections import deque
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedreader.core.model import Article, Problem
+from feedreader.core.walk import FileFact, PreWalk, source_key, walk
 
 if TYPE_CHECKING:  # the pool is imported when a refresh needs it (startup time)
     from concurrent.futures import Executor
@@ -39,7 +38,6 @@ if TYPE_CHECKING:  # the pool is imported when a refresh needs it (startup time)
 SCHEMA_VERSION = 9         # 3: article_text (FTS5) for search; 4: order indexes; 5: aid not the rowid;
                            # 6: one prefix index (3 characters), was 1, 2 and 3; 7: no detail blob;
                            # 8: article_text reads its text from articles; 9: no prefix index
-MAX_DEPTH = 64           # folder nesting while scanning
 CHUNK = 200              # files per worker task
 FIRST_CHUNK = 48         # parsed at once in this process: the first screenful arrives early
 POOL_THRESHOLD = 400     # fewer changed files than this are parsed in this process
@@ -180,91 +178,7 @@ def remove_index(db_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------
-# discovery
-
-@dataclass(frozen=True, slots=True)
-class FileFact:
-    path: str
-    size: int
-    mtime_ns: int
-
-
-def _suffixes() -> tuple[str, ...]:
-    from feedreader.core.documents import DOCUMENT_SUFFIXES
-
-    return tuple(s.lower() for s in DOCUMENT_SUFFIXES)
-
-
-def discover(sources: Iterable[Path], problems: list[Problem] | None = None) -> Iterator[FileFact]:
-    """Every document file under ``sources`` (files are taken as given).
-
-    Folders are walked recursively, skipping hidden entries and not following
-    symlinked folders (no loops). Unreadable folders are reported in
-    ``problems`` and skipped.
-    """
-    for path, size, mtime_ns in _walk(sources, problems):
-        yield FileFact(path, size, mtime_ns)
-
-
-def _walk(sources: Iterable[Path], problems: list[Problem] | None = None) -> Iterator[tuple[str, int, int]]:
-    """``discover`` as plain (path, size, mtime_ns) tuples: the refresh of an
-    index of 100,000 files walks them all, so the loop is kept tight. One
-    source yields each path once by itself (symbolic links to folders are not
-    followed): only several sources, which may overlap, are checked for repeats."""
-    suffixes = _suffixes()
-    sources = tuple(sources)
-    seen: set[str] | None = set() if len(sources) > 1 else None
-    for source in sources:
-        source = Path(source)
-        try:
-            st = source.stat()
-        except OSError as exc:
-            if problems is not None:
-                problems.append(Problem(str(source), f"cannot open: {exc.strerror or exc}"))
-            continue
-        if stat_mod.S_ISREG(st.st_mode):
-            key = str(source.resolve())
-            if seen is None or key not in seen:
-                if seen is not None:
-                    seen.add(key)
-                yield key, st.st_size, st.st_mtime_ns
-            continue
-        if not stat_mod.S_ISDIR(st.st_mode):
-            if problems is not None:
-                problems.append(Problem(str(source), "not a file or a folder"))
-            continue
-        stack: list[tuple[str, int]] = [(str(source.resolve()), 0)]
-        while stack:
-            folder, depth = stack.pop()
-            try:
-                with os.scandir(folder) as entries:
-                    for entry in entries:
-                        name = entry.name
-                        if name[0] == ".":
-                            continue
-                        try:
-                            if entry.is_dir(follow_symlinks=False):
-                                if depth < MAX_DEPTH:
-                                    stack.append((entry.path, depth + 1))
-                                continue
-                            if not name.lower().endswith(suffixes) or not entry.is_file():
-                                continue
-                            est = entry.stat()
-                        except OSError:
-                            continue
-                        path = entry.path
-                        if seen is None:
-                            yield path, est.st_size, est.st_mtime_ns
-                        elif path not in seen:
-                            seen.add(path)
-                            yield path, est.st_size, est.st_mtime_ns
-            except OSError as exc:
-                if problems is not None:
-                    problems.append(Problem(folder, f"cannot read folder: {exc.strerror or exc}"))
-
-
-# --------------------------------------------------------------------------
-# parsing (runs in worker processes)
+# parsing
 
 Row = tuple  # (path, size, mtime_ns, article_row | None, problems_json | None)
 
@@ -340,7 +254,7 @@ class Index:
         self._write_lock = threading.Lock()     # one refresh at a time
         self._conns_lock = threading.Lock()     # the list of connections (never held long)
         self.notice: str | None = None
-        self._prewalk: _PreWalk | None = None
+        self._prewalk: PreWalk | None = None
         self._prepare()
 
     # -- connections ------------------------------------------------------
@@ -378,14 +292,14 @@ class Index:
         if self._prewalk is not None or not hasattr(os, "fork") or threading.active_count() != 1:
             return False
         try:
-            self._prewalk = _PreWalk(self.db_path, sources)
+            self._prewalk = PreWalk(self.db_path, sources)
         except OSError:
             return False
         return True
 
-    def _take_prewalk(self, sources: Sequence[Path]) -> "_PreWalk | None":
+    def _take_prewalk(self, sources: Sequence[Path]) -> "PreWalk | None":
         prewalk, self._prewalk = self._prewalk, None
-        if prewalk is not None and prewalk.sources != _source_key(sources):
+        if prewalk is not None and prewalk.sources != source_key(sources):
             prewalk.close()
             return None
         return prewalk
@@ -738,7 +652,7 @@ class _ChangedFiles:
     """
 
     def __init__(self, index: "Index", sources: Sequence[Path], report: RefreshReport,
-                 prewalk: "_PreWalk | None" = None) -> None:
+                 prewalk: "PreWalk | None" = None) -> None:
         self.index = index
         self.report = report
         self.sources = sources
@@ -760,13 +674,13 @@ class _ChangedFiles:
         """Walk in this process (from the start: ``skip`` the files queued already)."""
         self.known = {p: (s, m) for p, s, m in self.index.conn.execute("SELECT path, size, mtime_ns FROM files")}
         # (a stored row and a walked file compare as (size, mtime_ns) tuples)
-        walk = _walk(self.sources, self.report.problems)
+        found = walk(self.sources, self.report.problems)
         if skip:  # found (and counted as new or changed) by a child walk that broke off
             for path in skip:
                 self.known.pop(path, None)
             self.report.scanned += len(skip)
-            walk = (item for item in walk if item[0] not in skip)
-        self.walk = walk
+            found = (item for item in found if item[0] not in skip)
+        self.walk = found
 
     def fill(self, n: int) -> None:
         """Walk on until ``n`` files wait (or the walk is done)."""
@@ -864,86 +778,6 @@ class _ChangedFiles:
 
     def stored(self, rows: list[Row]) -> None:
         self.pending.difference_update(r[0] for r in rows)
-
-
-class _PreWalk:
-    """The walk of the next refresh, done in a forked child process.
-
-    ``feedreader`` starts it before it imports the UI: walking 100,000 files
-    (a stat each) and comparing them with the index takes ~0.6 s of CPU,
-    which then runs on the other core while the app starts, instead of in
-    the app's process after it. The child reads the index's file facts with
-    its own read-only connection, walks, and streams back only what the
-    refresh needs: the new and changed files (the first few at once, for a
-    cold start's first screenful), then the counts and the vanished paths.
-    If the stream breaks, the refresh walks by itself.
-    """
-
-    FIRST, BATCH = 64, 2000
-
-    def __init__(self, db_path: Path, sources: Sequence[Path]) -> None:
-        self.sources = _source_key(sources)
-        self.pid = 0
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns, never runs the parent's cleanup
-            code = 1
-            try:
-                os.close(read_fd)
-                with os.fdopen(write_fd, "wb") as out:
-                    _prewalk_child(db_path, sources, out, self.FIRST, self.BATCH)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write_fd)
-        self.pid = pid
-        self.stream = os.fdopen(read_fd, "rb")
-
-    def read(self) -> tuple[str, object]:
-        if self.stream is None:
-            raise EOFError("the walk was closed")
-        return pickle.load(self.stream)
-
-    def close(self) -> None:
-        stream, self.stream = getattr(self, "stream", None), None
-        if stream is not None:
-            stream.close()          # a child still writing gets EPIPE and leaves
-        if self.pid:
-            pid, self.pid = self.pid, 0
-            try:
-                if os.waitpid(pid, os.WNOHANG) == (0, 0):
-                    os.kill(pid, signal.SIGKILL)
-                    os.waitpid(pid, 0)
-            except (ChildProcessError, ProcessLookupError):
-                pass
-
-
-def _prewalk_child(db_path: Path, sources: Sequence[Path], out, first: int, size: int) -> None:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        known = {p: (s, m) for p, s, m in conn.execute("SELECT path, size, mtime_ns FROM files")}
-    finally:
-        conn.close()
-    problems: list[Problem] = []
-    batch: list[tuple[str, int, int]] = []
-    limit = first
-    scanned = unchanged = 0
-    for item in _walk(sources, problems):
-        scanned += 1
-        if known.pop(item[0], None) == item[1:]:
-            unchanged += 1
-            continue
-        batch.append(item)
-        if len(batch) >= limit:
-            pickle.dump(("files", batch), out, pickle.HIGHEST_PROTOCOL)
-            out.flush()
-            batch, limit = [], size
-    pickle.dump(("files", batch), out, pickle.HIGHEST_PROTOCOL)
-    pickle.dump(("done", (scanned, unchanged, list(known), problems)), out, pickle.HIGHEST_PROTOCOL)
-
-
-def _source_key(sources: Sequence[Path]) -> tuple[str, ...]:
-    return tuple(str(Path(s).resolve()) for s in sources)
 
 
 _HELPERS_LOCK = threading.Lock()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from feedreader.core import index as index_mod
+from feedreader.core import walk as walk_mod
 from feedreader.core.index import EVERY_TOKEN, Index
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_17b63d52bf50f52a.txt"
@@ -108,7 +109,7 @@ def prewalked(index: Index, docs: Path, mode: str) -> None:
     if mode == "no":
         return
     # (directly: pytest's own threads make start_prewalk decline, rightly, in the app)
-    walk = index_mod._PreWalk(index.db_path, [docs])
+    walk = walk_mod.PreWalk(index.db_path, [docs])
     if mode == "broken":  # it sent one file, then garbage: the refresh walks by itself
         walk.close()
         first = sorted(docs.iterdir())[:1]
@@ -170,8 +171,8 @@ def test_the_walk_yields_each_file_once(tmp_path: Path) -> None:
     expected = sorted(str(p) for p in top.rglob("doc*.txt") if "again" not in p.parts)
     assert len(expected) == 4
 
-    once = [path for path, _size, _mtime in index_mod._walk([top])]
+    once = [path for path, _size, _mtime in walk_mod.walk([top])]
     assert sorted(once) == expected
     problems: list = []
-    overlapping = [path for path, _s, _m in index_mod._walk([top, inner, inner / "doc2.txt", top], problems)]
+    overlapping = [path for path, _s, _m in walk_mod.walk([top, inner, inner / "doc2.txt", top], problems)]
     assert sorted(overlapping) == expected and not problems
