@@ -35,7 +35,6 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -70,14 +69,11 @@ def write_rss(index_db: Path, out: Path) -> dict:
         fh.write(f"<title>{FEED_TITLE}</title><link>https://example.com/</link>"
                  "<description>generated articles</description>\n")
         rows = conn.execute(
-            "SELECT title, url, published, topics, detail FROM articles "
+            "SELECT title, url, published, topics, excerpt FROM articles "
             "ORDER BY published IS NULL, published DESC, aid"
         )
-        for title, url, published, topics, detail in rows:
-            try:
-                excerpt = json.loads(zlib.decompress(detail)).get("excerpt") or ""
-            except (ValueError, zlib.error):
-                excerpt = ""
+        for title, url, published, topics, excerpt in rows:
+            excerpt = excerpt or ""
             if newest[0] is None:
                 newest = (title, published)
             fh.write("<item>")
