@@ -122,8 +122,23 @@ class Library:
             report = self.index.refresh(self.sources, progress=progress, on_batch=on_batch, workers=workers)
         finally:
             if report is None or report.changed:   # nothing changed: the cached orders still hold
-                self._orders.clear()
+                self._forget_stale_orders()
         return report
+
+    def _forget_stale_orders(self) -> None:
+        """Drop the cached orders read before the articles last changed (one an
+        ``on_batch`` read after the last change is kept: same generation)."""
+        try:
+            current = self.index.generation()
+        except sqlite3.Error:
+            current = None
+        for name in list(self._orders):
+            if current is None or self._order_generation.get(name) != current:
+                del self._orders[name]
+
+    def order_generation(self, order: str) -> int | None:
+        """The index generation the cached ``order`` was read at (None: not cached)."""
+        return self._order_generation.get(order) if order in self._orders else None
 
     def prewalk(self) -> bool:
         """Start walking the sources for the next ``refresh`` in a child process

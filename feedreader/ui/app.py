@@ -231,6 +231,8 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
         def progress(done: int, total: int) -> None:
             self.post_message(self.IndexProgress(done, total))
 
+        shown: list[int | None] = [None]    # the index generation the last IndexBatch was sorted at
+
         def on_batch(_done: int) -> None:
             now = time.monotonic()
             # first batch at once (first paint on a cold start), then at most twice a second
@@ -239,13 +241,17 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
             self._last_batch = now
             library.invalidate()
             library.order(self.model.order)  # sort off the UI thread
+            shown[0] = library.order_generation(self.model.order)
             self.post_message(self.IndexBatch())
 
         report = library.refresh(progress=progress, on_batch=on_batch)
         self.scan_problems = report.problems
         if report.changed:
             library.order(self.model.order)
-            self.post_message(self.IndexBatch())
+            # a few changed files are one batch: the list shows them already (one
+            # rebuild of the list, not two, for the start-up scan's usual case)
+            if library.order_generation(self.model.order) != shown[0]:
+                self.post_message(self.IndexBatch())
         self.post_message(self.IndexProgress(report.parsed, report.parsed))
 
     def on_feed_reader_app_index_progress(self, message: IndexProgress) -> None:

@@ -77,6 +77,35 @@ def test_unchanged_files_are_not_reparsed_and_changes_are_seen(tmp_path, folder)
     assert sorted(titles(lib)) == ["brand new", "t0", "t1", "t2 edited", "t3"]
 
 
+def test_an_order_read_after_the_last_change_outlives_the_refresh(tmp_path, folder):
+    """The app sorts in ``on_batch`` (off the UI thread); when no article changed
+    after that, the refresh keeps that order instead of sorting again."""
+    for i in range(3):
+        write(folder, f"{i}.txt", doc(f"t{i}", f"https://x.example.com/{i}", published=f"2021-12-1{i}T12:00:00Z"))
+    lib = open_lib(tmp_path, folder)
+    lib.refresh()
+    before = lib.order("newest")
+    write(folder, "new.txt", doc("brand new", "https://x.example.com/new", published="2022-01-01T12:00:00Z"))
+    read: list = []
+
+    def on_batch(_done: int) -> None:
+        lib.invalidate()
+        read.append(lib.order("newest"))
+
+    assert lib.refresh(on_batch=on_batch).parsed == 1
+    assert len(read) == 1 and read[0] is not before
+    assert lib.order("newest") is read[0]                        # kept: nothing changed since
+    assert lib.order_generation("newest") == lib.index.generation()
+    assert titles(lib)[0] == "brand new"
+
+    (folder / "0.txt").unlink()                                   # a change after the order was read
+    assert lib.refresh().removed == 1
+    assert lib.order_generation("newest") is None                 # dropped, sorted again when asked
+    assert lib.order("newest") is not read[0]
+    assert sorted(titles(lib)) == ["brand new", "t1", "t2"]
+    lib.close()
+
+
 def test_detail_is_read_from_the_file_and_survives_it_changing(tmp_path, folder):
     write(folder, "a.txt", doc("first", "https://x.example.com/a", topics=("AI", "Chips"), quality=70,
                                extra="excerpt: \"Only the file has this.\"\n"))

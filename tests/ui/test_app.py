@@ -357,3 +357,32 @@ async def test_related_coverage_painted_follows_the_article(make_app):
                 for item in article.related:
                     assert (item.title or "(untitled)")[:25] in detail
         assert len(counts) >= 3        # articles with none, one and several related items
+
+
+async def test_a_rescan_that_finds_a_few_files_rebuilds_the_list_once(make_app, tmp_path, monkeypatch):
+    """The start-up scan's usual case (a few new files, one batch): one
+    rebuild of the list with them, not a second one for the same index."""
+    from feedreader.ui.app import FeedReaderApp
+
+    folder = tmp_path / "docs"
+    for i in range(3):
+        write(folder, f"{i}.txt", doc(f"old {i}", f"https://x.example.com/{i}", published=f"2021-12-1{i}T12:00:00Z"))
+    app = make_app(folder)
+    rebuilds: list[int] = []
+    handler = FeedReaderApp.on_feed_reader_app_index_batch
+
+    def counted(self, message) -> None:
+        handler(self, message)
+        rebuilds.append(len(self.model))
+
+    monkeypatch.setattr(FeedReaderApp, "on_feed_reader_app_index_batch", counted)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        write(folder, "new.txt", doc("brand new", "https://x.example.com/new", published="2022-02-01T12:00:00Z"))
+        (folder / "0.txt").unlink()
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        assert rebuilds == [3]          # once, with the new article in and the deleted one out
+        assert app.model.row_at(0).title == "brand new"
