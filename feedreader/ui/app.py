@@ -22,6 +22,7 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar
 from textual.widgets._header import HeaderTitle
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from feedreader.config import Settings
@@ -37,6 +38,8 @@ from feedreader.ui.marking import MARK_BINDINGS, MarksMixin
 from feedreader.ui.search_bar import SEARCH_BINDINGS, SEARCH_HELP, SearchMixin
 
 log = logging.getLogger("feedreader.ui")
+
+INDEX_BAR_DELAY = 0.3      # seconds a refresh runs before its progress bar shows
 
 
 class _Title(HeaderTitle):
@@ -151,6 +154,7 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
         self._problem_count = 0
         self._last_batch = 0.0
         self._gc_held = False       # collections held off while a key's frame is made (on_event)
+        self._index_bar_timer: Timer | None = None
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -255,14 +259,25 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
         self.post_message(self.IndexProgress(report.parsed, report.parsed))
 
     def on_feed_reader_app_index_progress(self, message: IndexProgress) -> None:
+        """The indexing bar, once a refresh has taken ``INDEX_BAR_DELAY``: the
+        start-up scan's usual few files are done sooner, and a bar shown for a
+        moment only made the panes jump (two layouts of the screen)."""
         bar = self.query_one("#indexing", ProgressBar)
         if message.total and message.done < message.total:
-            bar.display = True
             bar.update(total=message.total, progress=message.done)
+            if not bar.display and self._index_bar_timer is None:
+                self._index_bar_timer = self.set_timer(INDEX_BAR_DELAY, self._show_index_bar)
         else:
+            if self._index_bar_timer is not None:
+                self._index_bar_timer.stop()
+                self._index_bar_timer = None
             bar.display = False
             self._problem_count = len(self.library.problems(self.scan_problems))
             self.update_header()
+
+    def _show_index_bar(self) -> None:
+        self._index_bar_timer = None
+        self.query_one("#indexing", ProgressBar).display = True
 
     def on_feed_reader_app_index_batch(self, _message: IndexBatch) -> None:
         keep = self.article_list.current

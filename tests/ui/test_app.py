@@ -386,3 +386,33 @@ async def test_a_rescan_that_finds_a_few_files_rebuilds_the_list_once(make_app, 
         await pilot.pause()
         assert rebuilds == [3]          # once, with the new article in and the deleted one out
         assert app.model.row_at(0).title == "brand new"
+
+
+async def test_the_indexing_bar_shows_for_a_long_refresh_only(make_app):
+    """A refresh that takes a while shows its progress; one done within
+    INDEX_BAR_DELAY shows no bar (no flash, no jump of the panes)."""
+    from textual.widgets import ProgressBar
+
+    from feedreader.ui.app import INDEX_BAR_DELAY, FeedReaderApp
+
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        bar = app.query_one("#indexing", ProgressBar)
+        app.post_message(FeedReaderApp.IndexProgress(10, 200))        # a quick one
+        await pilot.pause()
+        app.post_message(FeedReaderApp.IndexProgress(200, 200))
+        await pilot.pause(INDEX_BAR_DELAY + 0.2)
+        assert not bar.display
+
+        app.post_message(FeedReaderApp.IndexProgress(10, 2000))       # a long one
+        await pilot.pause()
+        assert not bar.display
+        await pilot.pause(INDEX_BAR_DELAY + 0.2)
+        assert bar.display and bar.total == 2000
+        app.post_message(FeedReaderApp.IndexProgress(1500, 2000))
+        await pilot.pause()
+        assert bar.progress == 1500
+        app.post_message(FeedReaderApp.IndexProgress(2000, 2000))
+        await pilot.pause()
+        assert not bar.display
