@@ -20,9 +20,9 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, ProgressBar
 from textual.widgets._header import HeaderTitle
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from feedreader.config import Settings
