@@ -14,6 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.cache import FIFOCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -54,6 +55,15 @@ def local_zone(when: datetime) -> datetime:
     return when.astimezone()
 
 
+def _render_context(widget) -> tuple:
+    """Everything besides a widget's own content that Textual's line cache
+    renders its lines with: size, background, the app's colour filters,
+    opacity, the terminal's colours."""
+    app = widget.app
+    return (widget.region.size, widget.background_colors, tuple(widget.get_line_filters()),
+            widget.opacity, id(app.ansi_theme), app.native_ansi_color)
+
+
 class _CachedScrollBar(ScrollBar):
     """Textual's scroll bar, its rendered lines kept while it would look the same.
 
@@ -68,7 +78,7 @@ class _CachedScrollBar(ScrollBar):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._lines: dict[tuple, list[Strip]] = {}
+        self._lines: FIFOCache[tuple, list[Strip]] = FIFOCache(self.CACHED)
 
     def _look(self) -> tuple | None:
         bar = self.render()
@@ -83,9 +93,7 @@ class _CachedScrollBar(ScrollBar):
         ).segments if style.bgcolor is not None and style.color is not None else None
         if segments is None:
             return None
-        app = self.app
-        return (tuple(segments), style, self.region.size, self.background_colors,
-                tuple(self.get_line_filters()), self.opacity, id(app.ansi_theme), app.native_ansi_color)
+        return (tuple(segments), style, *_render_context(self))
 
     def render_lines(self, crop: Region) -> list[Strip]:
         look = self._look()
@@ -94,10 +102,7 @@ class _CachedScrollBar(ScrollBar):
         key = (crop, look)
         lines = self._lines.get(key)
         if lines is None:
-            lines = super().render_lines(crop)
-            if len(self._lines) >= self.CACHED:
-                del self._lines[next(iter(self._lines))]
-            self._lines[key] = lines
+            lines = self._lines[key] = super().render_lines(crop)
         return lines
 
     def notify_style_update(self) -> None:
@@ -194,8 +199,8 @@ class ArticleList(ScrollView, can_focus=True):
         self._highlight_due = False
         self._prepare_direction = 0     # a page key's direction: render the next page ahead
         self._sized: tuple[Size, Size, Size] | None = None
-        self._strips: dict[tuple, Strip] = {}     # rendered rows, a few screens' worth
-        self._finished: dict[tuple, Strip] = {}   # the same rows as styled for the screen
+        self._strips: FIFOCache[tuple, Strip] = FIFOCache(STRIP_CACHE)     # rendered rows, ~5 screens
+        self._finished: FIFOCache[tuple, Strip] = FIFOCache(STRIP_CACHE)   # the same rows styled for the screen
         self._look: tuple | None = None            # what those were styled with
         self._dates: dict[int, str] = {}
         self._this_year = 0
@@ -308,7 +313,7 @@ class ArticleList(ScrollView, can_focus=True):
         styled = self._styling()
         for index in range(max(0, top), min(top + height, len(self.model), top + PREPARE_ROWS)):
             if styled:
-                self._finished_line(index)
+                self._finished_line(index, width)
             else:
                 self._row_strip(index, width, False)
 
@@ -360,7 +365,8 @@ class ArticleList(ScrollView, can_focus=True):
                 self._styles_cache.clear()     # lines it kept are older than the rows shown since
             return super().render_lines(crop)
         top = int(self.scroll_offset.y)
-        strips = [self._finished_line(top + y) for y in crop.line_range]
+        width = self.scrollable_content_region.width
+        strips = [self._finished_line(top + y, width) for y in crop.line_range]
         if crop.column_span != (0, self.region.width):
             x1, x2 = crop.column_span
             strips = [strip.crop(x1, x2) for strip in strips]
@@ -374,19 +380,17 @@ class ArticleList(ScrollView, can_focus=True):
         outline = styles.outline
         if gutter.top or gutter.bottom or outline.top[0] or outline.bottom[0]:
             return False
-        app = self.app
-        look = (self.region.size, self.content_region.size, styles.border, styles.padding, outline, styles.tint,
+        look = (self.content_region.size, styles.border, styles.padding, outline, styles.tint,
                 styles.text_opacity, styles.hatch if styles.has_rule("hatch") else None,
-                self.background_colors, self.opacity, id(app.ansi_theme), app.native_ansi_color,
-                tuple(self.get_line_filters()))
+                *_render_context(self))
         if look != self._look:
             self._look = look
             self._finished.clear()
         return True
 
-    def _finished_line(self, index: int) -> Strip:
+    def _finished_line(self, index: int, width: int) -> Strip:
         """Row ``index`` styled for the screen (after ``_styling`` said yes)."""
-        key, strip = self._row(index, self.scrollable_content_region.width, index == self.cursor)
+        key, strip = self._row(index, width, index == self.cursor)
         line = self._finished.get(key)
         if line is None:
             app = self.app
@@ -397,8 +401,6 @@ class ArticleList(ScrollView, can_focus=True):
                 background, lambda _y: strip, None, None, self.opacity, app.ansi_theme, app.native_ansi_color)
             for line_filter in self.get_line_filters():
                 line = line.apply_filter(line_filter, background)
-            if len(self._finished) >= STRIP_CACHE:
-                del self._finished[next(iter(self._finished))]
             self._finished[key] = line
         return line
 
@@ -421,10 +423,7 @@ class ArticleList(ScrollView, can_focus=True):
         key = (row, flags, status, width, self.highlight, styles, self._check_year())
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, flags, status, width, styles)
-            if len(self._strips) >= STRIP_CACHE:
-                del self._strips[next(iter(self._strips))]
-            self._strips[key] = strip
+            strip = self._strips[key] = self._render_row(row, flags, status, width, styles)
         return key, strip
 
     def _row_styles(self) -> tuple[Style, Style, tuple[Style, ...]]:
