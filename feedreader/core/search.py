@@ -25,7 +25,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from feedreader.core.index import EVERY_TOKEN
-from feedreader.core.query import Query, Term, fold, fold_char, is_token_char, parse_query, topic_key
+from feedreader.core.query import Query, Term, fold_char, is_token_char, parse_query, topic_key
 from feedreader.core.view import FLAGGED, HIDDEN, READ
 
 PROVIDER_COLUMNS = "{provider domain}"
@@ -99,18 +99,6 @@ def fts_string(text: str, *, prefix: bool = False) -> str:
 PREFIX_CHARS = 3   # shorter word starts are whole words
 
 
-def last_token_length(text: str) -> int:
-    """Characters in the last word the index sees in ``text`` (folded)."""
-    folded = fold(text)
-    end = len(folded)
-    while end and not is_token_char(folded[end - 1]):
-        end -= 1
-    start = end
-    while start and is_token_char(folded[start - 1]):
-        start -= 1
-    return end - start
-
-
 def word_start(text: str, prefix: bool) -> bool:
     """Whether ``text`` is matched as a word start: asked for, and its last
     word has at least ``PREFIX_CHARS`` characters. "s" or "ai" match whole
@@ -118,7 +106,10 @@ def word_start(text: str, prefix: bool) -> bool:
     is no filter, and the index has no prefix tables (see index.py), so a
     word start is a scan of the words that begin so: a few ms from three
     letters, 60-130 ms at 100,000 articles for one letter."""
-    return prefix and last_token_length(text) >= PREFIX_CHARS
+    if not prefix:
+        return False
+    words = _tokens(text)
+    return bool(words) and len(words[-1][0]) >= PREFIX_CHARS
 
 
 def match_expression(term: Term) -> str:
@@ -434,7 +425,7 @@ def highlighter(query: Query) -> Highlighter | None:
     for term in query.highlight_terms():
         words = tuple(w for w, _s, _e in _tokens(str(term.value)))
         if words:
-            patterns.append((words, term.prefix and len(words[-1]) >= PREFIX_CHARS))
+            patterns.append((words, word_start(str(term.value), term.prefix)))
     if not patterns:
         return None
 
