@@ -154,15 +154,10 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
             # the key being timed: when its action ran, and the first frame after that
             timing: dict[str, float | None] = {"applied": None, "frame": None}
 
-            def pending() -> bool:
+            def queued(but: tuple[type, ...] = ()) -> bool:
+                """Any message still to handle in the app, but of the types ``but``."""
                 pumps = [app, *app.screen.walk_children(with_self=True)]
-                return any(not p._message_queue.empty() for p in pumps)
-
-            def waiting() -> bool:
-                """Any message still to handle that may change the screen (a callback
-                that waits for the screen's next refresh, InvokeLater, cannot)."""
-                pumps = [app, *app.screen.walk_children(with_self=True)]
-                return any(not isinstance(m, InvokeLater) for p in pumps for m in p._message_queue.values)
+                return any(not isinstance(m, but) for p in pumps for m in p._message_queue.values)
 
             def display(screen, renderable):
                 # the bytes the real driver would write for this update
@@ -170,7 +165,8 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                     renderable.render_segments(console)
                 shown = original_display(screen, renderable)
                 out = time.perf_counter()       # the frame is out (before the checks below allocate)
-                if timing["applied"] is not None and timing["frame"] is None and not waiting():
+                # (a callback waiting for the next refresh, InvokeLater, cannot change this frame)
+                if timing["applied"] is not None and timing["frame"] is None and not queued((InvokeLater,)):
                     timing["frame"] = out
                 return shown
 
@@ -191,7 +187,7 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                 quiet = 0
                 while quiet < 3:                # every queue empty three turns of the loop in a row
                     await asyncio.sleep(0)
-                    quiet = 0 if pending() else quiet + 1
+                    quiet = 0 if queued() else quiet + 1
                 app.screen._on_timer_update()   # layout + render the dirty lines, as a frame would
 
             async def press(key: str) -> tuple[float, float, float]:
