@@ -1,0 +1,1 @@
+"""Feeds: subscriptions, feed parsing, OPML, refresh."""
