@@ -23,7 +23,8 @@ never raises for bad input; the file is hostile until proven otherwise:
 Folders are strings, their levels joined by ``/`` (``"News/Tech"``); ``""`` is
 the top level. :func:`write_opml` writes OPML 2.0 with one nested outline per
 folder level, so that import -> export -> import gives the same subscriptions
-in the same order.
+in the same order (a tree keeps a folder's feeds together, so exporting a list
+that interleaves folders moves each feed next to the first one of its folder).
 """
 
 from __future__ import annotations
