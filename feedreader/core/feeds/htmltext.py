@@ -1,0 +1,202 @@
+"""Feed markup -> plain text (and the first image), for the terminal.
+
+Feed titles, summaries and contents arrive as HTML fragments. They are turned
+into text here: tags dropped, entities decoded, the contents of ``script``,
+``style`` and the like left out, block elements turned into line breaks, and
+the result passed through :func:`feedreader.core.text.clean_text`. The first
+``<img>`` is noted on the way (a lead image for an entry that has no other).
+
+The stdlib :class:`html.parser.HTMLParser` is used: it never fetches
+anything, never resolves external entities and copes with any broken markup.
+The input is cut to a bounded size first, so the work per field is bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from feedreader.core.text import clean_text
+
+__all__ = ["FoundImage", "html_to_text", "markup_to_line"]
+
+# Markup is cut to this many times the wanted text length before parsing (tags
+# and attributes take room); the cut never reaches the terminal unmarked,
+# because clean_text caps the text and marks its cut with "…".
+_INPUT_FACTOR = 8
+_MIN_INPUT = 20_000
+
+# Elements whose content is not text a reader wants.
+_SKIP = frozenset({"script", "style", "template", "noscript", "head", "title", "svg", "math",
+                   "iframe", "object", "embed", "select", "textarea", "button"})
+# Elements that start and end a paragraph-like block.
+_BLOCK = frozenset({
+    "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+    "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
+    "table", "tbody", "thead", "tfoot", "tr", "ul",
+})
+_LINE = frozenset({"br"})
+_CELL = frozenset({"td", "th"})
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                   "meta", "param", "source", "track", "wbr"})
+
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_DIMENSION = re.compile(r"\s*([0-9]{1,6})(?:px)?\s*\Z")
+_MAX_DIMENSION = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class FoundImage:
+    """The first ``<img>`` of a fragment: its ``src`` as written (unchecked)."""
+
+    src: str
+    width: int | None
+    height: int | None
+
+
+def dimension(value: object) -> int | None:
+    """A width/height attribute as a positive int, or None (strict: digits only)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= _MAX_DIMENSION else None
+    if not isinstance(value, str):
+        return None
+    m = _DIMENSION.match(value)
+    if m is None:
+        return None
+    number = int(m.group(1))
+    return number if 0 < number <= _MAX_DIMENSION else None
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self, budget: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.size = 0
+        self.budget = budget
+        self.skip_depth = 0
+        self.pre_depth = 0
+        self.image: FoundImage | None = None
+
+    # -- structure
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            if tag not in _VOID:
+                self.skip_depth += 1
+            return
+        if tag == "img":
+            self._note_image(attrs)
+            return
+        if self.skip_depth:
+            return
+        if tag in _BLOCK:
+            self._emit("\n\n")
+            if tag == "pre":
+                self.pre_depth += 1
+            elif tag == "li":
+                self._emit("• ")
+        elif tag in _LINE:
+            self._emit("\n")
+        elif tag in _CELL:
+            self._emit(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # <br/>, <img/>: a void element; never opens a skipped region
+        if tag == "img":
+            self._note_image(attrs)
+        elif not self.skip_depth and tag in _LINE:
+            self._emit("\n")
+        elif not self.skip_depth and tag in _BLOCK:
+            self._emit("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            if self.skip_depth:
+                self.skip_depth -= 1
+            return
+        if self.skip_depth:
+            return
+        if tag in _BLOCK:
+            if tag == "pre" and self.pre_depth:
+                self.pre_depth -= 1
+            self._emit("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.skip_depth or not data:
+            return
+        if not self.pre_depth:
+            data = _SPACES.sub(" ", data)
+        self._emit(data)
+
+    # -- helpers
+
+    def _emit(self, text: str) -> None:
+        if self.size < self.budget:
+            self.parts.append(text)
+            self.size += len(text)
+
+    def _note_image(self, attrs: list[tuple[str, str | None]]) -> None:
+        if self.image is not None:
+            return
+        found = dict(attrs)
+        src = found.get("src")
+        if src and src.strip():
+            self.image = FoundImage(
+                src=src.strip(),
+                width=dimension(found.get("width")),
+                height=dimension(found.get("height")),
+            )
+
+
+def _collect(markup: str, limit: int) -> _TextCollector:
+    cut = max(_MIN_INPUT, limit * _INPUT_FACTOR)
+    if len(markup) > cut:
+        markup = markup[:cut]
+    collector = _TextCollector(budget=limit + 1)
+    try:
+        collector.feed(markup)
+        collector.close()
+    except (AssertionError, ValueError):  # pragma: no cover - HTMLParser is lenient
+        pass
+    return collector
+
+
+def _tidy_lines(raw: str) -> str:
+    """Strip each line; runs of blank lines become one blank line."""
+    lines = [line.strip(" ") for line in raw.split("\n")]
+    out: list[str] = []
+    blank = False
+    for line in lines:
+        if not line:
+            blank = bool(out)
+            continue
+        if blank:
+            out.append("")
+            blank = False
+        out.append(line)
+    return "\n".join(out)
+
+
+def html_to_text(markup: str, *, limit: int, multiline: bool = True) -> tuple[str, FoundImage | None]:
+    """Plain, cleaned text of an HTML fragment, and its first ``<img>``.
+
+    Multi-line: paragraphs are separated by a blank line, ``<br>`` gives a
+    line break, list items start with "• ". Single-line: all of it on one
+    line. At most ``limit`` characters (a cut ends with "…").
+    """
+    if "<" not in markup and "&" not in markup:
+        return clean_text(markup, multiline=multiline, limit=limit), None
+    collector = _collect(markup, limit)
+    raw = "".join(collector.parts)
+    if multiline:
+        raw = _tidy_lines(raw)
+    return clean_text(raw, multiline=multiline, limit=limit), collector.image
+
+
+def markup_to_line(markup: str, *, limit: int) -> str:
+    """An HTML fragment as one cleaned line of text (titles, summaries)."""
+    return html_to_text(markup, limit=limit, multiline=False)[0]
