@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 
 from feedreader.core.text import clean_text
 
-__all__ = ["FoundImage", "html_to_text", "markup_to_line"]
+__all__ = ["FoundImage", "html_to_text", "markup_to_line", "text_to_line"]
 
 # Markup is cut to this many times the wanted text length before parsing (tags
 # and attributes take room); the cut never reaches the terminal unmarked,
@@ -42,6 +42,16 @@ _CELL = frozenset({"td", "th"})
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
                    "meta", "param", "source", "track", "wbr"})
 
+# Markup in a field that claims to be plain text: a tag of a common HTML
+# element, or an entity reference (left over from double escaping). A bare
+# "<" ("5 < 6", "Vector<int>") is not markup.
+_MARKUP_HINT = re.compile(
+    r"</?(?:a|abbr|b|big|blockquote|br|cite|code|del|div|em|embed|font|h[1-6]|i|iframe|img|ins|"
+    r"kbd|li|mark|object|ol|p|pre|q|s|script|small|span|strike|strong|style|sub|sup|svg|u|ul)"
+    r"(?:\s[^<>]*)?/?>"
+    r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});",
+    re.I,
+)
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _DIMENSION = re.compile(r"\s*([0-9]{1,6})(?:px)?\s*\Z")
 _MAX_DIMENSION = 100_000
@@ -200,3 +210,11 @@ def html_to_text(markup: str, *, limit: int, multiline: bool = True) -> tuple[st
 def markup_to_line(markup: str, *, limit: int) -> str:
     """An HTML fragment as one cleaned line of text (titles, summaries)."""
     return html_to_text(markup, limit=limit, multiline=False)[0]
+
+
+def text_to_line(value: str, *, limit: int) -> str:
+    """A field that should be plain text, as one cleaned line; markup is
+    stripped only when the value visibly holds some (see ``_MARKUP_HINT``)."""
+    if _MARKUP_HINT.search(value[: limit * _INPUT_FACTOR]):
+        return markup_to_line(value, limit=limit)
+    return clean_text(value, limit=limit)

@@ -35,7 +35,7 @@ from feedreader.core.feeds.entries import (
     sane_date,
     short,
 )
-from feedreader.core.feeds.htmltext import html_to_text, markup_to_line
+from feedreader.core.feeds.htmltext import html_to_text, text_to_line
 from feedreader.core.text import clean_text
 
 __all__ = ["parse_json_feed", "sanitize_html"]
@@ -245,9 +245,9 @@ def _raw_id(r: _Reader, item: dict[str, Any], where: str) -> str:
 def _entry(r: _Reader, item: dict[str, Any], where: str, feed_url: str, now: datetime) -> FeedEntry:
     link = r.url(item, "url", where, feed_url) or r.url(item, "external_url", where, feed_url)
     raw_title = r.string(item, "title", where)
-    title = markup_to_line(raw_title, limit=TITLE_LIMIT) if raw_title else ""
+    title = text_to_line(raw_title, limit=TITLE_LIMIT) if raw_title else ""
     raw_summary = r.string(item, "summary", where)
-    summary = markup_to_line(raw_summary, limit=SUMMARY_LIMIT) if raw_summary else ""
+    summary = text_to_line(raw_summary, limit=SUMMARY_LIMIT) if raw_summary else ""
 
     images: list[EntryImage] = []
     seen: set[str] = set()

@@ -49,7 +49,7 @@ from feedreader.core.feeds.entries import (
     short,
     utc_now,
 )
-from feedreader.core.feeds.htmltext import dimension, html_to_text, markup_to_line
+from feedreader.core.feeds.htmltext import dimension, html_to_text, markup_to_line, text_to_line
 from feedreader.core.feeds.jsonfeed import parse_json_feed
 from feedreader.core.text import clean_text
 
@@ -261,8 +261,9 @@ def _parse_xml(data: bytes, url: str, content_type: str | None, now: datetime) -
     for index, raw in enumerate(raw_entries):
         entry = _entry(dict(raw) if isinstance(raw, dict) else {}, url, now, problems, f"entry {index + 1}: ")
         if entry.key in first_index:
+            label = f"entry {index + 1} ('{short(entry.title, 40)}')" if entry.title else f"entry {index + 1}"
             problems.add(
-                f"entry {index + 1}: duplicate id '{short(entry.key)}' "
+                f"{label}: duplicate id '{short(entry.key)}' "
                 f"(first at entry {first_index[entry.key]}); dropped"
             )
             continue
@@ -322,7 +323,7 @@ def _text_field(obj: Any, key: str, limit: int) -> str:
         return ""
     if _detail_is_html(obj.get(f"{key}_detail")):
         return markup_to_line(value, limit=limit)
-    return clean_text(value, limit=limit)
+    return text_to_line(value, limit=limit)
 
 
 def _base_of(raw: Any, feed_url: str) -> str:
@@ -421,7 +422,8 @@ def _entry(raw: Any, feed_url: str, now: datetime, problems: Problems, where: st
     raw_link = raw.get("link")
     if isinstance(raw_link, str) and raw_link.strip():
         link, why = resolve_url(raw_link, base)
-        if link is None and why:
+        from_guid = bool(raw.get("guidislink")) and raw_link == raw.get("id")
+        if link is None and why and not from_guid:  # feedparser copies a guid such as tag:… into link
             problems.add(f"{where}link '{short(raw_link)}' dropped: {why}")
 
     summary = _text_field(raw, "summary", SUMMARY_LIMIT)
