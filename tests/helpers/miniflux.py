@@ -47,7 +47,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from xml.sax.saxutils import escape
 
 import httpx
@@ -83,7 +83,8 @@ def free_port() -> int:
 def _run(cmd: Sequence[str], what: str, *, timeout: float = 60, env: dict[str, str] | None = None,
          cwd: str | Path | None = None) -> str:
     try:
-        done = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
+        done = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
+                              check=False)
     except FileNotFoundError as exc:
         raise MinifluxSetupError(f"{what}: {cmd[0]} is not installed ({exc})") from None
     except subprocess.TimeoutExpired:
@@ -149,7 +150,7 @@ class Postgres:
                "-p", str(self.port), "-U", "postgres", "-d", db]
         for name, value in variables.items():
             cmd += ["-v", f"{name}={value}"]
-        done = subprocess.run(cmd, input=sql, capture_output=True, text=True, timeout=30)
+        done = subprocess.run(cmd, input=sql, capture_output=True, text=True, timeout=30, check=False)
         if done.returncode != 0:
             raise MinifluxSetupError(f"psql failed: {done.stderr.strip()[-500:]}")
         return done.stdout
@@ -274,8 +275,9 @@ def _download(cache: Path) -> Path:
 def rss_feed(title: str, items: Sequence[dict[str, str]], link: str = "http://example.com/") -> str:
     """An RSS 2.0 document; each item has ``guid``, ``title``, ``link`` and optional
     ``description``, ``author``, ``pubDate`` (RFC 822)."""
-    parts = [f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-             f"<title>{escape(title)}</title><link>{escape(link)}</link><description>test</description>"]
+    head = (f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+            f"<title>{escape(title)}</title><link>{escape(link)}</link><description>test</description>")
+    parts = [head]
     for item in items:
         parts.append("<item>")
         for tag in ("guid", "title", "link", "description", "author", "pubDate"):
@@ -368,7 +370,7 @@ class MinifluxStack(Account):
         super().__init__(f"http://127.0.0.1:{self.port}", "admin", secrets.token_hex(12), secrets.token_hex(12))
 
     # -- lifecycle -------------------------------------------------------------------
-    def __enter__(self) -> "MinifluxStack":
+    def __enter__(self) -> Self:
         try:
             self.pg = Postgres()
             self.pg.start()
@@ -411,12 +413,9 @@ class MinifluxStack(Account):
             "HTTP_CLIENT_TIMEOUT": "10",
             "LOG_LEVEL": "info",
         }
-        log = open(self.log_path, "ab")
-        try:
+        with open(self.log_path, "ab") as log:     # Popen keeps its own copy of the fd
             self.proc = subprocess.Popen([str(self.binary)], env=env, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, start_new_session=True)
-        finally:
-            log.close()
         self._wait_healthy()
 
     def _wait_healthy(self) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from helpers.httpserver import TestServer
 from helpers.miniflux import Account, MinifluxSetupError, MinifluxStack
 
