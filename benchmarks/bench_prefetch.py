@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from feedreader.config import FetchSettings  # noqa: E402
-from feedreader.core.fetch import PageCache, fetch_urls  # noqa: E402
+from feedreader.core.web.settings import FetchSettings  # noqa: E402
+from feedreader.core.web.fetch import PageCache, fetch_urls  # noqa: E402
 
 
 def make_page(i: int, size: int) -> bytes:

@@ -33,9 +33,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from feedreader.core.library import Library  # noqa: E402
-from feedreader.core.query import QueryError, parse_query  # noqa: E402
-from feedreader.core.view import FLAGGED, READ, ListModel  # noqa: E402
+from feedreader.core.library.library import Library  # noqa: E402
+from feedreader.core.library.query import QueryError, parse_query  # noqa: E402
+from feedreader.core.marks.bits import FLAGGED, READ
+from feedreader.core.library.view import ListModel  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

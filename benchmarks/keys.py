@@ -83,7 +83,7 @@ def build_app(corpus: Path):
 
     from feedreader.cli import build_parser
     from feedreader.cli.common import Context
-    from feedreader.core.library import Library
+    from feedreader.core.library.library import Library
     from feedreader.ui import app as app_module
 
     parser, _commands, _names = build_parser()
@@ -94,13 +94,13 @@ def build_app(corpus: Path):
     kwargs = {"library": library, "settings": ctx.settings}
     closers = [library.close]
     if "state" in available:
-        from feedreader.core.state import StateStore
+        from feedreader.core.marks.store import StateStore
 
         state = StateStore.open(ctx.paths.state_db)
         kwargs["state"] = state
         closers.append(state.close)
     if "page_cache" in available:
-        from feedreader.core.pagecache import PageCache
+        from feedreader.core.web.pagecache import PageCache
 
         kwargs["page_cache"] = PageCache(ctx.paths.page_cache)
     if "scan_on_start" in available:
@@ -114,8 +114,8 @@ def premark(corpus: Path, fraction: float) -> int:
         return 0
     from feedreader.cli import build_parser
     from feedreader.cli.common import Context
-    from feedreader.core.library import Library
-    from feedreader.core.state import StateStore
+    from feedreader.core.library.library import Library
+    from feedreader.core.marks.store import StateStore
 
     parser, _c, _n = build_parser()
     ctx = Context.from_args(parser.parse_args([str(corpus)]))

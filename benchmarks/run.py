@@ -142,7 +142,7 @@ def ensure_corpus(out: Path, count: int, seed: int) -> tuple[Path, dict]:
 
 def index_facts(cache: Path, corpus: Path) -> dict:
     """Newest row (title, provider) and the article count, read from the index."""
-    from feedreader.core.library import Library
+    from feedreader.core.library.library import Library
 
     with Library.open(cache, [corpus]) as library:
         first = library.first_rows("newest", 1)
@@ -309,8 +309,9 @@ def parse_cost(corpus: Path, count: int = 2000) -> dict:
     """CPU ms per document on one core: the parser (documents.load_document;
     of it, the YAML loader safeyaml.load_mapping) and the index's own work
     per article (article_row: the row of the list and the search index)."""
-    from feedreader.core import documents, index
-    from feedreader.core.safeyaml import load_mapping
+    from feedreader.core.documents import parse as documents
+    from feedreader.core.library import index
+    from feedreader.core.documents.safeyaml import load_mapping
 
     paths = sorted(str(p) for p in corpus.iterdir())[:count]
     fronts = []

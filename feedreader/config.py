@@ -36,19 +36,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from feedreader.core.web.settings import FetchSettings
+
 SORT_ORDERS = ("newest", "best", "ranked")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
-
-
-@dataclass(frozen=True)
-class FetchSettings:
-    jobs: int = 8
-    per_host: int = 2
-    timeout: float = 10.0      # connect/read timeout, seconds
-    deadline: float = 30.0     # whole page, seconds
-    max_bytes: int = 5_000_000
-    max_redirects: int = 5
 
 
 @dataclass(frozen=True)

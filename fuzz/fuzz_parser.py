@@ -1,4 +1,4 @@
-"""Fuzz the document parser (feedreader.core.documents.parse_document).
+"""Fuzz the document parser (feedreader.core.documents.parse.parse_document).
 
     .venv/bin/python fuzz/fuzz_parser.py [--seconds N] [--engine auto|atheris|hypothesis]
 
@@ -52,7 +52,7 @@ YAML_TOKENS = [
 
 def check_one(data: bytes) -> None:
     """Run one input through the parser and assert the boundary's contract."""
-    from feedreader.core.documents import parse_document
+    from feedreader.core.documents.parse import parse_document
     from feedreader.core.text import is_clean
     from test_properties import assert_article_clean
 
@@ -61,7 +61,7 @@ def check_one(data: bytes) -> None:
     article, problems = parse_document(data, "fuzz.txt")
     assert isinstance(problems, tuple)
     try:  # the YAML fast path loads what the event walker loads, or gives up
-        from feedreader.core.documents import _decode, _split
+        from feedreader.core.documents.parse import _decode, _split
 
         agrees(_split(_decode(data))[0])
     except ValueError:
@@ -114,8 +114,8 @@ def run_atheris(seconds: int | None, extra: list[str]) -> int:
     import atheris
 
     with atheris.instrument_imports():
-        import feedreader.core.documents  # noqa: F401
-        import feedreader.core.safeyaml  # noqa: F401
+        import feedreader.core.documents.parse  # noqa: F401
+        import feedreader.core.documents.safeyaml  # noqa: F401
         import feedreader.core.text  # noqa: F401
 
     WORK_DIR.mkdir(parents=True, exist_ok=True)

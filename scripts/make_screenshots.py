@@ -30,17 +30,17 @@ SHOTS = [
 
 async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -> None:
     from feedreader.config import Settings
-    from feedreader.core.library import Library
+    from feedreader.core.library.library import Library
     from feedreader.paths import builtin_library
     from feedreader.ui.app import FeedReaderApp, Services
     from feedreader.ui.article_list import ArticleList
 
-    from feedreader.core.state import StateStore
+    from feedreader.core.marks.store import StateStore
 
     library = Library.open(home / "cache", [builtin_library()], "samples")
     library.refresh(workers=1)
     state = StateStore.open(home / name / "state.db")
-    from feedreader.core.pagecache import PageCache
+    from feedreader.core.web.pagecache import PageCache
 
     app = FeedReaderApp(
         Services(library=library, settings=Settings(mark_read_after=0), state=state,

@@ -78,7 +78,7 @@ def _run_app(args: argparse.Namespace) -> int:
 def _damaged_index(args: argparse.Namespace, exc: Exception) -> int:
     """A damaged article index (a disposable cache) is deleted with a word to
     the user instead of a traceback; other database errors go on up."""
-    from feedreader.core.index import damaged, index_damaged, index_path_for, remove_index
+    from feedreader.core.library.index import damaged, index_damaged, index_path_for, remove_index
 
     if not damaged(exc):
         raise exc

@@ -61,7 +61,7 @@ class Context:
     def open_library(self, *, refresh: bool = True, quiet: bool = False):
         """Open the library and bring its index up to date (progress on stderr)."""
         from feedreader.cli.progress import ProgressBar
-        from feedreader.core.library import Library
+        from feedreader.core.library.library import Library
 
         library = Library.open(self.paths.cache_dir, self.sources, self.library_name)
         if library.index.notice:

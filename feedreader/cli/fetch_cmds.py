@@ -57,8 +57,8 @@ def split_targets(targets: list[str]) -> tuple[list[str], list[str]]:
 
 
 def cmd_prefetch(args: argparse.Namespace) -> int:
-    from feedreader.core.fetch import PageCache, fetch_urls
-    from feedreader.core.library import AmbiguousId
+    from feedreader.core.web.fetch import PageCache, fetch_urls
+    from feedreader.core.library.library import AmbiguousId
 
     paths, ids = split_targets(list(args.targets or []))
     if args.all and ids:

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime, timezone
 
 from feedreader.cli.common import Context, add_common_options, add_paths_argument
-from feedreader.core.library import ORDERS, AmbiguousId
+from feedreader.core.library.library import ORDERS, AmbiguousId
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,7 +69,7 @@ def local_time(ts: int | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     ctx = Context.from_args(args)
     ctx.print_settings_problems()
-    from feedreader.core.state import NO_MARKS, StateStore
+    from feedreader.core.marks.store import NO_MARKS, StateStore
 
     query = None
     if args.query is not None:
@@ -116,7 +116,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _parse_query_arg(text: str):
     """The parsed ``--query``, or None after printing the mistake (with a caret)."""
-    from feedreader.core.query import QueryError, parse_query
+    from feedreader.core.library.query import QueryError, parse_query
 
     try:
         return parse_query(text)
@@ -129,14 +129,13 @@ def _query_match(library, query, marks) -> set[int] | None:
     """The keys ``query`` matches (marks by identity are turned into keys for ``is:``)."""
     bits: dict[int, int] = {}
     if query.uses_marks:
-        from feedreader.core.documents import article_id
-        from feedreader.core.index import aid_from_id
-        from feedreader.core.view import FLAGGED, HIDDEN, READ
+        from feedreader.core.ids import aid_of_identity
+        from feedreader.core.marks.bits import bits_of
 
         for identity, m in marks.items():
-            value = (READ if m.read else 0) | (HIDDEN if m.hidden else 0) | (FLAGGED if m.flagged else 0)
+            value = bits_of(m)
             if value:
-                bits[aid_from_id(article_id(identity))] = value
+                bits[aid_of_identity(identity)] = value
     return library.search(query, marks=bits).match
 
 
@@ -152,7 +151,7 @@ def _find(ctx: Context, library, text: str):
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from feedreader.core.codec import article_to_dict
+    from feedreader.core.documents.codec import article_to_dict
 
     ctx = Context.from_args(args)
     with ctx.open_library() as library:
@@ -172,8 +171,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _show_text(ctx: Context, article) -> int:
-    from feedreader.core.fetch import fetch_urls
-    from feedreader.core.pagecache import PageCache
+    from feedreader.core.web.fetch import fetch_urls
+    from feedreader.core.web.pagecache import PageCache
     from feedreader.core.text import url_problem
 
     if not article.url:

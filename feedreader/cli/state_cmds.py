@@ -85,7 +85,7 @@ def _err(message: str) -> None:
 
 
 def _open_store(ctx: Context):
-    from feedreader.core.state import StateStore
+    from feedreader.core.marks.store import StateStore
 
     return StateStore.open(ctx.paths.state_db)
 
@@ -102,7 +102,7 @@ def _report(store) -> bool:
 
 def resolve_ids(ctx: Context, texts: list[str]) -> tuple[list, list[str]]:
     """Look every id up in the library: (articles found, an error message per bad id)."""
-    from feedreader.core.library import AmbiguousId
+    from feedreader.core.library.library import AmbiguousId
 
     found, errors = [], []
     with ctx.open_library(quiet=True) as library:
@@ -168,7 +168,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from feedreader.core.state import StateFileError
+    from feedreader.core.marks.store import StateFileError
 
     ctx = Context.from_args(args)
     name = "standard input" if args.file == "-" else args.file

@@ -5,10 +5,10 @@ Pure formatting; the clock is passed in so output is reproducible.
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime
 
-from feedreader.core.library import relative_age
 from feedreader.core.model import Article, Related
 from feedreader.core.text import clean_text
 
@@ -94,3 +94,24 @@ def detail_lines(article: Article, now: float | None = None) -> list[str]:
         lines += ["", "Problems in this file:"]
         lines += [f"  - {w}" for w in article.warnings]
     return lines
+
+
+def relative_age(published: int | None, now: float) -> str:
+    """'3 h ago', '2 d ago', 'in 5 min'… for the detail pane (clock injected)."""
+    if published is None:
+        return "unknown"
+    delta = now - published
+    future = delta < 0
+    delta = abs(delta)
+    for limit, unit, size in (
+        (60, "s", 1),
+        (3600, "min", 60),
+        (86400, "h", 3600),
+        (86400 * 60, "d", 86400),
+        (86400 * 730, "mo", 86400 * 30.44),
+        (math.inf, "y", 86400 * 365.25),
+    ):
+        if delta < limit:
+            n = int(delta // size)
+            return f"in {n} {unit}" if future else f"{n} {unit} ago"
+    return "unknown"  # pragma: no cover

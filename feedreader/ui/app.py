@@ -26,11 +26,11 @@ from textual.widgets._header import HeaderTitle
 from textual.worker import Worker, WorkerState
 
 from feedreader.config import Settings
-from feedreader.core.library import ORDER_LABELS, ORDERS, Library
+from feedreader.core.library.library import ORDER_LABELS, ORDERS, Library
 from feedreader.core.model import Problem
-from feedreader.core.pagecache import PageCache
-from feedreader.core.state import StateStore
-from feedreader.core.view import ListModel
+from feedreader.core.web.pagecache import PageCache
+from feedreader.core.marks.store import StateStore
+from feedreader.core.library.view import ListModel
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
 from feedreader.ui.fetching import FETCH_BINDINGS, FetchMixin, Opener, default_opener
@@ -105,7 +105,7 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
     def _handle_exception(self, error: Exception) -> None:
         """A damaged article index (a disposable cache, see core/index.py) is
         deleted and the app exits with a word instead of a traceback."""
-        from feedreader.core.index import damaged
+        from feedreader.core.library.index import damaged
 
         if damaged(error) and self.library.index.discard_if_damaged():
             self.exit(return_code=1, message=(

@@ -22,8 +22,9 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
-from feedreader.core.library import ListRow
-from feedreader.core.view import FLAGGED, HIDDEN, READ, ListModel
+from feedreader.core.library.library import ListRow
+from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
+from feedreader.core.library.view import ListModel
 
 Clock = Callable[[], float]
 TimeZone = Callable[[datetime], datetime]

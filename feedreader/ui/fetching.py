@@ -17,13 +17,13 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import ProgressBar
 
-from feedreader.core.index import aid_from_id
-from feedreader.core.library import ListRow
-from feedreader.core.pagecache import PageCache
+from feedreader.core.ids import aid_from_id
+from feedreader.core.library.library import ListRow
+from feedreader.core.web.pagecache import PageCache
 from feedreader.core.text import check_url, url_problem
 
 if TYPE_CHECKING:   # core.fetch imports httpx (~50 ms): loaded on the first fetch, not at start-up
-    from feedreader.core.fetch import Fetcher, FetchResult
+    from feedreader.core.web.fetch import Fetcher, FetchResult
 
 log = logging.getLogger("feedreader.ui")
 
@@ -65,7 +65,7 @@ class FetchMixin:
     @property
     def fetcher(self) -> Fetcher:
         if self._fetcher is None:
-            from feedreader.core.fetch import Fetcher
+            from feedreader.core.web.fetch import Fetcher
 
             self._fetcher = Fetcher(
                 self.settings.fetch, self.page_cache,

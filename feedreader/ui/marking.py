@@ -7,14 +7,13 @@ its own module so the app file stays wiring only.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 
 from textual.binding import Binding
 from textual.timer import Timer
 
-from feedreader.core.index import aid_from_id
-from feedreader.core.state import Change, Marks, StateStore
-from feedreader.core.view import FLAGGED, HIDDEN, READ
+from feedreader.core.ids import aid_of_identity
+from feedreader.core.marks.store import Change, Marks, StateStore
+from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ, bits_of
 
 MARK_BINDINGS = [
     Binding("m", "toggle_read", "Read/unread", id="marks.read"),
@@ -30,23 +29,6 @@ MARK_BINDINGS = [
             tooltip="Mark every article in the view read (asks first)", id="marks.all_read"),
     Binding("z", "undo", "Undo", tooltip="Undo the last change (several levels)", id="marks.undo"),
 ]
-
-
-def bits_of(marks: Marks) -> int:
-    return (READ if marks.read else 0) | (HIDDEN if marks.hidden else 0) | (FLAGGED if marks.flagged else 0)
-
-
-def aid_of_identity(identity: str) -> int:
-    return aid_from_id(_article_id()(identity))
-
-
-@cache
-def _article_id():
-    # core.documents brings the YAML parser (~20 ms of start-up): imported when
-    # the first mark is read or made, not with the app
-    from feedreader.core.documents import article_id
-
-    return article_id
 
 
 class MarksMixin:

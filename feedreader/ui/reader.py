@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, Static
 
-from feedreader.core.readable import ReadableText
+from feedreader.core.web.readable import ReadableText
 from feedreader.core.text import clean_text
 
 ReaderState = Literal["loading", "ready", "empty", "error"]

@@ -36,7 +36,7 @@ def run_app(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from feedreader.core.library import Library
+    from feedreader.core.library.library import Library
 
     ctx = Context.from_args(args)
     settings = ctx.settings
@@ -47,8 +47,8 @@ def _run_app(args: argparse.Namespace) -> int:
         # the start-up scan's walk of the files begins now, in a child process, while the UI loads
         library.prewalk()
 
-        from feedreader.core.pagecache import PageCache
-        from feedreader.core.state import StateStore
+        from feedreader.core.web.pagecache import PageCache
+        from feedreader.core.marks.store import StateStore
         from feedreader.ui.app import FeedReaderApp, Services
 
         state = StateStore.open(ctx.paths.state_db)

@@ -33,8 +33,8 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
-from feedreader.core.library import Library
-from feedreader.core.query import (
+from feedreader.core.library.library import Library
+from feedreader.core.library.query import (
     QueryError,
     SavedView,
     parse_query,
@@ -43,8 +43,8 @@ from feedreader.core.query import (
     topic_query,
     view_for_key,
 )
-from feedreader.core.search import SearchCancelled, SearchResult, Searcher
-from feedreader.core.view import ListModel
+from feedreader.core.library.search import SearchCancelled, SearchResult, Searcher
+from feedreader.core.library.view import ListModel
 
 log = logging.getLogger("feedreader.ui")
 

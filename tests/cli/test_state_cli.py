@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from feedreader.core.documents import article_id
+from feedreader.core.documents.parse import article_id
 
 
 def feedreader(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from feedreader.config import FetchSettings, Settings, load_settings
+from feedreader.config import Settings, load_settings
+from feedreader.core.web.settings import FetchSettings
 from feedreader.paths import Paths
 
 

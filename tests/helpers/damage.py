@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from feedreader.core.library import Library
+from feedreader.core.library.library import Library
 
 
 def damage(db: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from feedreader.config import Settings
-from feedreader.core.library import Library
+from feedreader.core.library.library import Library
 from feedreader.paths import builtin_library
 
 # 2022-03-01 12:00 UTC: after every sample, so relative times read "… ago"
@@ -29,7 +29,7 @@ def make_app(tmp_path):
     """make_app(folder=None, **settings) -> FeedReaderApp on that folder (default: samples)."""
     from feedreader.ui.app import FeedReaderApp, Services
 
-    from feedreader.core.state import StateStore
+    from feedreader.core.marks.store import StateStore
 
     opened: list = []
 
@@ -40,7 +40,7 @@ def make_app(tmp_path):
         state = StateStore.open(state_db or tmp_path / "data" / "state.db")
         opened.extend((library, state))
         settings.setdefault("mark_read_after", 0)
-        from feedreader.core.pagecache import PageCache
+        from feedreader.core.web.pagecache import PageCache
 
         return FeedReaderApp(
             Services(library=library, settings=Settings(**settings), state=state,

@@ -12,8 +12,8 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from feedreader.core.library import ListRow
-from feedreader.core.view import FLAGGED, HIDDEN, READ
+from feedreader.core.library.library import ListRow
+from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 from feedreader.ui.article_list import _PART_STYLES, ArticleList
 
 NOW = 1_700_000_000.0

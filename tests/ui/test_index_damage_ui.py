@@ -7,9 +7,9 @@ import shutil
 
 from docs import SEED
 from feedreader.config import Settings
-from feedreader.core.library import Library
-from feedreader.core.pagecache import PageCache
-from feedreader.core.state import StateStore
+from feedreader.core.library.library import Library
+from feedreader.core.web.pagecache import PageCache
+from feedreader.core.marks.store import StateStore
 from feedreader.ui.app import FeedReaderApp, Services
 
 from helpers.damage import damage, first_read_error

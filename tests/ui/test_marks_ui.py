@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from conftest import notices, screen_text
-from feedreader.core.state import StateStore
-from feedreader.core.view import FLAGGED, HIDDEN, READ
+from feedreader.core.marks.store import StateStore
+from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.screens import ConfirmScreen
 

@@ -7,7 +7,7 @@ from textual.app import App
 from textual.containers import VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
-from feedreader.core.readable import ReadableText
+from feedreader.core.web.readable import ReadableText
 from feedreader.ui.reader import ReaderScreen
 
 URL = "https://paper.example/news/rivers"

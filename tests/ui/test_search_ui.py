@@ -13,9 +13,10 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 
 from conftest import FIXED_NOW, screen_text
-from feedreader.core.library import Library
-from feedreader.core.query import saved_views, view_for_key
-from feedreader.core.view import READ, ListModel
+from feedreader.core.library.library import Library
+from feedreader.core.library.query import saved_views, view_for_key
+from feedreader.core.marks.bits import READ
+from feedreader.core.library.view import ListModel
 from feedreader.paths import builtin_library
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.search_bar import SearchBar, apply_search
@@ -322,8 +323,8 @@ async def test_rerun_sees_new_articles(tmp_path):
 
 def build_wired(tmp_path, views=VIEWS):
     from feedreader.config import Settings
-    from feedreader.core.pagecache import PageCache
-    from feedreader.core.state import StateStore
+    from feedreader.core.web.pagecache import PageCache
+    from feedreader.core.marks.store import StateStore
     from feedreader.ui.app import FeedReaderApp, Services
 
     library = open_samples(tmp_path)

@@ -1,0 +1,195 @@
+"""A fast path for the plain block YAML that front matter almost always is.
+
+``safeyaml.load_mapping`` walks libyaml's event stream: correct for any
+input, but about 0.2 ms per document, most of an index build's CPU. Front
+matter as publishers write it (and as ``seeds/`` shows) uses a small part of
+YAML: ``key: value`` lines, nested blocks by indentation, ``- item`` lists,
+single-line plain or quoted scalars. :func:`load_simple` reads exactly that
+part, a line at a time, and gives up (returns None) at the first thing
+outside it, so that the full loader reads the document instead and reports
+any error with its own message. It never raises and never decides a
+document is broken.
+
+Whatever it accepts it must load exactly as ``safeyaml`` does: the same
+values (plain scalars go through the same resolver), the same containers and
+the same line numbers. ``tests/core/test_fastyaml.py`` checks that on every
+sample, the hostile corpus and generated mutations; the fuzz target checks
+it too.
+
+Given up on (the full loader reads these): tabs, CR or other line breaks
+(NEL, U+2028/9), a BOM, characters YAML does not allow; comments;
+``---``/``...``/``%`` lines; flow collections; anchors, aliases, tags,
+block scalars (``|``, ``>``); multi-line scalars; quoted keys or keys that
+resolve to something other than a string; escapes in double quotes other
+than ``\\"`` and ``\\\\``; ``-`` items alone on a line, ``- - x``,
+sequences at their parent key's indent; duplicate keys; more values or
+deeper nesting than ``safeyaml`` allows.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from feedreader.core.documents.safeyaml import MAX_DEPTH, MAX_NODES, BadTimestamp, YamlList, YamlMap, _resolve_plain
+
+__all__ = ["load_simple"]
+
+# characters that make a line leave the fast path (looked for only in lines
+# that are not ``str.isprintable()``, which covers all of them): tabs, CR and
+# the other YAML line breaks (NEL, U+2028/9), the BOM, and what YAML refuses
+# (C0 and C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
+_GIVE_UP = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\ufeff\u2028\u2029]")
+# indent, "- " (a list item), key (plain, a word), rest after ": "
+_LINE = re.compile(r"( *)(- )?(?:([A-Za-z_][A-Za-z0-9_]*):(?: +|$))?(.*)")
+# what a plain scalar here may not start with (YAML's indicators, and "-")
+_INDICATORS = frozenset("?:,[]{}#&*!|>%@`")
+_DIGITS = frozenset("0123456789")
+# the words a plain key made of word characters resolves to a bool or null with
+# (safeyaml's YAML 1.1 rules; numbers and timestamps start with a digit, sign or dot)
+_NOT_STR_KEYS = frozenset(("yes", "no", "true", "false", "on", "off", "null"))
+_DOUBLE = re.compile(r'"((?:[^"\\]|\\["\\])*)" *')
+_SINGLE = re.compile(r"'((?:[^']|'')*)' *")
+_ESCAPE = re.compile(r'\\(["\\])')
+
+
+class _GiveUp(Exception):
+    pass
+
+
+def _scalar(text: str):
+    """The value of a one-line scalar (``text`` is stripped on the left)."""
+    first = text[:1]
+    if first == '"':
+        end = text.find('"', 1)
+        inner = text[1:end]
+        if end > 0 and "\\" not in inner and not text[end + 1:].strip(" "):
+            return inner
+        m = _DOUBLE.fullmatch(text)         # \" or \\ inside, or no end quote
+        if m is None:
+            raise _GiveUp
+        return _ESCAPE.sub(r"\1", m.group(1))
+    if first == "'":
+        end = text.rfind("'")
+        inner = text[1:end]
+        if end < 1 or "'" in inner.replace("''", "") or text[end + 1:].strip(" "):
+            raise _GiveUp
+        return inner.replace("''", "'")
+    text = text.rstrip(" ")
+    if (
+        first in _INDICATORS or (first == "-" and not text[1:2].isdigit()) or not first
+        or text[-1] == ":" or ": " in text or " #" in text
+    ):
+        raise _GiveUp
+    if first in _DIGITS:
+        return _number_or_time(text)
+    return _resolve_plain(text)
+
+
+def _number_or_time(text: str):
+    """The common plain scalars that start with a digit, without the
+    resolver's regexes: a decimal integer (``71``) and a UTC timestamp
+    (``2019-10-21T08:05:00Z``); anything else goes to the resolver."""
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1) and len(text) <= 18:
+        return int(text)
+    if (
+        len(text) == 20 and text[19] == "Z" and text[10] == "T" and text[4] == text[7] == "-"
+        and text[13] == text[16] == ":" and text.isascii()
+        and (text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]).isdigit()
+    ):
+        try:
+            return datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                            int(text[14:16]), int(text[17:19]), tzinfo=timezone.utc)
+        except ValueError:
+            return BadTimestamp(text)
+    return _resolve_plain(text)
+
+
+def load_simple(text: str, first_line: int = 1) -> YamlMap | None:
+    """``text`` loaded as ``safeyaml.load_mapping`` would, or None when it
+    is not the plain block YAML this reads (the caller then uses that)."""
+    try:
+        return _load(text, first_line)
+    except (_GiveUp, RecursionError, MemoryError):
+        return None
+
+
+def _load(text: str, first_line: int) -> YamlMap | None:
+    # the meaningful lines: (line number, indent, is item, key, rest)
+    lines = []
+    match = _LINE.match
+    append = lines.append
+    for number, raw in enumerate(text.split("\n"), first_line):
+        if not raw.isprintable() and _GIVE_UP.search(raw) is not None:
+            return None
+        m = match(raw)
+        indent = m.end(1)
+        if indent == len(raw):
+            continue                    # blank
+        dash, key, rest = m.group(2, 3, 4)
+        append((number, indent, dash is not None, key, rest))
+    if not lines or lines[0][1] != 0 or lines[0][2] or lines[0][3] is None:
+        return None
+    # open containers: [container, indent, is mapping]
+    root = YamlMap(lines[0][0])
+    stack: list[list] = [[root, 0, True]]
+    nodes = 1
+    count = len(lines)
+    i = 0
+    while i < count:
+        number, indent, item, key, rest = lines[i]
+        i += 1
+        while indent < stack[-1][1]:
+            stack.pop()
+        frame = stack[-1]
+        if indent != frame[1]:
+            return None
+        if item:
+            if frame[2]:
+                return None             # "- " where a key belongs
+            seq = frame[0]
+            seq.lines.append(number)
+            if key is None:
+                if not rest or rest[0] == " ":
+                    return None         # "-" alone, "-  x"
+                seq.append(_scalar(rest))
+                nodes += 1
+                if i < count and lines[i][1] > indent:
+                    return None         # a continued scalar
+                continue
+            # "- key: ...": a mapping item whose keys are two columns in
+            mapping = YamlMap(number)
+            seq.append(mapping)
+            nodes += 1
+            indent += 2
+            frame = [mapping, indent, True]
+            if len(stack) >= MAX_DEPTH:
+                return None
+            stack.append(frame)
+        elif not frame[2] or key is None:
+            return None                 # a key in a list, or a line that is no "key: value"
+        mapping = frame[0]
+        if key in mapping or key.lower() in _NOT_STR_KEYS:
+            return None                 # a duplicate (the loader names both lines); "yes:", "null:"
+        name = key
+        mapping.lines[name] = number
+        nodes += 2
+        if rest:
+            mapping[name] = _scalar(rest)
+            if i < count and lines[i][1] > indent:
+                return None             # a continued scalar
+        elif i < count and lines[i][1] > indent:
+            # a nested block: a mapping or a list, at the next line's indent
+            nested_item = lines[i][2]
+            child = YamlList(lines[i][0]) if nested_item else YamlMap(lines[i][0])
+            mapping[name] = child
+            if len(stack) >= MAX_DEPTH:
+                return None
+            stack.append([child, lines[i][1], not nested_item])
+        elif i < count and lines[i][1] == indent and lines[i][2]:
+            return None                 # a list at its key's indent
+        else:
+            mapping[name] = None        # "key:" and nothing under it
+        if nodes > MAX_NODES:
+            return None
+    return root if nodes <= MAX_NODES else None

@@ -1,0 +1,320 @@
+"""The library: a set of document sources, their index, and the orders of the list.
+
+The list pane never holds every article: it holds the ordered article keys
+(``aid``, 64-bit integers) and asks for the handful of rows it paints
+(``rows``); the full detail of one article is read from its file on demand
+(``article``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedreader.core.library.index import (
+    TOPIC_SEP,
+    Index,
+    Progress,
+    RefreshReport,
+    index_path_for,
+)
+from feedreader.core.ids import aid_from_id, id_from_aid
+from feedreader.core.model import Article, Problem
+
+ORDERS = ("newest", "best", "ranked")
+ORDER_LABELS = {"newest": "newest first", "best": "best first", "ranked": "ranked"}
+
+_ORDER_SQL = {
+    # NULL sorts below every value, so DESC puts unknown dates/qualities last;
+    # written this way the order is a scan of the articles_newest/_best index
+    "newest": "ORDER BY published DESC, quality DESC, aid",
+    "best": "ORDER BY quality DESC, published DESC, aid",
+    # quality weighed by age, like a news ranking: (q + 1) / (age_hours + 2) ^ 1.5,
+    # age measured from the newest article so an archive ranks the same any day
+    "ranked": (
+        "ORDER BY published IS NULL, "
+        "(coalesce(quality, 0) + 1) / pow((:ref - coalesce(published, 0)) / 3600.0 + 2, 1.5) DESC, "
+        "published DESC, aid"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """What one line of the list shows."""
+
+    aid: int
+    identity: str
+    title: str
+    provider: str
+    published: int | None   # unix seconds UTC
+    quality: int | None
+    url: str | None
+    topics: tuple[str, ...]
+    path: str = ""
+
+    @property
+    def id(self) -> str:
+        return id_from_aid(self.aid)
+
+
+class AmbiguousId(LookupError):
+    pass
+
+
+class Library:
+    """Documents from ``sources`` seen through their index."""
+
+    def __init__(self, index: Index, sources: Sequence[Path], name: str) -> None:
+        self.index = index
+        self.sources = tuple(sources)
+        self.name = name
+        self._orders: dict[str, list[int]] = {}
+        self._order_generation: dict[str, int] = {}   # the index generation each was read at
+
+    @classmethod
+    def open(cls, cache_dir: Path, sources: Sequence[Path], name: str | None = None) -> "Library":
+        sources = tuple(Path(s) for s in sources)
+        if name is None:
+            name = ", ".join(s.name or str(s) for s in sources) or "library"
+        return cls(Index(index_path_for(cache_dir, sources)), sources, name)
+
+    def close(self) -> None:
+        self._save_orders()
+        self.index.close()
+
+    def _save_orders(self) -> None:
+        """Leave the orders computed in this run for the next start (a cache)."""
+        saved = []
+        for name, keys in self._orders.items():
+            generation = self._order_generation.get(name)
+            if generation is not None:
+                saved.append((name, generation, _pack(keys)))
+        if saved:
+            try:
+                self.index.save_orders(saved)
+            except sqlite3.Error:
+                pass
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- keeping up with the files -----------------------------------------
+    def refresh(
+        self,
+        *,
+        progress: Progress | None = None,
+        on_batch: Callable[[int], None] | None = None,
+        workers: int | None = None,
+    ) -> RefreshReport:
+        report = None
+        try:
+            report = self.index.refresh(self.sources, progress=progress, on_batch=on_batch, workers=workers)
+        finally:
+            if report is None or report.changed:   # nothing changed: the cached orders still hold
+                self._forget_stale_orders()
+        return report
+
+    def _forget_stale_orders(self) -> None:
+        """Drop the cached orders read before the articles last changed (one an
+        ``on_batch`` read after the last change is kept: same generation)."""
+        try:
+            current = self.index.generation()
+        except sqlite3.Error:
+            current = None
+        for name in list(self._orders):
+            if current is None or self._order_generation.get(name) != current:
+                del self._orders[name]
+
+    def order_generation(self, order: str) -> int | None:
+        """The index generation the cached ``order`` was read at (None: not cached)."""
+        return self._order_generation.get(order) if order in self._orders else None
+
+    def prewalk(self) -> bool:
+        """Start walking the sources for the next ``refresh`` in a child process
+        (call before starting threads; see ``Index.start_prewalk``)."""
+        return self.index.start_prewalk(self.sources)
+
+    def invalidate(self) -> None:
+        """Forget cached orders (after the index changed)."""
+        self._orders.clear()
+
+    # -- counts and problems -----------------------------------------------
+    def count(self) -> int:
+        return self.index.count()
+
+    def problems(self, scan_problems: Iterable[Problem] = ()) -> list[Problem]:
+        return [*scan_problems, *self.index.problems()]
+
+    # -- order ----------------------------------------------------------------
+    def order(self, order: str) -> list[int]:
+        """Every article key in ``order`` (cached until the index changes)."""
+        if order not in ORDERS:
+            raise ValueError(f"unknown order {order!r}; expected one of {', '.join(ORDERS)}")
+        cached = self._orders.get(order)
+        if cached is None:
+            cached, generation = self._read_order(order)
+            self._orders[order] = cached
+            self._order_generation[order] = generation
+        return cached
+
+    def _read_order(self, order: str) -> tuple[list[int], int]:
+        """(keys, index generation), from the saved copy when it is current,
+        else sorted by SQLite; in one read transaction (one snapshot)."""
+        conn = self.index.conn
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            generation = self.index.generation()
+            blob = self.index.saved_order(order, generation)
+            if blob is not None:
+                return _unpack(blob), generation
+            params = {}
+            if order == "ranked":
+                ref = conn.execute("SELECT max(published) FROM articles").fetchone()[0]
+                params["ref"] = ref if ref is not None else int(time.time())
+            return [r[0] for r in conn.execute(f"SELECT aid FROM articles {_ORDER_SQL[order]}", params)], generation
+        finally:
+            if own:
+                conn.execute("COMMIT")
+
+    def first_rows(self, order: str, limit: int) -> list[ListRow]:
+        """The first ``limit`` rows of an order, straight from SQL (first paint)."""
+        conn = self.index.conn
+        params: dict = {"limit": limit}
+        if order == "ranked":
+            ref = conn.execute("SELECT max(published) FROM articles").fetchone()[0]
+            params["ref"] = ref if ref is not None else int(time.time())
+        sql = f"SELECT {_ROW_COLUMNS} FROM articles {_ORDER_SQL[order]} LIMIT :limit"
+        return [_row(r) for r in conn.execute(sql, params)]
+
+    # -- rows and details ---------------------------------------------------
+    def rows(self, aids: Sequence[int]) -> dict[int, ListRow]:
+        out: dict[int, ListRow] = {}
+        conn = self.index.conn
+        for start in range(0, len(aids), 500):
+            chunk = list(aids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in conn.execute(f"SELECT {_ROW_COLUMNS} FROM articles WHERE aid IN ({marks})", chunk):
+                out[r[0]] = _row(r)
+        return out
+
+    def iter_rows(self, order: str) -> Iterator[ListRow]:
+        keys = self.order(order)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = self.rows(chunk)
+            for aid in chunk:
+                row = rows.get(aid)
+                if row is not None:
+                    yield row
+
+    def article(self, aid: int) -> Article | None:
+        """The whole article, read again from its file (the index keeps only
+        the list's columns). If the file no longer holds it (changed, moved,
+        broken, unreadable), what the index holds, with a warning saying why;
+        the next refresh brings the list in step."""
+        from datetime import datetime, timezone
+
+        from feedreader.core.documents.parse import load_document
+        from feedreader.core.model import Provider
+
+        row = self.index.conn.execute(
+            "SELECT path, identity, title, provider, domain, published, quality, heat, url, topics"
+            " FROM articles WHERE aid=?", (aid,)
+        ).fetchone()
+        if row is None:
+            return None
+        path, identity, title, provider, domain, published, quality, heat, url, topics = row
+        article, problems = load_document(path)
+        if article is not None and aid_from_id(article.id) == aid:
+            return article
+        why = problems[0].message if article is None and problems else "it now holds another article"
+        return Article(
+            id=id_from_aid(aid), identity=identity, path=path, title=title,
+            published=datetime.fromtimestamp(published, timezone.utc) if published is not None else None,
+            url=url, quality=quality, heat=heat, provider=Provider(provider, domain),
+            topics=tuple(topics.split(TOPIC_SEP)) if topics else (),
+            warnings=(f"the file changed since it was indexed ({why}): only the list's fields are shown",),
+        )
+
+    def resolve_id(self, text: str) -> Article | None:
+        """An article by its id, or a unique prefix of at least 4 hex digits.
+
+        Raises ``AmbiguousId`` when the prefix matches several articles.
+        """
+        text = text.strip().lower()
+        if not 4 <= len(text) <= 16 or any(c not in "0123456789abcdef" for c in text):
+            return None
+        if len(text) == 16:
+            return self.article(aid_from_id(text))
+        lo = aid_from_id(text.ljust(16, "0"))
+        hi = aid_from_id(text.ljust(16, "f"))
+        if lo <= hi:
+            found = self.index.conn.execute(
+                "SELECT aid FROM articles WHERE aid BETWEEN ? AND ? LIMIT 2", (lo, hi)
+            ).fetchall()
+        else:  # cannot happen for a prefix, kept for safety
+            found = []
+        if len(found) > 1:
+            raise AmbiguousId(f"{text} matches more than one article; give more digits")
+        return self.article(found[0][0]) if found else None
+
+    def find_by_url(self, url: str | None) -> int | None:
+        """The article whose checked URL is ``url`` (or its canonical form)."""
+        if not url:
+            return None
+        from feedreader.core.ids import article_id
+        from feedreader.core.text import canonical_url
+
+        aid = aid_from_id(article_id(canonical_url(url)))
+        row = self.index.conn.execute("SELECT aid FROM articles WHERE aid=?", (aid,)).fetchone()
+        if row:
+            return row[0]
+        row = self.index.conn.execute("SELECT aid FROM articles WHERE url=? LIMIT 1", (url,)).fetchone()
+        return row[0] if row else None
+
+    # -- search (core/query.py: the language, core/search.py: running it) ----
+    def search(self, query, *, marks=None, now: float | None = None, tz=None):
+        """``search.SearchResult`` of ``query`` (text or ``query.Query``) on this
+        library; ``marks`` (aid -> bits) for ``is:`` terms. Raises ``QueryError``."""
+        from feedreader.core.library.search import search
+
+        return search(self.index.conn, query, marks=marks, now=now, tz=tz)
+
+    def searcher(self):
+        """A ``search.Searcher`` on its own connection (for a UI thread worker)."""
+        from feedreader.core.library.search import Searcher
+
+        return Searcher(self.index.db_path)
+
+
+def _pack(keys: list[int]) -> bytes:
+    packed = array("q", keys)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _unpack(blob: bytes) -> list[int]:
+    keys = array("q")
+    keys.frombytes(blob)
+    if sys.byteorder != "little":
+        keys.byteswap()
+    return keys.tolist()
+
+
+_ROW_COLUMNS = "aid, identity, title, provider, published, quality, url, topics, path"
+
+
+def _row(r: tuple) -> ListRow:
+    return ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7].split(TOPIC_SEP)) if r[7] else (), r[8])

@@ -1,0 +1,176 @@
+"""What the list pane shows: an order, filters and marks over the library.
+
+Holds only article keys (``aid``) and a bounded cache of the rows that were
+painted; never every article's detail. Pure logic, no Textual.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from itertools import filterfalse
+
+from typing import TYPE_CHECKING
+
+from feedreader.core.library.library import ORDERS, Library, ListRow
+from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
+
+if TYPE_CHECKING:
+    from feedreader.core.library.search import SearchResult
+
+ROW_CACHE = 4000
+FETCH_BEFORE, FETCH_AFTER = 40, 120
+
+
+class ListModel:
+    """The articles of the current view, in order, with their marks."""
+
+    def __init__(self, library: Library, order: str = "newest") -> None:
+        if order not in ORDERS:
+            order = "newest"
+        self.library = library
+        self.order = order
+        self.marks: dict[int, int] = {}        # aid -> READ|HIDDEN|FLAGGED bits
+        self.unread_only = False
+        self.show_hidden = False
+        self.flagged_only = False
+        self.match: set[int] | None = None      # search results, None = no search
+        self.exclude: set[int] | None = None    # or: every article but these (a search matching most)
+        self.match_shows_hidden = False         # the search asked for hidden ones (is:hidden)
+        self._sets: tuple[set[int], set[int], set[int]] | None = None   # (read, hidden, flagged)
+        self.keys: list[int] = []
+        self._positions: dict[int, int] | None = None
+        self._lookups = 0
+        self._rows: OrderedDict[int, ListRow] = OrderedDict()
+        self.unread = 0
+
+    # -- building ---------------------------------------------------------
+    def rebuild(self) -> None:
+        """Recompute ``keys`` from the library order, the filters and marks.
+
+        Runs on every sort switch, filter toggle and search keystroke: the
+        filters are C-level passes (``filter`` over sets) over the order's
+        100,000 keys, ~3 ms each with a small set; the mark sets are kept
+        up to date as marks change rather than rebuilt here.
+        """
+        base = self.library.order(self.order)
+        match = self.match
+        searching = match is not None or self.exclude is not None
+        show_hidden = self.show_hidden or (searching and self.match_shows_hidden)
+        read, hidden, flagged = self.mark_sets()
+        keys = base
+        if match is not None:  # first: usually the most selective
+            keys = list(filter(match.__contains__, keys))
+        drop = [s for s in (self.exclude, None if show_hidden else hidden, read if self.unread_only else None) if s]
+        if drop:
+            dropped = drop[0] if len(drop) == 1 else set().union(*drop)
+            keys = list(filterfalse(dropped.__contains__, keys))
+        if self.flagged_only:
+            keys = list(filter(flagged.__contains__, keys))
+        self.keys = keys if keys is not base else list(base)
+        self._positions = None
+        self._lookups = 0
+        if self.unread_only or not read:
+            self.unread = len(self.keys)
+        else:
+            self.unread = len(self.keys) - len(read.intersection(self.keys))
+
+    def set_search(self, result: "SearchResult | None") -> None:
+        """Filter by a search's result (None, or an empty query: no filter);
+        ``rebuild`` applies it."""
+        searching = result is not None and result.count is not None
+        # a result matching most articles comes as the few it does not match
+        self.exclude = result.exclude if searching else None
+        self.match = result.include if searching and result.exclude is None else None
+        # a query with is:hidden must show hidden articles
+        self.match_shows_hidden = bool(searching and result.shows_hidden)
+
+    def mark_sets(self) -> tuple[set[int], set[int], set[int]]:
+        """(read, hidden, flagged) article keys, not to be changed."""
+        if self._sets is None:
+            self._sets = _mark_sets(self.marks)
+        return self._sets
+
+    def forget_rows(self) -> None:
+        """Drop cached rows (after the index changed)."""
+        self._rows.clear()
+
+    # -- reading ----------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def key_at(self, index: int) -> int | None:
+        if 0 <= index < len(self.keys):
+            return self.keys[index]
+        return None
+
+    def index_of(self, aid: int) -> int | None:
+        positions = self._positions
+        if positions is None:
+            # a few look-ups scan the list (C speed, ~1 ms at 100,000); then a map pays off
+            self._lookups += 1
+            if self._lookups <= 3:
+                try:
+                    return self.keys.index(aid)
+                except ValueError:
+                    return None
+            positions = self._positions = dict(zip(self.keys, range(len(self.keys))))
+        return positions.get(aid)
+
+    def row_at(self, index: int) -> ListRow | None:
+        aid = self.key_at(index)
+        if aid is None:
+            return None
+        row = self._rows.get(aid)
+        if row is not None:
+            self._rows.move_to_end(aid)
+            return row
+        start = max(0, index - FETCH_BEFORE)
+        window = [a for a in self.keys[start : index + FETCH_AFTER] if a not in self._rows]
+        for key, value in self.library.rows(window).items():
+            self._rows[key] = value
+        while len(self._rows) > ROW_CACHE:
+            self._rows.popitem(last=False)
+        return self._rows.get(aid)
+
+    def flags(self, aid: int) -> int:
+        return self.marks.get(aid, 0)
+
+    # -- marks --------------------------------------------------------------
+    def set_flags(self, aid: int, bits: int) -> None:
+        """Record one article's marks (does not re-filter: the caller decides)."""
+        old = self.marks.get(aid, 0)
+        if bits:
+            self.marks[aid] = bits
+        else:
+            self.marks.pop(aid, None)
+        if self._sets is not None:
+            for bit, keys in zip((READ, HIDDEN, FLAGGED), self._sets):
+                if bits & bit:
+                    keys.add(aid)
+                else:
+                    keys.discard(aid)
+        if (old ^ bits) & READ and self.index_of(aid) is not None and not self.unread_only:
+            self.unread += -1 if bits & READ else 1
+
+    def replace_marks(self, marks: dict[int, int]) -> None:
+        self.marks = marks
+        self._sets = None
+
+    def visible_keys(self) -> Iterable[int]:
+        return self.keys
+
+
+def _mark_sets(marks: dict[int, int]) -> tuple[set[int], set[int], set[int]]:
+    """(read, hidden, flagged) article keys."""
+    read: set[int] = set()
+    hidden: set[int] = set()
+    flagged: set[int] = set()
+    for aid, bits in marks.items():
+        if bits & READ:
+            read.add(aid)
+        if bits & HIDDEN:
+            hidden.add(aid)
+        if bits & FLAGGED:
+            flagged.add(aid)
+    return read, hidden, flagged

@@ -1,0 +1,91 @@
+"""ListModel (core/view.py): filters, marks and search results on the samples,
+checked against the same filters written out plainly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedreader.core.library.library import Library
+from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
+from feedreader.core.library.view import ListModel
+
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
+
+
+@pytest.fixture
+def lib(tmp_path):
+    with Library.open(tmp_path / "cache", [SEEDS]) as library:
+        library.refresh()
+        yield library
+
+
+def expected(lib: Library, model: ListModel, keep=lambda aid: True) -> list[int]:
+    out = []
+    for aid in lib.order(model.order):
+        bits = model.marks.get(aid, 0)
+        if bits & HIDDEN and not model.show_hidden:
+            continue
+        if model.unread_only and bits & READ:
+            continue
+        if model.flagged_only and not bits & FLAGGED:
+            continue
+        if keep(aid):
+            out.append(aid)
+    return out
+
+
+def test_a_search_matching_most_articles_filters_by_what_it_leaves_out(lib):
+    model = ListModel(lib)
+    model.rebuild()
+    everything = list(model.keys)
+    result = lib.search("-ev")              # "ev" is a whole word in a few titles
+    assert result.exclude is not None and result.include is None
+    assert 0 < len(result.exclude) < len(everything) // 2
+    assert result.count == len(everything) - len(result.exclude) == len(result.match)
+    model.set_search(result)
+    model.rebuild()
+    assert model.keys == [a for a in everything if a not in result.exclude]
+    assert set(model.keys) == result.match
+    narrow = lib.search("ev")
+    assert narrow.exclude is None and narrow.include == result.exclude
+    model.set_search(narrow)
+    model.rebuild()
+    assert set(model.keys) == result.exclude
+    model.set_search(None)
+    model.rebuild()
+    assert model.keys == everything
+
+
+def test_marks_changed_one_by_one_filter_like_marks_replaced(lib):
+    model = ListModel(lib)
+    order = lib.order("newest")
+    model.replace_marks({order[0]: READ, order[1]: HIDDEN, order[2]: FLAGGED | READ})
+    model.unread_only = True
+    model.rebuild()                         # the mark sets are computed here ...
+    assert model.keys == expected(lib, model)
+    model.set_flags(order[3], READ)         # ... and kept up to date from now on
+    model.set_flags(order[0], 0)
+    model.set_flags(order[1], FLAGGED)
+    for unread_only, flagged_only, show_hidden in [(True, False, False), (False, True, False),
+                                                   (False, False, True), (False, False, False)]:
+        model.unread_only, model.flagged_only, model.show_hidden = unread_only, flagged_only, show_hidden
+        model.rebuild()
+        assert model.keys == expected(lib, model)
+    fresh = ListModel(lib)
+    fresh.replace_marks(dict(model.marks))
+    fresh.rebuild()
+    assert fresh.keys == model.keys
+    assert model.unread == sum(1 for a in model.keys if not model.marks.get(a, 0) & READ)
+
+
+def test_a_search_for_unread_uses_the_marks(lib):
+    model = ListModel(lib)
+    order = lib.order("newest")
+    marks = {order[0]: READ, order[1]: READ, order[2]: HIDDEN}
+    model.replace_marks(marks)
+    result = lib.search("-is:read", marks=marks)
+    model.set_search(result)
+    model.rebuild()
+    assert model.keys == expected(lib, model, lambda aid: not marks.get(aid, 0) & READ)
