@@ -236,9 +236,8 @@ class FeedStore:
             conn = None
             inode = _inode(self.path)
             try:
-                conn = sqlite3.connect(
-                    str(self.path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-                )
+                conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                                       timeout=BUSY_TIMEOUT_MS / 1000)
                 self._setup(conn)
             except _Damaged as exc:
                 _close(conn)
@@ -459,28 +458,15 @@ class FeedStore:
         """Feeds to fetch at ``now`` (default: the clock): not gone, next_check
         reached; the longest overdue first."""
         at = self._clock() if now is None else now
-        return self._run(
-            lambda c: [_feed(r) for r in c.execute(f"{_SELECT} WHERE gone = 0 AND next_check <= ? "
-                                                    "ORDER BY next_check, id", (at,))],
-            write=False,
-        )
+        sql = f"{_SELECT} WHERE gone = 0 AND next_check <= ? ORDER BY next_check, id"
+        return self._run(lambda c: [_feed(r) for r in c.execute(sql, (at,))], write=False)
 
     # -- fetching ---------------------------------------------------------------------------
 
     def record_fetch(
-        self,
-        feed_id: int | Feed,
-        *,
-        status: int | None,
-        next_check: float,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        not_modified: bool = False,
-        error: str | None = None,
-        new_url: str | None = None,
-        gone: bool = False,
-        title: str | None = None,
-        site_url: str | None = None,
+        self, feed_id: int | Feed, *, status: int | None, next_check: float, etag: str | None = None,
+        last_modified: str | None = None, not_modified: bool = False, error: str | None = None,
+        new_url: str | None = None, gone: bool = False, title: str | None = None, site_url: str | None = None,
     ) -> Feed:
         """What one fetch attempt found. A failure is a call with ``error``
         (counted in ``fail_count``; a success resets it). After a full success
