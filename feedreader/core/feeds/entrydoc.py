@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from feedreader.core.feeds.entries import FeedEntry
+from feedreader.core.feeds.entries import CONTENT_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT, FeedEntry
 from feedreader.core.text import clean_text
 
 __all__ = ["entry_document", "entry_filename"]
@@ -34,7 +34,12 @@ _UTC = timezone.utc
 
 
 class _Dumper(yaml.SafeDumper):
-    """The safe dumper, writing aware datetimes as ``2021-12-15T12:20:00Z``."""
+    """The safe dumper, writing aware datetimes as ``2021-12-15T12:20:00Z``
+    and never anchors/aliases (the document parser refuses them; the same
+    datetime object as published and updated would otherwise get one)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _represent_datetime(dumper: yaml.SafeDumper, value: datetime) -> yaml.Node:
@@ -49,7 +54,7 @@ _Dumper.add_representer(datetime, _represent_datetime)
 
 def _title(entry: FeedEntry) -> str:
     if entry.title:
-        return entry.title
+        return clean_text(entry.title, limit=TITLE_LIMIT)
     text = entry.summary or entry.content
     if text:
         return clean_text(text, limit=FALLBACK_TITLE_LIMIT)
@@ -71,7 +76,10 @@ def entry_document(
     titled by the start of its text (so the document always has a title).
     """
     published = entry.published or entry.updated or first_seen
-    excerpt = entry.summary or clean_text(entry.content, limit=EXCERPT_FROM_CONTENT)
+    # cleaned again (cheap when already clean): a FeedEntry may be built by hand
+    excerpt = clean_text(entry.summary, limit=SUMMARY_LIMIT) or clean_text(
+        entry.content, limit=EXCERPT_FROM_CONTENT
+    )
     front: dict[str, Any] = {"title": _title(entry)}
     if excerpt:
         front["excerpt"] = excerpt
@@ -86,7 +94,7 @@ def entry_document(
         "domain": clean_text(site_domain, limit=200),
     }
     if entry.categories:
-        front["topics"] = list(entry.categories)
+        front["topics"] = [t for t in (clean_text(c, limit=200) for c in entry.categories) if t]
     if entry.images:
         images = []
         for image in entry.images:
@@ -98,10 +106,10 @@ def entry_document(
             images.append(item)
         front["images"] = images
     if entry.author:
-        front["author"] = entry.author
+        front["author"] = clean_text(entry.author, limit=200)
     front["kind"] = "feed-entry"
     front["feedUrl"] = clean_text(feed_url, limit=2100)
-    front["entryKey"] = entry.key
+    front["entryKey"] = clean_text(entry.key, limit=2100)
 
     text: str = yaml.dump(
         front,
@@ -112,8 +120,9 @@ def entry_document(
         width=1_000_000,
     )
     out = "---\n" + text + "---\n"
-    if entry.content:
-        out += entry.content.rstrip("\n") + "\n"
+    body = clean_text(entry.content, multiline=True, limit=CONTENT_LIMIT)
+    if body:
+        out += body + "\n"
     return out.encode("utf-8", "surrogatepass")
 
 
