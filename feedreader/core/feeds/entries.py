@@ -25,16 +25,16 @@ from feedreader.core.text import canonical_url, check_url, clean_text, url_probl
 __all__ = [
     "CONTENT_HTML_LIMIT",
     "CONTENT_LIMIT",
+    "MAX_ENTRIES",
+    "MAX_FEED_BYTES",
+    "SUMMARY_LIMIT",
+    "TITLE_LIMIT",
     "EntryImage",
     "FeedEntry",
     "FeedKind",
     "FeedParseError",
-    "MAX_ENTRIES",
-    "MAX_FEED_BYTES",
     "ParsedFeed",
     "Problems",
-    "SUMMARY_LIMIT",
-    "TITLE_LIMIT",
     "content_hash",
     "entry_key",
     "key_of_link",
@@ -105,7 +105,7 @@ class ParsedFeed:
 class Problems:
     """A bounded list of problem lines for one feed (cleaned, for a person)."""
 
-    __slots__ = ("lines", "dropped")
+    __slots__ = ("dropped", "lines")
 
     def __init__(self) -> None:
         self.lines: list[str] = []

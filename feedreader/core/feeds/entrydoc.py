@@ -23,7 +23,12 @@ from typing import Any
 
 import yaml
 
-from feedreader.core.feeds.entries import CONTENT_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT, FeedEntry
+from feedreader.core.feeds.entries import (
+    CONTENT_LIMIT,
+    SUMMARY_LIMIT,
+    TITLE_LIMIT,
+    FeedEntry,
+)
 from feedreader.core.text import clean_text
 
 __all__ = ["entry_document", "entry_filename"]

@@ -11,6 +11,7 @@ uses, so both give the same kind of ``content_html``.
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timezone
 from typing import Any
 
@@ -47,7 +48,9 @@ _UTC = timezone.utc
 
 def sanitize_html(markup: str, base: str) -> str:
     """``markup`` with relative URIs resolved and unsafe markup removed (feedparser's rules)."""
-    from feedparser.sanitizer import _sanitize_html  # the sanitizer feedparser applies to RSS/Atom
+    from feedparser.sanitizer import (
+        _sanitize_html,  # the sanitizer feedparser applies to RSS/Atom
+    )
     from feedparser.urls import resolve_relative_uris
 
     markup = markup[: CONTENT_HTML_LIMIT * 2]
@@ -236,7 +239,7 @@ def _raw_id(r: _Reader, item: dict[str, Any], where: str) -> str:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)  # "a JSON Feed reader must coerce it to a string"
-    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+    if isinstance(value, float) and math.isfinite(value):
         return repr(value)
     r.problems.add(f"{where}id must be a string, got {_describe(value)}; ignored")
     return ""

@@ -49,7 +49,12 @@ from feedreader.core.feeds.entries import (
     short,
     utc_now,
 )
-from feedreader.core.feeds.htmltext import dimension, html_to_text, markup_to_line, text_to_line
+from feedreader.core.feeds.htmltext import (
+    dimension,
+    html_to_text,
+    markup_to_line,
+    text_to_line,
+)
 from feedreader.core.feeds.jsonfeed import parse_json_feed
 from feedreader.core.text import clean_text
 

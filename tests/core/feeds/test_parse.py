@@ -20,7 +20,13 @@ from typing import Any
 import pytest
 
 from feedreader.core.feeds.entries import MAX_ENTRIES, MAX_FEED_BYTES
-from feedreader.core.feeds.parse import EntryImage, FeedEntry, FeedParseError, ParsedFeed, parse_feed
+from feedreader.core.feeds.parse import (
+    EntryImage,
+    FeedEntry,
+    FeedParseError,
+    ParsedFeed,
+    parse_feed,
+)
 from feedreader.core.text import check_url, is_clean
 
 DATA = Path(__file__).parents[2] / "data" / "feeds"
