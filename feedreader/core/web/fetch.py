@@ -23,7 +23,8 @@ with:
 Every outcome is a :class:`FetchResult`; a hostile or broken server never
 makes :meth:`Fetcher.fetch` raise or log. Good pages go to the
 :class:`~feedreader.core.web.pagecache.PageCache`; a failure is recorded there
-without touching a good copy; a 304 keeps the copy.
+without touching a good copy; a 304 keeps the copy. :meth:`Fetcher.get`
+serves feeds: the same guards, any content type, no cache (a ``Resource``).
 """
 
 from __future__ import annotations
@@ -36,9 +37,8 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
-from typing import Literal
 
 import httpx
 
@@ -48,6 +48,7 @@ from feedreader.core.model import Article
 from feedreader.core.web.netguard import AddressPolicy, BlockedAddress, GuardedTransport, ResolveError, Resolver, parse_ip
 from feedreader.core.web.pagecache import CacheStatus, PageCache
 from feedreader.core.web.readable import ReadableText
+from feedreader.core.web.resource import KEPT_HEADERS, FetchStatus, Resource
 from feedreader.core.text import clean_text, url_problem
 
 __all__ = [
@@ -56,13 +57,16 @@ __all__ = [
     "Fetcher",
     "PageCache",
     "ReadableText",
+    "Resource",
     "fetch_urls",
+    "interleave_hosts",
     "readable_for",
 ]
 
-FetchStatus = Literal["fetched", "not_modified", "failed"]
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 REDIRECTS = (301, 302, 303, 307, 308)
+PERMANENT = (301, 308)
 USER_AGENT = f"feedreader/{__version__} (terminal news reader; prefetch)"
 ProgressCallback = Callable[[int, int, int, "FetchResult"], None]
 
@@ -87,6 +91,11 @@ class FetchResult:
 class _Fail(Exception):
     """A fetch failed; the message is the FetchResult's error."""
 
+    def __init__(self, message: str, http_status: int | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.headers = headers or {}
+
 
 @dataclass
 class _Page:
@@ -97,6 +106,22 @@ class _Page:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    moved_to: str | None = None
+
+
+@dataclass(frozen=True)
+class _Want:
+    """Accept header, content types kept (None: any), body cap, the 304-without-validators error."""
+
+    accept: str
+    types: tuple[str, ...] | None
+    max_bytes: int
+    unasked_304: str = "HTTP 304 for a page not in the cache"
+
+
+def _kept(headers: httpx.Headers) -> dict[str, str]:
+    return {name: headers[name] for name in KEPT_HEADERS if name in headers}
 
 
 def _seconds(value: float) -> str:
@@ -228,13 +253,14 @@ class Fetcher:
     ``allow_private`` lets every address through (settings
     ``allow_private_hosts``). ``allow_networks`` lets only the given networks
     through besides public addresses (tests: ``("127.0.0.0/8",)``).
-    ``resolver`` replaces the system resolver (tests).
+    ``resolver`` replaces the system resolver (tests). ``cache`` may be
+    None for a fetcher that only serves :meth:`get` (feeds).
     """
 
     def __init__(
         self,
         settings: FetchSettings,
-        cache: PageCache,
+        cache: PageCache | None,
         *,
         allow_private: bool,
         allow_networks: Iterable[str] = (),
@@ -256,7 +282,7 @@ class Fetcher:
             trust_env=False,
             headers={
                 "User-Agent": USER_AGENT,
-                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+                "Accept": PAGE_ACCEPT,
                 "Accept-Encoding": "gzip, deflate",
             },
         )
@@ -284,7 +310,8 @@ class Fetcher:
         async with self._jobs:
             start = time.monotonic()
             try:
-                page = await self._fetch(url)
+                validators = self.cache.validators(url) if self.cache is not None else {}
+                page = await self._fetch(url, validators, _Want(PAGE_ACCEPT, HTML_TYPES, self.settings.max_bytes))
             except _Fail as exc:
                 result = FetchResult(url, "failed", str(exc), elapsed=time.monotonic() - start)
             except TimeoutError:
@@ -302,6 +329,8 @@ class Fetcher:
         return result
 
     async def _record(self, url: str, result: FetchResult, page: _Page | None) -> None:
+        if self.cache is None:
+            return
         try:
             if page is not None and page.status == "fetched":
                 await asyncio.to_thread(
@@ -316,6 +345,35 @@ class Fetcher:
                 await asyncio.to_thread(self.cache.record_failure, url, result.error or "failed")
         except OSError:
             pass   # a full or read-only cache directory must not fail the fetch itself
+
+    # -- one resource (feeds) ------------------------------------------------------
+    async def get(
+        self, url: str, *, validators: dict[str, str], accept: str, max_bytes: int | None = None,
+    ) -> Resource:
+        """GET ``url`` with ``validators`` (If-None-Match / If-Modified-Since,
+        sent as given) under the same guards, limits and redirect rules as
+        pages, any content type; nothing is cached. Never raises (except
+        cancellation): a failure is a Resource with ``error``."""
+        problem = url_problem(url)
+        if problem is not None:
+            return Resource(str(url)[:2048], "failed", error=f"invalid URL: {problem}")
+        want = _Want(accept, None, max_bytes or self.settings.max_bytes, "HTTP 304 to a request that was not conditional")
+        async with self._jobs:
+            start = time.monotonic()
+            try:
+                page = await self._fetch(url, validators, want)
+            except _Fail as exc:
+                return Resource(url, "failed", exc.http_status, headers=exc.headers, error=str(exc),
+                                gone=exc.http_status == 410, elapsed=time.monotonic() - start)
+            except TimeoutError:
+                return Resource(url, "failed", error=f"timeout after {_seconds(self.settings.deadline)}",
+                                elapsed=time.monotonic() - start)
+            except Exception as exc:   # noqa: BLE001 - every failure becomes a result
+                return Resource(url, "failed", error=_describe(exc, self.settings), elapsed=time.monotonic() - start)
+            return Resource(
+                url, page.status, page.http_status, page.final_url, page.moved_to, page.body, page.content_type,
+                page.headers, elapsed=time.monotonic() - start,
+            )
 
     async def _enter_host(self, host: str) -> None:
         sem = self._hosts.get(host)
@@ -340,11 +398,12 @@ class Fetcher:
             del self._host_users[host]
             del self._hosts[host]
 
-    async def _fetch(self, url: str) -> _Page:
+    async def _fetch(self, url: str, validators: dict[str, str], want: _Want) -> _Page:
         settings = self.settings
-        validators = self.cache.validators(url)
         seen = {url}
         current = url
+        moved: str | None = None      # where the permanent redirects from the start led
+        permanent = True
         host: str | None = None
         loop = asyncio.get_running_loop()
         try:
@@ -365,10 +424,11 @@ class Fetcher:
                         host = next_host
                     if hop == 0:
                         deadline.reschedule(loop.time() + settings.deadline)
-                    outcome = await self._request(current, validators)
+                    outcome = await self._request(current, validators, want)
                     if isinstance(outcome, _Page):
+                        outcome.moved_to = moved
                         return outcome
-                    location = outcome
+                    code, location = outcome
                     try:
                         following = str(target.join(location))
                     except (httpx.InvalidURL, ValueError, TypeError):
@@ -380,33 +440,38 @@ class Fetcher:
                         raise _Fail("redirect loop")
                     seen.add(following)
                     current = following
+                    permanent = permanent and code in PERMANENT
+                    if permanent:
+                        moved = following
                 raise _Fail("too many redirects")
         finally:
             if host is not None:
                 self._leave_host(host)
 
-    async def _request(self, url: str, validators: dict[str, str]) -> _Page | str:
-        """One GET: a page, a 304, or the Location of a redirect."""
-        limit = self.settings.max_bytes
-        async with self._client.stream("GET", url, headers=validators) as resp:
+    async def _request(self, url: str, validators: dict[str, str], want: _Want) -> _Page | tuple[int, str]:
+        """One GET: a page, a 304, or (status, Location) of a redirect."""
+        limit = want.max_bytes
+        headers = {**validators, "Accept": want.accept}
+        async with self._client.stream("GET", url, headers=headers) as resp:
             code = resp.status_code
+            kept = _kept(resp.headers)
             if code in REDIRECTS:
                 location = resp.headers.get("location")
                 if not location:
-                    raise _Fail(f"HTTP {code} without a Location")
-                return location
+                    raise _Fail(f"HTTP {code} without a Location", code, kept)
+                return code, location
             if code == 304:
                 if not validators:
-                    raise _Fail("HTTP 304 for a page not in the cache")
+                    raise _Fail(want.unasked_304, code, kept)
                 return _Page("not_modified", url, code, etag=resp.headers.get("etag"),
-                             last_modified=resp.headers.get("last-modified"))
+                             last_modified=resp.headers.get("last-modified"), headers=kept)
             if code not in (200, 203):
-                raise _Fail(f"HTTP {code}")
+                raise _Fail(f"HTTP {code}", code, kept)
             content_type = resp.headers.get("content-type", "")
             mime = content_type.split(";", 1)[0].strip().lower()
-            if mime not in HTML_TYPES:
+            if want.types is not None and mime not in want.types:
                 shown = clean_text(mime, limit=60) or "no content type"
-                raise _Fail(f"not HTML ({shown})")
+                raise _Fail(f"not HTML ({shown})", code, kept)
             declared = resp.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise _Fail(_too_large(limit))
@@ -426,7 +491,7 @@ class Fetcher:
                 raise _Fail("corrupt compressed body") from None
             return _Page(
                 "fetched", url, code, bytes(body), content_type,
-                resp.headers.get("etag"), resp.headers.get("last-modified"),
+                resp.headers.get("etag"), resp.headers.get("last-modified"), kept,
             )
 
     # -- many pages ------------------------------------------------------------
@@ -441,7 +506,7 @@ class Fetcher:
         """
         urls = list(urls)
         unique = list(OrderedDict.fromkeys(urls))
-        order = _interleave_hosts(unique)
+        order = interleave_hosts(unique)
         total = len(order)
         results: dict[str, FetchResult] = {}
         failed = 0
@@ -489,7 +554,7 @@ def _host_of(url: str) -> str:
         return ""
 
 
-def _interleave_hosts(urls: Sequence[str]) -> list[str]:
+def interleave_hosts(urls: Sequence[str]) -> list[str]:
     """Round-robin over hosts, so that ``jobs`` slots are not all waiting on one host."""
     by_host: OrderedDict[str, list[str]] = OrderedDict()
     for url in urls:
