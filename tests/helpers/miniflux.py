@@ -17,7 +17,8 @@ Debian 12 machine (as root):
   private state, list and cache dirs (the system's apt state is not touched),
   then ``./usr/bin/miniflux`` is taken out of the .deb. The binary is cached as
   ``~/.cache/feedreader-tests/miniflux-<version>`` (``$XDG_CACHE_HOME`` is
-  honoured; ``FEEDREADER_TEST_MINIFLUX=/path/to/miniflux`` skips all this).
+  honoured; ``FEEDREADER_TEST_MINIFLUX=/path/to/miniflux`` skips all this;
+  ``FEEDREADER_TEST_DEBIAN_MIRROR`` picks another mirror).
 
 Miniflux 2.2.6 facts the tests rely on (read in miniflux/v2's source):
 the Google Reader API is served at the root (``/accounts/ClientLogin``,
@@ -170,7 +171,10 @@ class Postgres:
 # -- the Miniflux binary ----------------------------------------------------------------
 
 def _system_mirror() -> str:
-    """The Debian mirror this machine already uses (not the security archive)."""
+    """The Debian mirror this machine already uses (not the security archive);
+    ``FEEDREADER_TEST_DEBIAN_MIRROR`` overrides it."""
+    if os.environ.get("FEEDREADER_TEST_DEBIAN_MIRROR"):
+        return os.environ["FEEDREADER_TEST_DEBIAN_MIRROR"].rstrip("/")
     found: list[str] = []
     for path in ["/etc/apt/sources.list", *sorted(glob.glob("/etc/apt/sources.list.d/*.list"))]:
         with contextlib.suppress(OSError):
@@ -224,26 +228,25 @@ def _download(cache: Path) -> Path:
     arch = _run(["dpkg", "--print-architecture"], "dpkg --print-architecture").strip() or "amd64"
     work = Path(tempfile.mkdtemp(prefix="feedreader-apt-"))
     try:
-        for d in ("state/lists/partial", "cache/archives/partial", "debs"):
+        for d in ("state/lists/partial", "cache/archives/partial", "debs", "empty"):
             (work / d).mkdir(parents=True)
         (work / "state" / "status").write_text("")
         sources = work / "sources.list"
         sources.write_text(f"deb [arch={arch} signed-by={KEYRING}] {mirror} trixie main\n")
-        opts = ["-o", f"Dir::Etc::sourcelist={sources}", "-o", "Dir::Etc::sourceparts=-",
+        empty = work / "empty"            # no sources.list.d, no preferences.d: only ours
+        opts = ["-o", f"Dir::Etc::sourcelist={sources}", "-o", f"Dir::Etc::sourceparts={empty}",
                 "-o", f"Dir::State={work / 'state'}", "-o", f"Dir::State::Lists={work / 'state' / 'lists'}",
                 "-o", f"Dir::State::status={work / 'state' / 'status'}", "-o", f"Dir::Cache={work / 'cache'}",
-                "-o", "Dir::Etc::preferencesparts=-", "-o", "Dir::Etc::preferences=/dev/null",
+                "-o", f"Dir::Etc::preferencesparts={empty}", "-o", "Dir::Etc::preferences=/dev/null",
                 "-o", f"APT::Architecture={arch}", "-o", "APT::Architectures::=" + arch,
                 "-o", "APT::Sandbox::User=root", "-o", "Acquire::Retries=2", "-o", "Acquire::http::Timeout=30",
                 "-o", "Acquire::Languages=none", "-o", "Debug::NoLocking=1"]
         hint = (f"could not download Miniflux from Debian trixie at {mirror} "
                 "(needs network access to the Debian mirror; or set FEEDREADER_TEST_MINIFLUX=/path/to/miniflux)")
-        try:
-            _run(["apt-get", "-q", *opts, "update"], f"{hint}: apt-get update", timeout=APT_TIMEOUT)
-            _run(["apt-get", "-q", *opts, "download", "miniflux"], f"{hint}: apt-get download",
-                 timeout=APT_TIMEOUT, cwd=work / "debs")
-        except MinifluxSetupError as exc:
-            raise MinifluxSetupError(str(exc)) from None
+        _run(["apt-get", "-q", *opts, "--error-on=any", "update"], f"{hint}: apt-get update",
+             timeout=APT_TIMEOUT)
+        _run(["apt-get", "-q", *opts, "download", "miniflux"], f"{hint}: apt-get download",
+             timeout=APT_TIMEOUT, cwd=work / "debs")
         debs = list((work / "debs").glob("miniflux_*.deb"))
         if not debs:
             raise MinifluxSetupError(f"{hint}: apt-get download gave no miniflux_*.deb")

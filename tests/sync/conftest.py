@@ -16,10 +16,13 @@ def miniflux() -> Iterator[MinifluxStack]:
 
     Fails (never skips) with the reason when it cannot be installed or started.
     """
+    problem = None
     try:
         stack = MinifluxStack().__enter__()
     except MinifluxSetupError as exc:
-        pytest.fail(f"the test Miniflux could not be set up: {exc}", pytrace=False)
+        problem = str(exc)
+    if problem is not None:
+        pytest.fail(f"the test Miniflux could not be set up: {problem}", pytrace=False)
     try:
         yield stack
     finally:
