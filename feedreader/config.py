@@ -18,6 +18,10 @@ Example ``config.toml``::
     timeout = 10.0
     max_bytes = 5000000
 
+    [feeds]
+    refresh_every = "1h"          # how often a feed is checked (90s, 30m, 1h, 2d, 1w)
+    keep_days = 90                # entries older than that, not flagged, are pruned; absent = keep all
+
     [views]
     ai = "topic:AI is:unread"
 
@@ -36,11 +40,18 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from feedreader.core.feeds.schedule import parse_duration
 from feedreader.core.web.settings import FetchSettings
 
 SORT_ORDERS = ("newest", "best", "ranked")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    refresh_every: float = 3600.0      # seconds
+    keep_days: int | None = None       # None: keep every entry
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class Settings:
     mark_read_after: float = 2.0
     allow_private_hosts: bool = False
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
     views: tuple[tuple[str, str], ...] = ()
     keys: tuple[tuple[str, str], ...] = ()
     problems: tuple[str, ...] = ()
@@ -141,6 +153,8 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
     else:
         problems.append(f"{source}: [fetch] must be a table; ignored")
 
+    feeds = _feeds(data.get("feeds", {}), source, problems)
+
     views_table = data.get("views", {})
     views: list[tuple[str, str]] = []
     if isinstance(views_table, dict):
@@ -170,7 +184,30 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
     else:
         problems.append(f"{source}: [keys] must be a table of binding-id = \"key\"; ignored")
 
-    return Settings(**values, fetch=fetch, views=tuple(views), keys=tuple(keys), problems=tuple(problems))
+    return Settings(**values, fetch=fetch, feeds=feeds, views=tuple(views), keys=tuple(keys), problems=tuple(problems))
+
+
+def _feeds(table: Any, source: str, problems: list[str]) -> FeedSettings:
+    if not isinstance(table, dict):
+        problems.append(f"{source}: [feeds] must be a table; ignored")
+        return FeedSettings()
+    values: dict[str, Any] = {}
+    if "refresh_every" in table:
+        raw = table["refresh_every"]
+        try:
+            values["refresh_every"] = parse_duration(raw)
+        except ValueError as exc:
+            problems.append(f"{source}: feeds.refresh_every: {exc}; using the default (1h)")
+    if "keep_days" in table:
+        raw = table["keep_days"]
+        if _is_int(1, 36500)(raw):
+            values["keep_days"] = raw
+        else:
+            problems.append(
+                f"{source}: feeds.keep_days must be a whole number of days from 1 to 36500, "
+                f"got {_describe(raw)}; keeping every entry"
+            )
+    return FeedSettings(**values)
 
 
 def _env_overrides(settings: Settings, env: dict[str, str] | os._Environ) -> Settings:

@@ -4,7 +4,8 @@ Nothing here runs at import time: every location is computed on demand so that
 tests (and users) can redirect them with command-line flags or environment
 variables:
 
-* ``FEEDREADER_DATA_DIR``   – marks (``state.db``): precious
+* ``FEEDREADER_DATA_DIR``   – marks (``state.db``), subscriptions (``feeds.sqlite``)
+  and feed entries (``feeds/<feed id>/``): precious
 * ``FEEDREADER_CACHE_DIR``  – the article index and the page cache: disposable
 * ``FEEDREADER_CONFIG_DIR`` – ``config.toml``
 * ``FEEDREADER_LOG_DIR``    – ``feedreader.log``
@@ -71,6 +72,16 @@ class Paths:
     @property
     def state_db(self) -> Path:
         return self.data_dir / "state.db"
+
+    @property
+    def feed_store(self) -> Path:
+        """The subscriptions database (user data)."""
+        return self.data_dir / "feeds.sqlite"
+
+    @property
+    def feed_entries(self) -> Path:
+        """Feed entries as documents, ``<feed id>/<entry file>`` (user data)."""
+        return self.data_dir / "feeds"
 
     @property
     def index_db(self) -> Path:
