@@ -45,7 +45,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -481,8 +481,3 @@ class MinifluxStack(Account):
         self._enable_greader(name, account.password)
         return account
 
-
-@contextlib.contextmanager
-def running_miniflux() -> Iterator[MinifluxStack]:
-    with MinifluxStack() as stack:
-        yield stack
