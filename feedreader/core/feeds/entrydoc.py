@@ -38,8 +38,11 @@ FALLBACK_TITLE_LIMIT = 120
 _UTC = timezone.utc
 
 
-class _Dumper(yaml.SafeDumper):
-    """The safe dumper, writing aware datetimes as ``2021-12-15T12:20:00Z``
+_Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~5x faster
+
+
+class _Dumper(_Base):  # type: ignore[valid-type,misc]
+    """The safe dumper (libyaml's emitter when there is one), writing aware datetimes as ``2021-12-15T12:20:00Z``
     and never anchors/aliases (the document parser refuses them; the same
     datetime object as published and updated would otherwise get one)."""
 

@@ -523,6 +523,17 @@ class FeedStore:
             write=False,
         )
 
+    def first_seen(self, feed_id: int | Feed, keys: Iterable[str]) -> dict[str, float]:
+        """key -> when the entry was first seen (Unix time), for those of ``keys`` known."""
+        fid, wanted = _id(feed_id), list(keys)
+
+        def run(conn: sqlite3.Connection) -> dict[str, float]:
+            sql = "SELECT first_seen FROM entries WHERE feed_id = ? AND key = ?"
+            found = ((k, conn.execute(sql, (fid, k)).fetchone()) for k in wanted)
+            return {k: float(row[0]) for k, row in found if row is not None}
+
+        return self._run(run, write=False)
+
     def record_entries(self, feed_id: int | Feed, rows: Iterable[EntryRow]) -> int:
         """Store entries written for this feed (new ones, or changed ones with
         their new file/hash; ``first_seen`` is kept). Returns how many were new."""
