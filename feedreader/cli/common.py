@@ -1,15 +1,20 @@
-"""What every command needs: paths, settings, sources, the library, logging."""
+"""What every command needs: the session (paths, settings, sources), the
+library brought up to date with progress on stderr, and the shared options."""
 
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from feedreader.config import Settings, load_settings
-from feedreader.paths import Paths, builtin_library
+from feedreader.session import Session
+
+if TYPE_CHECKING:
+    from feedreader.core.library.library import Library
+    from feedreader.core.model import Problem
 
 log = logging.getLogger("feedreader")
 
@@ -31,44 +36,21 @@ def add_paths_argument(parser: argparse.ArgumentParser) -> None:
 
 
 @dataclass
-class Context:
-    paths: Paths
-    settings: Settings
-    sources: list[Path]
-    library_name: str
+class Context(Session):
+    """A command's session: the library it opens is brought up to date first."""
 
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "Context":
-        paths = Paths.resolve(
-            data_dir=getattr(args, "data_dir", None),
-            cache_dir=getattr(args, "cache_dir", None),
-            config_dir=getattr(args, "config_dir", None),
-        )
-        setup_logging(paths)
-        settings = load_settings(paths.config_file)
-        for problem in settings.problems:
-            log.warning("%s", problem)
-        given = [Path(p).expanduser() for p in getattr(args, "paths", None) or []]
-        if given:
-            sources, name = given, ", ".join(p.resolve().name or str(p) for p in given)
-        elif settings.sources:
-            sources = [Path(s).expanduser() for s in settings.sources]
-            name = ", ".join(settings.sources)
-        else:
-            sources, name = [builtin_library()], "samples"
-        return cls(paths, settings, sources, name)
+    scan_problems: list[Problem] = field(default_factory=list)   # from the last refresh
 
-    def open_library(self, *, refresh: bool = True, quiet: bool = False):
+    def open_library(self, *, refresh: bool = True, quiet: bool = False) -> Library:
         """Open the library and bring its index up to date (progress on stderr)."""
         from feedreader.cli.progress import ProgressBar
-        from feedreader.core.library.library import Library
 
-        library = Library.open(self.paths.cache_dir, self.sources, self.library_name)
+        library = super().open_library()
         if library.index.notice:
             log.warning("%s", library.index.notice)
         self.scan_problems = []
         if refresh:
-            with ProgressBar("indexing", stream=None if not quiet else _Null()) as bar:
+            with ProgressBar("indexing", stream=io.StringIO() if quiet else None) as bar:
                 report = library.refresh(progress=lambda d, t: bar.update(d, t))
             self.scan_problems = report.problems
         return library
@@ -77,29 +59,3 @@ class Context:
         for problem in self.settings.problems:
             print(f"feedreader: {problem}", file=sys.stderr)
 
-
-class _Null:
-    def isatty(self) -> bool:
-        return False
-
-    def write(self, _text: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-
-def setup_logging(paths: Paths) -> None:
-    """Log warnings and errors to ``feedreader.log`` in the user log dir."""
-    root = logging.getLogger("feedreader")
-    if any(getattr(h, "_feedreader", False) for h in root.handlers):
-        return
-    try:
-        paths.log_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler._feedreader = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)

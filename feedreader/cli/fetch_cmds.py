@@ -50,14 +50,15 @@ def _jobs(value: str) -> int:
 
 def split_targets(targets: list[str]) -> tuple[list[str], list[str]]:
     """(paths, ids): an existing file or folder is a path, anything else an id."""
-    paths, ids = [], []
+    paths: list[str] = []
+    ids: list[str] = []
     for target in targets:
         (paths if Path(target).expanduser().exists() else ids).append(target)
     return paths, ids
 
 
 def cmd_prefetch(args: argparse.Namespace) -> int:
-    from feedreader.core.web.fetch import PageCache, fetch_urls
+    from feedreader.core.web.fetch import fetch_urls
     from feedreader.core.library.library import AmbiguousId
 
     paths, ids = split_targets(list(args.targets or []))
@@ -101,7 +102,7 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
 
     from feedreader.cli.progress import ProgressBar
 
-    cache = PageCache(ctx.paths.page_cache)
+    cache = ctx.open_page_cache()
     with ProgressBar("fetching") as bar:
         def progress(done: int, failed: int, total: int, _result) -> None:
             bar.update(done, total, f"ok {done - failed:,} failed {failed:,}")

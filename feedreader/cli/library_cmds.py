@@ -69,7 +69,7 @@ def local_time(ts: int | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     ctx = Context.from_args(args)
     ctx.print_settings_problems()
-    from feedreader.core.marks.store import NO_MARKS, StateStore
+    from feedreader.core.marks.store import NO_MARKS
 
     query = None
     if args.query is not None:
@@ -77,7 +77,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         if query is None:
             return 2
     order = args.sort or ctx.settings.sort
-    with ctx.open_library() as library, StateStore.open(ctx.paths.state_db) as state:
+    with ctx.open_library() as library, ctx.open_marks() as state:
         for warning in state.pop_warnings():
             print(f"feedreader: {warning}", file=sys.stderr)
         marks = state.marks()
@@ -172,7 +172,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _show_text(ctx: Context, article) -> int:
     from feedreader.core.web.fetch import fetch_urls
-    from feedreader.core.web.pagecache import PageCache
     from feedreader.core.text import url_problem
 
     if not article.url:
@@ -180,7 +179,7 @@ def _show_text(ctx: Context, article) -> int:
         print(f"feedreader: no page to read: {url_problem(raw) if raw else 'the article has no link'}",
               file=sys.stderr)
         return 1
-    cache = PageCache(ctx.paths.page_cache)
+    cache = ctx.open_page_cache()
     if not cache.status(article.url).cached:
         [result] = fetch_urls([article.url], ctx.settings.fetch, cache,
                               allow_private=ctx.settings.allow_private_hosts)

@@ -6,9 +6,13 @@ import argparse
 import io
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedreader.cli.common import Context, add_common_options
 from feedreader.core.files import replace_atomically
+
+if TYPE_CHECKING:
+    from feedreader.core.marks.store import StateStore
 
 # action -> (the StateStore.set_marks keyword and value, the past tense for messages)
 ACTIONS: dict[str, tuple[str, bool, str]] = {
@@ -84,10 +88,8 @@ def _err(message: str) -> None:
     print(f"feedreader: {message}", file=sys.stderr)
 
 
-def _open_store(ctx: Context):
-    from feedreader.core.marks.store import StateStore
-
-    return StateStore.open(ctx.paths.state_db)
+def _open_store(ctx: Context) -> StateStore:
+    return ctx.open_marks()
 
 
 def _report(store) -> bool:
@@ -130,7 +132,9 @@ def cmd_mark(args: argparse.Namespace) -> int:
         return 1
     field, value, done = ACTIONS[args.action]
     with _open_store(ctx) as store:
-        change = store.set_marks(articles, **{field: value})
+        marks = {field: value}
+        change = store.set_marks(articles, read=marks.get("read"), hidden=marks.get("hidden"),
+                                 flagged=marks.get("flagged"))
         saved = _report(store)
     unique = len({a.identity for a in articles})
     same = unique - change.count

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from feedreader.cli.common import Context
-
 
 def tune_gc() -> None:
     """Fewer, cheaper garbage collections while the app runs.
@@ -36,25 +34,23 @@ def run_app(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from feedreader.core.library.library import Library
+    from feedreader.session import Session
 
-    ctx = Context.from_args(args)
-    settings = ctx.settings
+    session = Session.from_args(args)
+    settings = session.settings
     if getattr(args, "sort", None):
         settings = replace(settings, sort=args.sort)
-    library = Library.open(ctx.paths.cache_dir, ctx.sources, ctx.library_name)
+    library = session.open_library()
     try:
         # the start-up scan's walk of the files begins now, in a child process, while the UI loads
         library.prewalk()
 
-        from feedreader.core.web.pagecache import PageCache
-        from feedreader.core.marks.store import StateStore
         from feedreader.ui.app import FeedReaderApp, Services
 
-        state = StateStore.open(ctx.paths.state_db)
+        state = session.open_marks()
         try:
             app = FeedReaderApp(
-                Services(library=library, settings=settings, state=state, page_cache=PageCache(ctx.paths.page_cache))
+                Services(library=library, settings=settings, state=state, page_cache=session.open_page_cache())
             )
             tune_gc()
             app.run()

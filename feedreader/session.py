@@ -1,0 +1,96 @@
+"""The composition root: where the command line and the app get their parts.
+
+``Session.from_args(args)`` resolves the paths (options, environment, the
+platform's dirs), sets up the log file, loads the settings and decides which
+documents to read (the paths given, else the config's sources, else the
+built-in samples). Its ``open_*`` methods open the library (the index in the
+cache dir), the marks store (data dir) and the page cache: the same parts,
+opened the same way, for ``feedreader.cli`` and ``feedreader.ui``.
+
+Nothing heavy is imported here at import time: the core modules (SQLite,
+httpx) load when a part is opened, so ``feedreader --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from feedreader.config import Settings, load_settings
+from feedreader.paths import Paths, builtin_library
+
+if TYPE_CHECKING:   # each loads SQLite (or httpx): imported when opened, not at start-up
+    from feedreader.core.library.library import Library
+    from feedreader.core.marks.store import StateStore
+    from feedreader.core.web.pagecache import PageCache
+
+log = logging.getLogger("feedreader")
+
+
+@dataclass
+class Session:
+    """Paths, settings and sources of one run; opens the parts built on them."""
+
+    paths: Paths
+    settings: Settings
+    sources: list[Path]
+    library_name: str
+
+    @classmethod
+    def from_args(cls, args: Any) -> Self:
+        """From parsed options (``data_dir``, ``cache_dir``, ``config_dir``,
+        ``paths``; any of them may be missing)."""
+        paths = Paths.resolve(
+            data_dir=getattr(args, "data_dir", None),
+            cache_dir=getattr(args, "cache_dir", None),
+            config_dir=getattr(args, "config_dir", None),
+        )
+        setup_logging(paths)
+        settings = load_settings(paths.config_file)
+        for problem in settings.problems:
+            log.warning("%s", problem)
+        given = [Path(p).expanduser() for p in getattr(args, "paths", None) or []]
+        if given:
+            sources, name = given, ", ".join(p.resolve().name or str(p) for p in given)
+        elif settings.sources:
+            sources = [Path(s).expanduser() for s in settings.sources]
+            name = ", ".join(settings.sources)
+        else:
+            sources, name = [builtin_library()], "samples"
+        return cls(paths, settings, sources, name)
+
+    def open_library(self) -> Library:
+        """The library on the sources, its index in the cache dir (not refreshed)."""
+        from feedreader.core.library.library import Library
+
+        return Library.open(self.paths.cache_dir, self.sources, self.library_name)
+
+    def open_marks(self) -> StateStore:
+        """The marks store in the data dir."""
+        from feedreader.core.marks.store import StateStore
+
+        return StateStore.open(self.paths.state_db)
+
+    def open_page_cache(self) -> PageCache:
+        """The saved pages in the cache dir."""
+        from feedreader.core.web.pagecache import PageCache
+
+        return PageCache(self.paths.page_cache)
+
+
+def setup_logging(paths: Paths) -> None:
+    """Log warnings and errors to ``feedreader.log`` in the user log dir."""
+    root = logging.getLogger("feedreader")
+    if any(getattr(h, "_feedreader", False) for h in root.handlers):
+        return
+    try:
+        paths.log_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler._feedreader = True  # type: ignore[attr-defined]  # a mark on the handler: set up once
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
