@@ -107,11 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("feedreader: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # `feedreader list | head`: the reader went away; that's fine
-        try:
-            sys.stdout = None  # type: ignore[assignment]
-        finally:
-            return 0
+        # `feedreader list | head`: the reader went away; that's fine (and
+        # nothing is flushed into the closed pipe at exit)
+        sys.stdout = None
+        return 0
     except Exception as exc:
         sqlite3 = sys.modules.get("sqlite3")   # (not imported by the CLI itself: start-up time)
         if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
