@@ -310,7 +310,7 @@ def parse_cost(corpus: Path, count: int = 2000) -> dict:
     of it, the YAML loader safeyaml.load_mapping) and the index's own work
     per article (article_row: the row of the list and the search index)."""
     from feedreader.core.documents import parse as documents
-    from feedreader.core.library import index
+    from feedreader.core.library import pool
     from feedreader.core.documents.safeyaml import load_mapping
 
     paths = sorted(str(p) for p in corpus.iterdir())[:count]
@@ -327,7 +327,7 @@ def parse_cost(corpus: Path, count: int = 2000) -> dict:
     load, parsed = per_doc(documents.load_document, paths)
     articles = [a for a, _ in parsed if a is not None]
     yaml_ms, _ = per_doc(lambda f: load_mapping(f, first_line=2), fronts)
-    row_ms, _ = per_doc(lambda a: index.article_row(a, 0), articles)
+    row_ms, _ = per_doc(lambda a: pool.article_row(a, 0), articles)
     return {"documents": len(paths), "load_document_ms": load, "yaml_load_mapping_ms": yaml_ms,
             "article_row_ms": row_ms, "per_document_ms": round(load + row_ms, 4)}
 

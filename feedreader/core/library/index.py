@@ -11,11 +11,14 @@ Deleting the index never loses anything: it is rebuilt from the documents.
 Unchanged files are never re-parsed; new and changed files are parsed in a
 process pool (both cores) and written in batches, so a caller can show the
 first rows while the rest is still being indexed.
+
+This module keeps the index in step with the files (``Index.refresh``); the
+tables, their SQL, the connection and the damage check are in ``schema.py``,
+the parsing and its process pool in ``pool.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -23,196 +26,52 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
-
-from feedreader.core.ids import aid_from_id
-from feedreader.core.model import Article, Problem
+from feedreader.core.library.pool import Row, make_pool, parse_files, wait_first
+from feedreader.core.library.schema import (
+    BUMP_GENERATION,
+    EVERY_TOKEN,
+    FILE_FACTS,
+    INSERT_ARTICLE,
+    INSERT_FILE,
+    SCHEMA_VERSION,
+    TOPIC_SEP,
+    Known,
+    connect,
+    damaged,
+    discard_damaged_index,
+    file_facts_in,
+    index_damaged,
+    index_path_for,
+    known_files,
+    remove_index,
+    set_up,
+)
 from feedreader.core.library.walk import FileFact, PreWalk, source_key, walk
+from feedreader.core.model import Problem
+from feedreader.core.sql import select_in
 
-if TYPE_CHECKING:  # the pool is imported when a refresh needs it (startup time)
-    from concurrent.futures import Executor
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
-SCHEMA_VERSION = 9         # 3: article_text (FTS5) for search; 4: order indexes; 5: aid not the rowid;
-                           # 6: one prefix index (3 characters), was 1, 2 and 3; 7: no detail blob;
-                           # 8: article_text reads its text from articles; 9: no prefix index
+# (SCHEMA_VERSION, TOPIC_SEP, EVERY_TOKEN, index_path_for and the damage
+# check live in schema.py; named here too for the callers that import them
+# from the index)
+__all__ = [
+    "EVERY_TOKEN", "SCHEMA_VERSION", "TOPIC_SEP", "Index", "Progress", "RefreshReport",
+    "damaged", "discard_damaged_index", "index_damaged", "index_path_for", "remove_index",
+]
+
 CHUNK = 200              # files per worker task
 FIRST_CHUNK = 48         # parsed at once in this process: the first screenful arrives early
 POOL_THRESHOLD = 400     # fewer changed files than this are parsed in this process
 COMMIT_ROWS = 1000       # files per transaction while indexing (the first batch goes at once)
 COMMIT_SECONDS = 0.3
 IN_FLIGHT = 10           # chunks per worker queued ahead: they parse on while a batch is written
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files(
-    path TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    aid INTEGER,                 -- the article it holds, NULL when it failed
-    problems TEXT                -- JSON list of [severity, line, message], NULL when clean
-);
-CREATE INDEX IF NOT EXISTS files_aid ON files(aid);
-CREATE TABLE IF NOT EXISTS articles(
-    id INTEGER PRIMARY KEY,      -- storage order: new rows go at the end of the table
-    aid INTEGER NOT NULL UNIQUE, -- signed 64-bit form of the 16-hex article id
-    identity TEXT NOT NULL,
-    path TEXT NOT NULL,          -- the file whose data won (the newest one)
-    mtime_ns INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    provider TEXT NOT NULL,
-    domain TEXT NOT NULL,
-    published INTEGER,           -- unix seconds UTC, NULL when unknown
-    quality INTEGER,
-    heat INTEGER,
-    url TEXT,                    -- checked http(s) URL or NULL
-    topics TEXT NOT NULL,        -- topics joined by U+001F
-    excerpt TEXT NOT NULL,       -- for the search index (article_text), which reads it from here
-    tags TEXT NOT NULL           -- EVERY_TOKEN, then query.topic_key of each topic (topic: filters)
-);
-CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
--- (aid is not the rowid: random keys would put every new wide row on a random
--- page, and a cold index of 100,000 articles wrote each page many times over)
--- the list's orders (library._ORDER_SQL) read these, not the wide rows: the
--- "newest" and "best" orders are a scan of one covering index (~40 ms for
--- 100,000 articles instead of a 400 ms sort); q> and since:/before: filters
--- (core/search.py) use their leading column
-CREATE INDEX IF NOT EXISTS articles_newest ON articles(published DESC, quality DESC, aid);
-CREATE INDEX IF NOT EXISTS articles_best ON articles(quality DESC, published DESC, aid);
-CREATE INDEX IF NOT EXISTS files_problems ON files(path) WHERE problems IS NOT NULL;
--- the list's orders as packed int64 keys, saved when a library closes and used
--- by the next start while meta 'generation' (bumped by every change to the
--- articles) is the one they were computed at: a start reads 800 KB instead of
--- sorting 100,000 rows
-CREATE TABLE IF NOT EXISTS orders(name TEXT PRIMARY KEY, generation INTEGER NOT NULL, keys BLOB NOT NULL);
--- full-text search (core/search.py), rowid = aid. Its text is the articles
--- table's (external content: not stored twice, ~30 us less per article to
--- index); the triggers keep it in step, with the old values for a delete.
--- A REPLACE deletes the old row too: connections set recursive_triggers so
--- that this delete fires the trigger.
-CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5(
-    title, excerpt, provider, domain, topics, tags,
-    content = 'articles', content_rowid = 'aid',
-    tokenize = 'unicode61 remove_diacritics 2',
-    -- no prefix index: a word start (search.word_start, 3 letters or more) is a
-    -- scan of the words that begin so, ~25% slower than with an index of
-    -- 3-letter starts, which cost ~45 us per article to build (~40% of a cold
-    -- index's writing); indexes for 1, 2 and 3 letters cost ~100 us
-    columnsize = 0
-);
-CREATE TRIGGER IF NOT EXISTS articles_text_insert AFTER INSERT ON articles BEGIN
-    INSERT INTO article_text(rowid, title, excerpt, provider, domain, topics, tags)
-    VALUES(new.aid, new.title, new.excerpt, new.provider, new.domain, new.topics, new.tags);
-END;
-CREATE TRIGGER IF NOT EXISTS articles_text_delete AFTER DELETE ON articles BEGIN
-    INSERT INTO article_text(article_text, rowid, title, excerpt, provider, domain, topics, tags)
-    VALUES('delete', old.aid, old.title, old.excerpt, old.provider, old.domain, old.topics, old.tags);
-END;
-CREATE TRIGGER IF NOT EXISTS articles_text_update BEFORE UPDATE ON articles BEGIN
-    SELECT RAISE(ABORT, 'articles rows are replaced, never updated (article_text follows them)');
-END;
-"""
-
-_BUMP_GENERATION = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
-_INSERT_ARTICLE = (
-    "INSERT OR REPLACE INTO articles(aid, identity, path, mtime_ns, title, provider, domain, published,"
-    " quality, heat, url, topics, excerpt, tags) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
-
-TOPIC_SEP = "\x1f"
-# in every article_text row: "every row but these" is one cheap FTS5 NOT query
-EVERY_TOKEN = "\ue000"
-
-
-def index_path_for(cache_dir: Path, sources: Sequence[Path]) -> Path:
-    """The index file for this set of sources."""
-    key = "\n".join(sorted(str(Path(s).resolve()) for s in sources))
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return cache_dir / "index" / f"{digest}.db"
-
-
-def damaged(exc: BaseException | None) -> bool:
-    """Whether ``exc`` (or what caused it) says an SQLite file is damaged."""
-    seen = 0
-    while exc is not None and seen < 8:
-        code = getattr(exc, "sqlite_errorcode", None)
-        if isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in (
-            sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB,
-        ):
-            return True
-        exc = getattr(exc, "error", None) or exc.__cause__ or exc.__context__   # (Textual's WorkerFailed: .error)
-        seen += 1
-    return False
-
-
-def index_damaged(db_path: Path) -> bool:
-    """SQLite's quick check of an index file finds damage (or cannot read it)."""
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            return [r[0] for r in conn.execute("PRAGMA quick_check(1)")] != ["ok"]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return True
-
-
-def remove_index(db_path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            os.unlink(f"{db_path}{suffix}")
-        except FileNotFoundError:
-            pass
-
-
-# --------------------------------------------------------------------------
-# parsing
-
-Row = tuple  # (path, size, mtime_ns, article_row | None, problems_json | None)
-
-
-def _problems_json(problems: Sequence[Problem]) -> str | None:
-    if not problems:
-        return None
-    return json.dumps([[p.severity, p.line, p.message] for p in problems], ensure_ascii=False)
-
-
-def article_row(article: Article, mtime_ns: int) -> tuple:
-    """The ``articles`` row of an article (its search index entry follows it)."""
-    from feedreader.core.library.query import topic_key
-
-    published = int(article.published.timestamp()) if article.published else None
-    return (
-        aid_from_id(article.id),
-        article.identity,
-        article.path,
-        mtime_ns,
-        article.title,
-        article.provider.name,
-        article.provider.domain,
-        published,
-        article.quality,
-        article.heat,
-        article.url,
-        TOPIC_SEP.join(article.topics),
-        article.excerpt,
-        " ".join([EVERY_TOKEN, *(topic_key(t) for t in article.topics)]),
-    )
-
-
-def parse_files(facts: Sequence[tuple[str, int, int]]) -> list[Row]:
-    """Parse a chunk of files; top-level so a process pool can run it."""
-    from feedreader.core.documents.parse import load_document
-
-    out: list[Row] = []
-    for path, size, mtime_ns in facts:
-        article, problems = load_document(path)
-        row = article_row(article, mtime_ns) if article is not None else None
-        out.append((path, size, mtime_ns, row, _problems_json(problems)))
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -250,18 +109,7 @@ class Index:
 
     # -- connections ------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # a disposable cache: no fsync (a crash of the app loses nothing in WAL
-        # mode; after a power loss the index may need deleting, see README), and
-        # checkpoints every 40 MB rather than 4 MB. A cold index of 100,000
-        # articles spent a third of its time waiting for the disk without these.
-        conn.execute("PRAGMA synchronous=OFF")
-        conn.execute("PRAGMA wal_autocheckpoint=10000")
-        conn.execute("PRAGMA recursive_triggers=ON")   # a REPLACE's delete updates article_text
-        conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("PRAGMA cache_size=-16000")
-        return conn
+        return connect(self.db_path)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -308,36 +156,23 @@ class Index:
             self._conns = []
         self._local = threading.local()
 
-    def discard_if_damaged(self) -> bool:
-        """After an error that says "damaged": if this index file is the
-        damaged one, close and delete it (it is rebuilt from the documents
-        at the next open). True if it was deleted."""
-        if not index_damaged(self.db_path):
-            return False
-        self.close()
-        remove_index(self.db_path)
-        return True
+    def discard_if_damaged(self, error: BaseException | None = None) -> bool:
+        """After an error that says "damaged" (``error``, if given, is
+        checked for it): if this index file is the damaged one, close and
+        delete it (it is rebuilt from the documents at the next open). True
+        if it was deleted. See ``schema.discard_damaged_index``."""
+        return discard_damaged_index(self.db_path, error, close=self.close)
 
     def _prepare(self) -> None:
         """Open or (re)create the index; a broken or old index is rebuilt."""
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = self.conn
-            conn.executescript(_SCHEMA)
-            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
-                conn.execute("INSERT INTO meta VALUES('schema', ?)", (str(SCHEMA_VERSION),))
-            elif row[0] != str(SCHEMA_VERSION):
-                raise sqlite3.DatabaseError("old schema")
-            conn.execute("INSERT OR IGNORE INTO meta VALUES('generation', '0')")
+            set_up(self.conn)
         except sqlite3.DatabaseError as exc:
             self.close()
             remove_index(self.db_path)
             self.notice = f"rebuilt the article index at {self.db_path} ({exc})"
-            conn = self.conn
-            conn.executescript(_SCHEMA)
-            conn.execute("INSERT INTO meta VALUES('schema', ?)", (str(SCHEMA_VERSION),))
-            conn.execute("INSERT OR IGNORE INTO meta VALUES('generation', '0')")
+            set_up(self.conn)
 
     # -- reading ----------------------------------------------------------
     def count(self) -> int:
@@ -395,19 +230,6 @@ class Index:
         return out
 
     # -- refreshing -------------------------------------------------------
-    def plan(self, facts: Iterable[FileFact]) -> tuple[list[FileFact], list[str], int]:
-        """(new or changed files, vanished paths, unchanged count)."""
-        known = {p: (s, m) for p, s, m in self.conn.execute("SELECT path, size, mtime_ns FROM files")}
-        changed: list[FileFact] = []
-        unchanged = 0
-        for fact in facts:
-            old = known.pop(fact.path, None)
-            if old == (fact.size, fact.mtime_ns):
-                unchanged += 1
-            else:
-                changed.append(fact)
-        return changed, list(known), unchanged
-
     def refresh(
         self,
         sources: Sequence[Path],
@@ -483,7 +305,7 @@ class Index:
                 if not chunk:
                     return
                 yield parse_files([(f.path, f.size, f.mtime_ns) for f in chunk])
-        pool = _make_pool(workers)
+        pool = make_pool(workers)
         try:
             # a bounded number of chunks in flight so results stream back; the
             # walk goes on while the workers parse
@@ -500,7 +322,7 @@ class Index:
                 if not pending[0].done() and not feed.exhausted:
                     feed.fill(feed.waiting() + 2000)   # walk on while waiting
                     if not pending[0].done():
-                        _wait([pending[0]], timeout=0.02)
+                        wait_first([pending[0]], timeout=0.02)
                     continue
                 yield pending.popleft().result()
         finally:
@@ -527,14 +349,12 @@ class Index:
                 if winner and winner[0] == path:
                     conn.execute("DELETE FROM articles WHERE aid=?", (aid,))
                     removed += 1
-                    for (other, size, mtime) in conn.execute(
-                        "SELECT path, size, mtime_ns FROM files WHERE aid=?", (aid,)
-                    ).fetchall():
+                    for (other, size, mtime) in conn.execute(f"{FILE_FACTS} WHERE aid=?", (aid,)).fetchall():
                         if other not in changing and other not in gone:
                             changed.append(FileFact(other, size, mtime))
                             changing.add(other)
             if removed:
-                conn.execute(_BUMP_GENERATION)
+                conn.execute(BUMP_GENERATION)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -556,10 +376,10 @@ class Index:
         new_aids = [r[3][0] for r in rows if r[3] is not None]
         conn.execute("BEGIN IMMEDIATE")
         try:
-            old_aid = dict(_select_in(conn, "SELECT path, aid FROM files WHERE path IN ({})", paths))
+            old_aid = dict(select_in(conn, "SELECT path, aid FROM files WHERE path IN ({})", paths))
             wanted = set(new_aids) | {a for a in old_aid.values() if a is not None}
             current = {aid: (path, mtime) for aid, path, mtime in
-                       _select_in(conn, "SELECT aid, path, mtime_ns FROM articles WHERE aid IN ({})", list(wanted))}
+                       select_in(conn, "SELECT aid, path, mtime_ns FROM articles WHERE aid IN ({})", list(wanted))}
             deletes: list[tuple[int, str]] = []
             articles: dict[int, tuple] = {}
             files: dict[str, list] = {}
@@ -594,10 +414,10 @@ class Index:
             if deletes:
                 conn.executemany("DELETE FROM articles WHERE aid=? AND path=?", deletes)
             if articles:
-                conn.executemany(_INSERT_ARTICLE, articles.values())
-            conn.executemany("INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)", files.values())
+                conn.executemany(INSERT_ARTICLE, articles.values())
+            conn.executemany(INSERT_FILE, files.values())
             if articles or deletes:
-                conn.execute(_BUMP_GENERATION)
+                conn.execute(BUMP_GENERATION)
             for loser, winner in notes:
                 if loser not in files:      # else its own row, written above, wins
                     self._note_duplicate(conn, loser, winner)
@@ -619,19 +439,6 @@ class Index:
             conn.execute(
                 "UPDATE files SET problems=? WHERE path=?", (self._with_duplicate(row[0], winner), loser)
             )
-
-
-def _select_in(conn: sqlite3.Connection, sql: str, values: list, size: int = 500) -> Iterator[tuple]:
-    """``sql`` with ``IN ({})`` run over ``values`` in chunks of bound parameters."""
-    for start in range(0, len(values), size):
-        chunk = values[start : start + size]
-        yield from conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
-
-
-def _wait(futures, timeout: float) -> None:
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
 
 
 class _ChangedFiles:
@@ -663,7 +470,7 @@ class _ChangedFiles:
 
     def _walk_here(self, skip: set[str] | None = None) -> None:
         """Walk in this process (from the start: ``skip`` the files queued already)."""
-        self.known = {p: (s, m) for p, s, m in self.index.conn.execute("SELECT path, size, mtime_ns FROM files")}
+        self.known = known_files(self.index.conn)
         # (a stored row and a walked file compare as (size, mtime_ns) tuples)
         found = walk(self.sources, self.report.problems)
         if skip:  # found (and counted as new or changed) by a child walk that broke off
@@ -678,7 +485,7 @@ class _ChangedFiles:
         if self.exhausted:
             return
         if self.prewalk is not None:
-            self._fill_from_prewalk(n)
+            self._fill_from_prewalk(self.prewalk, n)
             if self.prewalk is not None or self.exhausted:
                 return
         known, queue, force, walk = self.known, self.queue, self.force, self.walk
@@ -701,10 +508,10 @@ class _ChangedFiles:
             self.report.scanned += scanned
             self.report.unchanged += unchanged
 
-    def _fill_from_prewalk(self, n: int) -> None:
-        """Read the child's findings until ``n`` files wait or it is done; if
-        it breaks off, walk here instead (the files it sent stay queued)."""
-        prewalk = self.prewalk
+    def _fill_from_prewalk(self, prewalk: PreWalk, n: int) -> None:
+        """Read the child's findings (``prewalk``, this feed's) until ``n``
+        files wait or it is done; if it breaks off, walk here instead (the
+        files it sent stay queued)."""
         try:
             while len(self.queue) < n:
                 kind, payload = prewalk.read()
@@ -725,11 +532,9 @@ class _ChangedFiles:
                 gone = set(vanished)
                 forced = [p for p in self.force if p not in gone and p not in self.pending]
                 self.force = set()
-                self.known = dict.fromkeys(vanished)
-                self._finish()
+                self._finish(list(vanished))
                 if forced:
-                    self._requeue([FileFact(p, s, m) for p, s, m in _select_in(
-                        self.index.conn, "SELECT path, size, mtime_ns FROM files WHERE path IN ({})", forced)])
+                    self._requeue([FileFact(p, s, m) for p, s, m in file_facts_in(self.index.conn, "path", forced)])
                 return
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
             prewalk.close()
@@ -740,9 +545,12 @@ class _ChangedFiles:
         self.fill(n)
         return [self.queue.popleft() for _ in range(min(n, len(self.queue)))]
 
-    def _finish(self) -> None:
+    def _finish(self, vanished: list[str] | None = None) -> None:
+        """The walk is done: forget the files it did not find (``vanished``,
+        as a child walk reported them; else the ones left in ``known``)."""
         self.exhausted = True
-        vanished = list(self.known)
+        if vanished is None:
+            vanished = list(self.known)
         self.known = {}
         if vanished:
             extra: list[FileFact] = []
@@ -753,9 +561,7 @@ class _ChangedFiles:
     def requeue_holders(self, aids: list[int]) -> None:
         """Read again the files holding these articles (their winning file now holds another)."""
         found = []
-        for path, size, mtime in _select_in(
-            self.index.conn, "SELECT path, size, mtime_ns FROM files WHERE aid IN ({})", aids
-        ):
+        for path, size, mtime in file_facts_in(self.index.conn, "aid", aids):
             if path in self.known or (self.prewalk is not None and path not in self.pending):
                 self.force.add(path)     # not walked yet: it may have vanished
             elif path not in self.pending:
@@ -769,71 +575,3 @@ class _ChangedFiles:
 
     def stored(self, rows: list[Row]) -> None:
         self.pending.difference_update(r[0] for r in rows)
-
-
-_HELPERS_LOCK = threading.Lock()
-_PRELOAD = ["feedreader.core.library.index", "feedreader.core.documents.parse", "feedreader.core.documents.codec"]
-
-
-def _make_pool(workers: int) -> Executor:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    try:
-        ctx = multiprocessing.get_context("forkserver")
-    except ValueError:
-        ctx = multiprocessing.get_context("spawn")
-    else:
-        ctx.set_forkserver_preload(_PRELOAD)  # workers start with the parser imported
-    _start_helpers(ctx)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_priority)
-
-
-def _worker_priority() -> None:
-    """Parse at a lower priority than the process that writes the index (and
-    runs the UI): on two cores, three busy processes would otherwise share
-    them evenly, and the writer, which everything waits for, got 2/3 of one."""
-    try:
-        os.nice(5)
-    except OSError:
-        pass
-
-
-def _start_helpers(ctx) -> None:
-    """Start multiprocessing's helper processes with a stderr that has a file descriptor.
-
-    The resource tracker passes ``sys.stderr.fileno()`` to its child. Inside
-    a Textual app ``sys.stderr`` is a capture object whose ``fileno()`` is -1,
-    and starting the first worker fails with "bad value(s) in fds_to_keep"
-    (a cold start in the app would index nothing). Start the helpers once,
-    up front, with the real stderr (or /dev/null) in place.
-    """
-    import sys
-    from multiprocessing import resource_tracker
-
-    def usable(stream) -> bool:
-        try:
-            return stream is not None and stream.fileno() >= 0
-        except (AttributeError, OSError, ValueError):
-            return False
-
-    with _HELPERS_LOCK:
-        saved = sys.stderr
-        if usable(saved):
-            return
-        devnull = None
-        if usable(sys.__stderr__):
-            sys.stderr = sys.__stderr__
-        else:
-            devnull = open(os.devnull, "w")
-            sys.stderr = devnull
-        try:
-            resource_tracker.ensure_running()
-            if ctx.get_start_method() == "forkserver":
-                from multiprocessing import forkserver
-
-                forkserver.ensure_running()
-        finally:
-            sys.stderr = saved
-            if devnull is not None:
-                devnull.close()

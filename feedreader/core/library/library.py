@@ -10,39 +10,20 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedreader.core.library.index import (
-    TOPIC_SEP,
-    Index,
-    Progress,
-    RefreshReport,
-    index_path_for,
-)
 from feedreader.core.ids import aid_from_id, id_from_aid
+from feedreader.core.library.index import Index, Progress, RefreshReport
+from feedreader.core.library.orders import ORDER_LABELS, ORDER_SQL, ORDERS, order_params
+from feedreader.core.library.schema import TOPIC_SEP, index_path_for
 from feedreader.core.model import Article, Problem
+from feedreader.core.sql import select_in
 
-ORDERS = ("newest", "best", "ranked")
-ORDER_LABELS = {"newest": "newest first", "best": "best first", "ranked": "ranked"}
-
-_ORDER_SQL = {
-    # NULL sorts below every value, so DESC puts unknown dates/qualities last;
-    # written this way the order is a scan of the articles_newest/_best index
-    "newest": "ORDER BY published DESC, quality DESC, aid",
-    "best": "ORDER BY quality DESC, published DESC, aid",
-    # quality weighed by age, like a news ranking: (q + 1) / (age_hours + 2) ^ 1.5,
-    # age measured from the newest article so an archive ranks the same any day
-    "ranked": (
-        "ORDER BY published IS NULL, "
-        "(coalesce(quality, 0) + 1) / pow((:ref - coalesce(published, 0)) / 3600.0 + 2, 1.5) DESC, "
-        "published DESC, aid"
-    ),
-}
-
+# (the order names live in orders.py; named here too for the callers that import them from the library)
+__all__ = ["ORDERS", "ORDER_LABELS", "AmbiguousId", "Library", "ListRow"]
 
 @dataclass(frozen=True, slots=True)
 class ListRow:
@@ -178,11 +159,8 @@ class Library:
             blob = self.index.saved_order(order, generation)
             if blob is not None:
                 return _unpack(blob), generation
-            params = {}
-            if order == "ranked":
-                ref = conn.execute("SELECT max(published) FROM articles").fetchone()[0]
-                params["ref"] = ref if ref is not None else int(time.time())
-            return [r[0] for r in conn.execute(f"SELECT aid FROM articles {_ORDER_SQL[order]}", params)], generation
+            params = order_params(conn, order)
+            return [r[0] for r in conn.execute(f"SELECT aid FROM articles {ORDER_SQL[order]}", params)], generation
         finally:
             if own:
                 conn.execute("COMMIT")
@@ -190,22 +168,15 @@ class Library:
     def first_rows(self, order: str, limit: int) -> list[ListRow]:
         """The first ``limit`` rows of an order, straight from SQL (first paint)."""
         conn = self.index.conn
-        params: dict = {"limit": limit}
-        if order == "ranked":
-            ref = conn.execute("SELECT max(published) FROM articles").fetchone()[0]
-            params["ref"] = ref if ref is not None else int(time.time())
-        sql = f"SELECT {_ROW_COLUMNS} FROM articles {_ORDER_SQL[order]} LIMIT :limit"
+        params = {"limit": limit, **order_params(conn, order)}
+        sql = f"SELECT {_ROW_COLUMNS} FROM articles {ORDER_SQL[order]} LIMIT :limit"
         return [_row(r) for r in conn.execute(sql, params)]
 
     # -- rows and details ---------------------------------------------------
     def rows(self, aids: Sequence[int]) -> dict[int, ListRow]:
         out: dict[int, ListRow] = {}
-        conn = self.index.conn
-        for start in range(0, len(aids), 500):
-            chunk = list(aids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT {_ROW_COLUMNS} FROM articles WHERE aid IN ({marks})", chunk):
-                out[r[0]] = _row(r)
+        for r in select_in(self.index.conn, f"SELECT {_ROW_COLUMNS} FROM articles WHERE aid IN ({{}})", aids):
+            out[r[0]] = _row(r)
         return out
 
     def iter_rows(self, order: str) -> Iterator[ListRow]:
@@ -283,7 +254,7 @@ class Library:
         row = self.index.conn.execute("SELECT aid FROM articles WHERE url=? LIMIT 1", (url,)).fetchone()
         return row[0] if row else None
 
-    # -- search (core/query.py: the language, core/search.py: running it) ----
+    # -- search (query.py: the language, search.py: running it) ----------------
     def search(self, query, *, marks=None, now: float | None = None, tz=None):
         """``search.SearchResult`` of ``query`` (text or ``query.Query``) on this
         library; ``marks`` (aid -> bits) for ``is:`` terms. Raises ``QueryError``."""

@@ -33,7 +33,7 @@ containing ``:`` must be quoted (``"re:invent"``).
 
 ``parse_query`` turns the text into a :class:`Query` or raises
 :class:`QueryError` with a message for a person and the position of the
-mistake in the text. Nothing here touches SQL: ``core/search.py`` runs a
+mistake in the text. Nothing here touches SQL: ``search.py`` runs a
 Query against the index.
 """
 

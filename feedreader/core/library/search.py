@@ -1,7 +1,7 @@
 """Run a :class:`~feedreader.core.library.query.Query` against the article index.
 
 Words, phrases, topics and providers go to the index's FTS5 table
-(``article_text``, see ``core/index.py``); quality and dates are SQL
+(``article_text``, see ``schema.py``); quality and dates are SQL
 conditions on ``articles``; ``is:`` terms are applied in Python with the marks
 the caller gives (marks live in another database). The result is the set of
 matching article keys (``aid``) that ``ListModel.match`` takes.
@@ -24,8 +24,8 @@ from datetime import tzinfo
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from feedreader.core.library.index import EVERY_TOKEN
 from feedreader.core.library.query import Query, Term, fold_char, is_token_char, parse_query, topic_key
+from feedreader.core.library.schema import EVERY_TOKEN, connect
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 
 PROVIDER_COLUMNS = "{provider domain}"
@@ -103,7 +103,7 @@ def word_start(text: str, prefix: bool) -> bool:
     """Whether ``text`` is matched as a word start: asked for, and its last
     word has at least ``PREFIX_CHARS`` characters. "s" or "ai" match whole
     words: one or two letters start a word in nearly every article, which
-    is no filter, and the index has no prefix tables (see index.py), so a
+    is no filter, and the index has no prefix tables (see schema.py), so a
     word start is a scan of the words that begin so: a few ms from three
     letters, 60-130 ms at 100,000 articles for one letter."""
     if not prefix:
@@ -341,11 +341,7 @@ class Searcher:
     def _connection(self) -> sqlite3.Connection:
         with self._open_lock:
             if self._conn is None:
-                conn = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False, isolation_level=None)
-                conn.execute("PRAGMA query_only=1")
-                conn.execute("PRAGMA temp_store=MEMORY")
-                conn.execute("PRAGMA cache_size=-16000")
-                self._conn = conn
+                self._conn = connect(self.db_path, query_only=True)
             return self._conn
 
     def search(

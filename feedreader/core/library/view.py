@@ -7,12 +7,12 @@ painted; never every article's detail. Pure logic, no Textual.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
 from itertools import filterfalse
 
 from typing import TYPE_CHECKING
 
-from feedreader.core.library.library import ORDERS, Library, ListRow
+from feedreader.core.library.library import Library, ListRow
+from feedreader.core.library.orders import DEFAULT_ORDER, ORDERS
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 
 if TYPE_CHECKING:
@@ -25,9 +25,9 @@ FETCH_BEFORE, FETCH_AFTER = 40, 120
 class ListModel:
     """The articles of the current view, in order, with their marks."""
 
-    def __init__(self, library: Library, order: str = "newest") -> None:
+    def __init__(self, library: Library, order: str = DEFAULT_ORDER) -> None:
         if order not in ORDERS:
-            order = "newest"
+            order = DEFAULT_ORDER
         self.library = library
         self.order = order
         self.marks: dict[int, int] = {}        # aid -> READ|HIDDEN|FLAGGED bits
@@ -78,12 +78,15 @@ class ListModel:
     def set_search(self, result: "SearchResult | None") -> None:
         """Filter by a search's result (None, or an empty query: no filter);
         ``rebuild`` applies it."""
-        searching = result is not None and result.count is not None
+        if result is None or result.count is None:
+            self.exclude = self.match = None
+            self.match_shows_hidden = False
+            return
         # a result matching most articles comes as the few it does not match
-        self.exclude = result.exclude if searching else None
-        self.match = result.include if searching and result.exclude is None else None
+        self.exclude = result.exclude
+        self.match = result.include if result.exclude is None else None
         # a query with is:hidden must show hidden articles
-        self.match_shows_hidden = bool(searching and result.shows_hidden)
+        self.match_shows_hidden = bool(result.shows_hidden)
 
     def mark_sets(self) -> tuple[set[int], set[int], set[int]]:
         """(read, hidden, flagged) article keys, not to be changed."""
@@ -156,9 +159,6 @@ class ListModel:
     def replace_marks(self, marks: dict[int, int]) -> None:
         self.marks = marks
         self._sets = None
-
-    def visible_keys(self) -> Iterable[int]:
-        return self.keys
 
 
 def _mark_sets(marks: dict[int, int]) -> tuple[set[int], set[int], set[int]]:

@@ -1,7 +1,6 @@
 """Finding the document files under the sources, and which of them changed.
 
-``discover`` / ``walk``: every document file (path, size, mtime) under the
-sources. ``PreWalk``: the same walk for the next refresh of an index, done in
+``walk``: every document file (path, size, mtime_ns) under the sources. ``PreWalk``: the same walk for the next refresh of an index, done in
 a forked child while the app starts, comparing with the index's stored file
 facts and streaming back only what the refresh needs.
 """
@@ -11,17 +10,17 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import sqlite3
 import stat as stat_mod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import IO, Any
 from pathlib import Path
 
+from feedreader.core.library.schema import connect_read_only, known_files
 from feedreader.core.model import Problem
 
 MAX_DEPTH = 64           # folder nesting while scanning
 
-Known = dict[str, tuple[int, int]]      # path -> (size, mtime_ns) as the index has them
 Found = tuple[str, int, int]            # (path, size, mtime_ns) as the walk finds them
 
 
@@ -38,22 +37,15 @@ def _suffixes() -> tuple[str, ...]:
     return tuple(s.lower() for s in DOCUMENT_SUFFIXES)
 
 
-def discover(sources: Iterable[Path], problems: list[Problem] | None = None) -> Iterator[FileFact]:
-    """Every document file under ``sources`` (files are taken as given).
+def walk(sources: Iterable[Path], problems: list[Problem] | None = None) -> Iterator[Found]:
+    """Every document file under ``sources`` (files are taken as given), as
+    (path, size, mtime_ns) tuples.
 
     Folders are walked recursively, skipping hidden entries and not following
     symlinked folders (no loops). Unreadable folders are reported in
-    ``problems`` and skipped.
-    """
-    for path, size, mtime_ns in walk(sources, problems):
-        yield FileFact(path, size, mtime_ns)
-
-
-def walk(sources: Iterable[Path], problems: list[Problem] | None = None) -> Iterator[Found]:
-    """``discover`` as plain (path, size, mtime_ns) tuples: the refresh of an
-    index of 100,000 files walks them all, so the loop is kept tight. One
-    source yields each path once by itself (symbolic links to folders are not
-    followed): only several sources, which may overlap, are checked for repeats."""
+    ``problems`` and skipped. The refresh of an index of 100,000 files walks
+    them all, so the loop is kept tight. One source yields each path once by
+    itself: only several sources, which may overlap, are checked for repeats."""
     suffixes = _suffixes()
     sources = tuple(sources)
     seen: set[str] | None = set() if len(sources) > 1 else None
@@ -126,6 +118,7 @@ class PreWalk:
     """
 
     FIRST, BATCH = 64, 2000
+    stream: IO[bytes] | None
 
     def __init__(self, db_path: Path, sources: Sequence[Path]) -> None:
         self.sources = source_key(sources)
@@ -145,7 +138,9 @@ class PreWalk:
         self.pid = pid
         self.stream = os.fdopen(read_fd, "rb")
 
-    def read(self) -> tuple[str, object]:
+    def read(self) -> tuple[str, Any]:
+        """The child's next message, as it pickled it: ``("files", [Found, ...])``,
+        then ``("done", (scanned, unchanged, vanished paths, problems))``."""
         if self.stream is None:
             raise EOFError("the walk was closed")
         return pickle.load(self.stream)
@@ -164,10 +159,10 @@ class PreWalk:
                 pass
 
 
-def _prewalk_child(db_path: Path, sources: Sequence[Path], out, first: int, size: int) -> None:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+def _prewalk_child(db_path: Path, sources: Sequence[Path], out: IO[bytes], first: int, size: int) -> None:
+    conn = connect_read_only(db_path)
     try:
-        known: Known = {p: (s, m) for p, s, m in conn.execute("SELECT path, size, mtime_ns FROM files")}
+        known = known_files(conn)
     finally:
         conn.close()
     problems: list[Problem] = []

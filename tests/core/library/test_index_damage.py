@@ -14,7 +14,7 @@ import pytest
 
 from docs import SEED
 from helpers.damage import damage, first_read_error
-from feedreader.core.library.index import damaged, index_damaged, index_path_for
+from feedreader.core.library.schema import damaged, index_damaged, index_path_for
 from feedreader.core.library.library import Library
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from feedreader.core.library import index as index_mod
 from feedreader.core.library import walk as walk_mod
-from feedreader.core.library.index import EVERY_TOKEN, Index
+from feedreader.core.library.index import Index
+from feedreader.core.library.schema import EVERY_TOKEN
 
 SEED = Path(__file__).resolve().parents[3] / "seeds" / "000_17b63d52bf50f52a.txt"
 URL = ("https://www.caixinglobal.com/2021-12-15/carmaker-xpeng-deletes-430000-photos-for-misuse-"

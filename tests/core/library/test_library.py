@@ -10,7 +10,7 @@ import pytest
 
 from docs import SEED, doc, write
 from feedreader.core.ids import aid_from_id, id_from_aid
-from feedreader.core.library.index import index_path_for
+from feedreader.core.library.schema import index_path_for
 from feedreader.core.detail import relative_age
 from feedreader.core.library.library import AmbiguousId, Library
 

@@ -21,10 +21,10 @@ def write(path: Path, n: int, when: str, mtime: int) -> None:
 
 
 def sql_order(library: Library, order: str) -> list[int]:
-    from feedreader.core.library.library import _ORDER_SQL
+    from feedreader.core.library.orders import ORDER_SQL, order_params
 
-    params = {"ref": library.index.conn.execute("SELECT max(published) FROM articles").fetchone()[0]}
-    return [r[0] for r in library.index.conn.execute(f"SELECT aid FROM articles {_ORDER_SQL[order]}", params)]
+    params = order_params(library.index.conn, order)
+    return [r[0] for r in library.index.conn.execute(f"SELECT aid FROM articles {ORDER_SQL[order]}", params)]
 
 
 def make(tmp_path: Path, n: int = 30) -> Path:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from docs import SEED
 from feedreader.core.ids import aid_from_id
-from feedreader.core.library.index import SCHEMA_VERSION
+from feedreader.core.library.schema import SCHEMA_VERSION
 from feedreader.core.library.library import Library
 from feedreader.core.library.query import QueryError, parse_query, topic_query
 from feedreader.core.library.search import SearchCancelled, plan, fts_string, highlighter, search
@@ -471,7 +471,7 @@ def _has_run(haystack: list[str], needle: list[str], prefix: bool) -> bool:
 
 
 def reference(lib: Library, text: str, marks: dict[int, int]) -> set[int]:
-    from feedreader.core.library.index import EVERY_TOKEN
+    from feedreader.core.library.schema import EVERY_TOKEN
     from feedreader.core.library.query import topic_key
 
     query = parse_query(text, now=NOW, tz=UTC)

@@ -1,4 +1,4 @@
-"""ListModel (core/view.py): filters, marks and search results on the samples,
+"""ListModel (core/library/view.py): filters, marks and search results on the samples,
 checked against the same filters written out plainly."""
 
 from __future__ import annotations

@@ -1,0 +1,147 @@
+"""Parsing document files for the index, here or in a process pool.
+
+``parse_files`` turns a chunk of (path, size, mtime_ns) into the rows the
+index stores (``Row``); it is top-level so that a pool's workers can run it.
+``make_pool`` starts that pool (forkserver, the parser preloaded, workers at a
+lower priority than the process that writes the index).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from feedreader.core.ids import aid_from_id
+from feedreader.core.library.schema import EVERY_TOKEN, TOPIC_SEP
+from feedreader.core.model import Article, Problem
+
+if TYPE_CHECKING:  # the pool is imported when a refresh needs it (startup time)
+    from concurrent.futures import Executor, Future
+    from multiprocessing.context import BaseContext
+
+ArticleRow = tuple[Any, ...]   # the ``articles`` columns, in INSERT_ARTICLE's order; aid first
+Row = tuple[str, int, int, ArticleRow | None, str | None]  # (path, size, mtime_ns, article row, problems JSON)
+
+
+def _problems_json(problems: Sequence[Problem]) -> str | None:
+    if not problems:
+        return None
+    return json.dumps([[p.severity, p.line, p.message] for p in problems], ensure_ascii=False)
+
+
+def article_row(article: Article, mtime_ns: int) -> ArticleRow:
+    """The ``articles`` row of an article (its search index entry follows it)."""
+    from feedreader.core.library.query import topic_key
+
+    published = int(article.published.timestamp()) if article.published else None
+    return (
+        aid_from_id(article.id),
+        article.identity,
+        article.path,
+        mtime_ns,
+        article.title,
+        article.provider.name,
+        article.provider.domain,
+        published,
+        article.quality,
+        article.heat,
+        article.url,
+        TOPIC_SEP.join(article.topics),
+        article.excerpt,
+        " ".join([EVERY_TOKEN, *(topic_key(t) for t in article.topics)]),
+    )
+
+
+def parse_files(facts: Sequence[tuple[str, int, int]]) -> list[Row]:
+    """Parse a chunk of files; top-level so a process pool can run it."""
+    from feedreader.core.documents.parse import load_document
+
+    out: list[Row] = []
+    for path, size, mtime_ns in facts:
+        article, problems = load_document(path)
+        row = article_row(article, mtime_ns) if article is not None else None
+        out.append((path, size, mtime_ns, row, _problems_json(problems)))
+    return out
+
+
+# --------------------------------------------------------------------------
+# the pool
+
+_HELPERS_LOCK = threading.Lock()
+_PRELOAD = ["feedreader.core.library.pool", "feedreader.core.documents.parse", "feedreader.core.documents.codec"]
+
+
+def make_pool(workers: int) -> Executor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx: BaseContext
+    try:
+        forkserver = multiprocessing.get_context("forkserver")
+    except ValueError:
+        ctx = multiprocessing.get_context("spawn")
+    else:
+        forkserver.set_forkserver_preload(_PRELOAD)  # workers start with the parser imported
+        ctx = forkserver
+    _start_helpers(ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_priority)
+
+
+def wait_first(futures: Iterable[Future[Any]], timeout: float) -> None:
+    """Wait until one of ``futures`` is done, at most ``timeout`` seconds."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+
+
+def _worker_priority() -> None:
+    """Parse at a lower priority than the process that writes the index (and
+    runs the UI): on two cores, three busy processes would otherwise share
+    them evenly, and the writer, which everything waits for, got 2/3 of one."""
+    try:
+        os.nice(5)
+    except OSError:
+        pass
+
+
+def _start_helpers(ctx: BaseContext) -> None:
+    """Start multiprocessing's helper processes with a stderr that has a file descriptor.
+
+    The resource tracker passes ``sys.stderr.fileno()`` to its child. Inside
+    a Textual app ``sys.stderr`` is a capture object whose ``fileno()`` is -1,
+    and starting the first worker fails with "bad value(s) in fds_to_keep"
+    (a cold start in the app would index nothing). Start the helpers once,
+    up front, with the real stderr (or /dev/null) in place.
+    """
+    import sys
+    from multiprocessing import resource_tracker
+
+    def usable(stream: TextIO | None) -> bool:
+        try:
+            return stream is not None and stream.fileno() >= 0
+        except (AttributeError, OSError, ValueError):
+            return False
+
+    with _HELPERS_LOCK:
+        saved = sys.stderr
+        if usable(saved):
+            return
+        devnull = None
+        if usable(sys.__stderr__):
+            sys.stderr = sys.__stderr__
+        else:
+            devnull = open(os.devnull, "w")
+            sys.stderr = devnull
+        try:
+            resource_tracker.ensure_running()
+            if ctx.get_start_method() == "forkserver":
+                from multiprocessing import forkserver
+
+                forkserver.ensure_running()
+        finally:
+            sys.stderr = saved
+            if devnull is not None:
+                devnull.close()

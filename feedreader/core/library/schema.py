@@ -1,0 +1,223 @@
+"""The article index's database: its schema, its SQL, opening it, and damage.
+
+Everything that knows the tables of the index lives here: the schema text and
+its version, the statements more than one module runs (the file facts, the
+article row, the generation bump), the connection and its pragmas, and what
+to do with a damaged file (the index is a cache: it is deleted and rebuilt
+from the documents). ``index.py`` fills it, ``library.py`` and ``search.py``
+read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from feedreader.core.sql import is_damage, select_in
+
+SCHEMA_VERSION = 9         # 3: article_text (FTS5) for search; 4: order indexes; 5: aid not the rowid;
+                           # 6: one prefix index (3 characters), was 1, 2 and 3; 7: no detail blob;
+                           # 8: article_text reads its text from articles; 9: no prefix index
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    aid INTEGER,                 -- the article it holds, NULL when it failed
+    problems TEXT                -- JSON list of [severity, line, message], NULL when clean
+);
+CREATE INDEX IF NOT EXISTS files_aid ON files(aid);
+CREATE TABLE IF NOT EXISTS articles(
+    id INTEGER PRIMARY KEY,      -- storage order: new rows go at the end of the table
+    aid INTEGER NOT NULL UNIQUE, -- signed 64-bit form of the 16-hex article id
+    identity TEXT NOT NULL,
+    path TEXT NOT NULL,          -- the file whose data won (the newest one)
+    mtime_ns INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    published INTEGER,           -- unix seconds UTC, NULL when unknown
+    quality INTEGER,
+    heat INTEGER,
+    url TEXT,                    -- checked http(s) URL or NULL
+    topics TEXT NOT NULL,        -- topics joined by U+001F
+    excerpt TEXT NOT NULL,       -- for the search index (article_text), which reads it from here
+    tags TEXT NOT NULL           -- EVERY_TOKEN, then query.topic_key of each topic (topic: filters)
+);
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+-- (aid is not the rowid: random keys would put every new wide row on a random
+-- page, and a cold index of 100,000 articles wrote each page many times over)
+-- the list's orders (orders.ORDER_SQL) read these, not the wide rows: the
+-- "newest" and "best" orders are a scan of one covering index (~40 ms for
+-- 100,000 articles instead of a 400 ms sort); q> and since:/before: filters
+-- (search.py) use their leading column
+CREATE INDEX IF NOT EXISTS articles_newest ON articles(published DESC, quality DESC, aid);
+CREATE INDEX IF NOT EXISTS articles_best ON articles(quality DESC, published DESC, aid);
+CREATE INDEX IF NOT EXISTS files_problems ON files(path) WHERE problems IS NOT NULL;
+-- the list's orders as packed int64 keys, saved when a library closes and used
+-- by the next start while meta 'generation' (bumped by every change to the
+-- articles) is the one they were computed at: a start reads 800 KB instead of
+-- sorting 100,000 rows
+CREATE TABLE IF NOT EXISTS orders(name TEXT PRIMARY KEY, generation INTEGER NOT NULL, keys BLOB NOT NULL);
+-- full-text search (search.py), rowid = aid. Its text is the articles
+-- table's (external content: not stored twice, ~30 us less per article to
+-- index); the triggers keep it in step, with the old values for a delete.
+-- A REPLACE deletes the old row too: connections set recursive_triggers so
+-- that this delete fires the trigger.
+CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5(
+    title, excerpt, provider, domain, topics, tags,
+    content = 'articles', content_rowid = 'aid',
+    tokenize = 'unicode61 remove_diacritics 2',
+    -- no prefix index: a word start (search.word_start, 3 letters or more) is a
+    -- scan of the words that begin so, ~25% slower than with an index of
+    -- 3-letter starts, which cost ~45 us per article to build (~40% of a cold
+    -- index's writing); indexes for 1, 2 and 3 letters cost ~100 us
+    columnsize = 0
+);
+CREATE TRIGGER IF NOT EXISTS articles_text_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO article_text(rowid, title, excerpt, provider, domain, topics, tags)
+    VALUES(new.aid, new.title, new.excerpt, new.provider, new.domain, new.topics, new.tags);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_text_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO article_text(article_text, rowid, title, excerpt, provider, domain, topics, tags)
+    VALUES('delete', old.aid, old.title, old.excerpt, old.provider, old.domain, old.topics, old.tags);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_text_update BEFORE UPDATE ON articles BEGIN
+    SELECT RAISE(ABORT, 'articles rows are replaced, never updated (article_text follows them)');
+END;
+"""
+
+BUMP_GENERATION = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
+INSERT_ARTICLE = (
+    "INSERT OR REPLACE INTO articles(aid, identity, path, mtime_ns, title, provider, domain, published,"
+    " quality, heat, url, topics, excerpt, tags) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+INSERT_FILE = "INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)"
+# the facts that tell whether a document file changed since it was indexed
+FILE_FACTS = "SELECT path, size, mtime_ns FROM files"
+
+TOPIC_SEP = "\x1f"
+# in every article_text row: "every row but these" is one cheap FTS5 NOT query
+EVERY_TOKEN = "\ue000"
+
+Known = dict[str, tuple[int, int]]      # path -> (size, mtime_ns) as the index has them
+
+
+def index_path_for(cache_dir: Path, sources: Sequence[Path]) -> Path:
+    """The index file for this set of sources."""
+    key = "\n".join(sorted(str(Path(s).resolve()) for s in sources))
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return cache_dir / "index" / f"{digest}.db"
+
+
+# --------------------------------------------------------------------------
+# connections
+
+def connect(db_path: Path | str, *, query_only: bool = False) -> sqlite3.Connection:
+    """A connection to the index, usable from any thread, in autocommit mode
+    (callers BEGIN themselves). ``query_only``: a reader's (the search's)."""
+    conn = sqlite3.connect(db_path, timeout=30, check_same_thread=False, isolation_level=None)
+    if query_only:
+        conn.execute("PRAGMA query_only=1")
+    else:
+        conn.execute("PRAGMA journal_mode=WAL")
+        # a disposable cache: no fsync (a crash of the app loses nothing in WAL
+        # mode; after a power loss the index may need deleting, see README), and
+        # checkpoints every 40 MB rather than 4 MB. A cold index of 100,000
+        # articles spent a third of its time waiting for the disk without these.
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA wal_autocheckpoint=10000")
+        conn.execute("PRAGMA recursive_triggers=ON")   # a REPLACE's delete updates article_text
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA cache_size=-16000")
+    return conn
+
+
+def connect_read_only(db_path: Path | str) -> sqlite3.Connection:
+    """A read-only connection that never creates the file (a check, a child process)."""
+    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+
+
+def set_up(conn: sqlite3.Connection) -> None:
+    """Create what is missing of the schema. Raises ``sqlite3.DatabaseError``
+    for an index of another schema version (or a file SQLite cannot read)."""
+    conn.executescript(SCHEMA)
+    row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+    if row is None:
+        conn.execute("INSERT INTO meta VALUES('schema', ?)", (str(SCHEMA_VERSION),))
+    elif row[0] != str(SCHEMA_VERSION):
+        raise sqlite3.DatabaseError("old schema")
+    conn.execute("INSERT OR IGNORE INTO meta VALUES('generation', '0')")
+
+
+# --------------------------------------------------------------------------
+# file facts
+
+def known_files(conn: sqlite3.Connection) -> Known:
+    """Every indexed file's (size, mtime_ns), by path."""
+    return {p: (s, m) for p, s, m in conn.execute(FILE_FACTS)}
+
+
+def file_facts_in(conn: sqlite3.Connection, column: str, values: Sequence[object]) -> Iterator[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of the files whose ``column`` (path or aid) is one of ``values``."""
+    return select_in(conn, f"{FILE_FACTS} WHERE {column} IN ({{}})", values)
+
+
+# --------------------------------------------------------------------------
+# damage: the index is a cache, so a damaged one is deleted and rebuilt
+
+def damaged(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) says an SQLite file is damaged."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
+            return True
+        exc = getattr(exc, "error", None) or exc.__cause__ or exc.__context__   # (Textual's WorkerFailed: .error)
+        seen += 1
+    return False
+
+
+def index_damaged(db_path: Path) -> bool:
+    """SQLite's quick check of an index file finds damage (or cannot read it)."""
+    try:
+        conn = connect_read_only(db_path)
+        try:
+            return [r[0] for r in conn.execute("PRAGMA quick_check(1)")] != ["ok"]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return True
+
+
+def remove_index(db_path: Path) -> None:
+    """Delete an index file with its -wal and -shm files."""
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.unlink(f"{db_path}{suffix}")
+        except FileNotFoundError:
+            pass
+
+
+def discard_damaged_index(
+    db_path: Path, error: BaseException | None = None, *, close: Callable[[], None] | None = None
+) -> bool:
+    """The recovery from a damaged index, for every caller (app, CLI, Index).
+
+    When ``error`` (if given) says an SQLite file is damaged and SQLite's
+    quick check finds this index file damaged: ``close`` (the connections to
+    it), delete it, and return True; it is rebuilt from the documents at the
+    next open. False, touching nothing, otherwise.
+    """
+    if error is not None and not damaged(error):
+        return False
+    if not Path(db_path).exists() or not index_damaged(db_path):
+        return False
+    if close is not None:
+        close()
+    remove_index(db_path)
+    return True
