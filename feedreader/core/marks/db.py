@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from feedreader.core.sql import primary_code, select_in
+
 BUSY_TIMEOUT_MS = 5000
 IN_CHUNK = 900          # identities per "IN (...)" query
 SCAN_ABOVE = 5000       # more identities than this: read the whole table once
@@ -49,15 +51,6 @@ class Damaged(Exception):
 
 class TooNew(Exception):
     """The file has a newer schema than this program knows (leave it alone)."""
-
-
-def primary_code(exc: sqlite3.Error) -> int | None:
-    code = getattr(exc, "sqlite_errorcode", None)
-    return None if code is None else code & 0xFF
-
-
-def is_damage(exc: sqlite3.Error) -> bool:
-    return primary_code(exc) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def is_bug(exc: BaseException) -> bool:
@@ -145,14 +138,8 @@ def migrate(conn: sqlite3.Connection) -> None:
     transaction(conn, run)
 
 
-def select(conn: sqlite3.Connection, identities: Iterable[str], columns: str) -> list[tuple]:
-    keys = list(identities)
-    out: list[tuple] = []
-    for start in range(0, len(keys), IN_CHUNK):
-        chunk = keys[start:start + IN_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        out += conn.execute(f"SELECT {columns} FROM marks WHERE identity IN ({marks})", chunk).fetchall()
-    return out
+def select(conn: sqlite3.Connection, identities: Iterable[str], columns: str) -> list[tuple[Any, ...]]:
+    return list(select_in(conn, f"SELECT {columns} FROM marks WHERE identity IN ({{}})", list(identities), IN_CHUNK))
 
 
 def rows_of(conn: sqlite3.Connection, identities: Iterable[str]) -> dict[str, Row]:

@@ -63,7 +63,7 @@ def format_timestamp(ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}Z"
 
 
-def parse_timestamp(text: str) -> int | None:
+def parse_timestamp(text: object) -> int | None:
     """The inverse of :func:`format_timestamp` (1 to 6 fraction digits); None if bad."""
     if not isinstance(text, str) or not _TIMESTAMP.match(text):
         return None
@@ -158,7 +158,7 @@ def parse_state_file(data: bytes | str) -> list[Entry]:
         article_id = item.get("id", "")
         if not isinstance(article_id, str) or not _ID.match(article_id):
             raise StateFileError(f"{where}: \"id\" must be a lowercase hex string, got {_show(article_id)}")
-        flags = []
+        flags: list[bool] = []
         for name in ("read", "hidden", "flagged"):
             value = item.get(name)
             if not isinstance(value, bool):
@@ -170,5 +170,6 @@ def parse_state_file(data: bytes | str) -> list[Entry]:
                 f"{where}: \"updated_at\" must be a UTC time like \"2026-05-09T07:30:00.000Z\", "
                 f"got {_show(item.get('updated_at'))}"
             )
-        entries.append(Entry(identity, article_id, *flags, updated_at))
+        read, hidden, flagged = flags
+        entries.append(Entry(identity, article_id, read, hidden, flagged, updated_at))
     return entries

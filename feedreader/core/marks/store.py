@@ -36,7 +36,7 @@ from the main thread and from workers.
 
 The undo history lives in memory, per store instance (per session), at most
 ``UNDO_LEVELS`` steps; one ``set_marks`` or ``import_`` call is one step however
-many articles it touched.
+many articles it touched (``changes.py``: the steps, their labels, reverting one).
 """
 
 from __future__ import annotations
@@ -46,13 +46,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 from feedreader.core.marks import db
 from feedreader.core.marks.bits import NO_MARKS, Marks
-from feedreader.core.marks.db import SCAN_ABOVE, SCHEMA_VERSION, Damaged, Flags, Row, TooNew
+from feedreader.core.marks.changes import ArticleLike, Change, UndoStep, articles_of, describe, plural, revert_step
+from feedreader.core.marks.db import SCAN_ABOVE, SCHEMA_VERSION, Damaged, Flags, TooNew
 from feedreader.core.marks.exchange import (
     MAX_IMPORT_BYTES,
     Entry,
@@ -60,6 +60,7 @@ from feedreader.core.marks.exchange import (
     parse_state_file,
     write_state_file,
 )
+from feedreader.core.sql import is_damage, primary_code
 
 __all__ = [
     "Change",
@@ -73,69 +74,8 @@ __all__ = [
 FIELDS = ("read", "hidden", "flagged")
 UNDO_LEVELS = 50
 
-# -- values -------------------------------------------------------------------
-
-
 _MARKS = {(r, h, f): Marks(bool(r), bool(h), bool(f)) for r in (0, 1) for h in (0, 1) for f in (0, 1)}
 
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """What one ``set_marks`` / ``import_`` / ``undo_change`` did.
-
-    ``count`` is the number of articles whose marks changed (setting a mark to
-    the value it already has is not a change); ``identities`` are those
-    articles; ``label`` describes it ("mark 1,234 articles read").
-    """
-
-    label: str
-    count: int
-    identities: frozenset[str]
-
-
-class ArticleLike(Protocol):
-    identity: str
-    id: str
-
-
-@dataclass(slots=True)
-class _UndoStep:
-    label: str
-    before: dict[str, Row | None]   # the exact previous row, None = no row
-    after: dict[str, Flags]         # the flags this step wrote
-
-
-def _articles(items: Iterable[str | ArticleLike]) -> dict[str, str]:
-    """identity -> article id (computed from the identity when only that was given)."""
-    from feedreader.core.ids import article_id
-
-    out: dict[str, str] = {}
-    for item in items:
-        if isinstance(item, str):
-            identity, aid = item, ""
-        else:
-            identity, aid = item.identity, item.id or ""
-        if identity and identity not in out:
-            out[identity] = aid or article_id(identity)
-    return out
-
-
-def _plural(n: int) -> str:
-    return f"{n:,} article" + ("" if n == 1 else "s")
-
-
-def describe(n: int, read: bool | None = None, hidden: bool | None = None, flagged: bool | None = None) -> str:
-    """'mark 3 articles read', 'hide 1 article', 'mark read and flag 2 articles'."""
-    verbs = []
-    if read is not None:
-        verbs.append("mark read" if read else "mark unread")
-    if hidden is not None:
-        verbs.append("hide" if hidden else "unhide")
-    if flagged is not None:
-        verbs.append("flag" if flagged else "unflag")
-    if len(verbs) == 1 and verbs[0].startswith("mark "):
-        return f"mark {_plural(n)} {verbs[0][5:]}"
-    return f"{' and '.join(verbs) or 'change'} {_plural(n)}"
 
 # -- the store ----------------------------------------------------------------
 
@@ -153,7 +93,7 @@ class StateStore:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._persistent = False
-        self._undo: list[_UndoStep] = []
+        self._undo: list[UndoStep] = []
         self._shown_warnings = 0
         self._version = 0
         self._seen_data_version: int | None = None
@@ -222,13 +162,13 @@ class StateStore:
                     conn.execute("PRAGMA journal_mode = WAL").fetchone()
                     break
                 except sqlite3.OperationalError as exc:
-                    if db.primary_code(exc) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or attempt == 49:
+                    if primary_code(exc) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or attempt == 49:
                         raise
                     time.sleep(0.1)
             conn.execute("PRAGMA synchronous = FULL")
             db.migrate(conn)
         except sqlite3.DatabaseError as exc:
-            if db.is_damage(exc):
+            if is_damage(exc):
                 raise Damaged(str(exc)) from None
             raise
 
@@ -264,7 +204,7 @@ class StateStore:
 
     def _why(self, exc: BaseException) -> str:
         """Why writing failed, saying "read-only" when the file or its folder is."""
-        code = db.primary_code(exc) if isinstance(exc, sqlite3.Error) else None
+        code = primary_code(exc) if isinstance(exc, sqlite3.Error) else None
         if code not in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             paths = [self.path, self.path.parent] if self.path.exists() else [self.path.parent]
             if any(not os.access(p, os.W_OK) for p in paths):
@@ -468,12 +408,12 @@ class StateStore:
         label: Callable[[int], str],
     ) -> Change:
         """One write transaction: each article's flags become ``new_flags(old)``."""
-        articles = _articles(items)
+        articles = articles_of(items)
         now = self._now()
 
-        def apply(conn: sqlite3.Connection) -> _UndoStep:
+        def apply(conn: sqlite3.Connection) -> UndoStep:
             before = db.rows_of(conn, articles)
-            step = _UndoStep("", {}, {})
+            step = UndoStep("", {}, {})
             writes = []
             for identity, article_id in articles.items():
                 old = before.get(identity)
@@ -494,7 +434,7 @@ class StateStore:
             step.label = label(len(step.after))
             return self._record(step, len(step.after))
 
-    def _record(self, step: _UndoStep, count: int) -> Change:
+    def _record(self, step: UndoStep, count: int) -> Change:
         """Keep ``step`` for undo when it changed any mark; the Change to return."""
         changed = frozenset(i for i, flags in step.after.items() if flags != db.flags_of(step.before[i]))
         if count:
@@ -533,42 +473,14 @@ class StateStore:
             step = self._undo[-1]
             now = self._now()
 
-            def revert(conn: sqlite3.Connection) -> set[str]:
-                current = db.rows_of(conn, step.before)
-                deletes, writes, touched = [], [], set()
-                for identity, old in step.before.items():
-                    cur = current.get(identity)
-                    cur_flags = (cur[1], cur[2], cur[3]) if cur else (0, 0, 0)
-                    old_flags = (old[1], old[2], old[3]) if old else (0, 0, 0)
-                    ours = step.after[identity]
-                    if cur_flags == ours:  # untouched since: restore exactly
-                        if old is None:
-                            if cur is not None:
-                                deletes.append((identity,))
-                        else:
-                            writes.append((identity, old[0] or (cur[0] if cur else ""), *old_flags, old[4]))
-                        if cur_flags != old_flags:
-                            touched.add(identity)
-                        continue
-                    merged = tuple(
-                        old_flags[i] if ours[i] != old_flags[i] and cur_flags[i] == ours[i] else cur_flags[i]
-                        for i in range(3)
-                    )
-                    if merged != cur_flags:
-                        writes.append((identity, cur[0] if cur else "", *merged, now))
-                        touched.add(identity)
-                conn.executemany("DELETE FROM marks WHERE identity = ?", deletes)
-                db.upsert(conn, writes)
-                return touched
-
-            touched = self._write(revert)
+            touched = self._write(lambda conn: revert_step(conn, step, now))
             self._undo.pop()
             self._version += 1
             return Change(f"Undid: {step.label}", len(touched), frozenset(touched))
 
     # -- export / import --------------------------------------------------------
     def export(self, fp: IO[str]) -> int:
-        """Write every row as the JSON export (see ``state_file``) to the text
+        """Write every row as the JSON export (see ``exchange.py``) to the text
         stream ``fp``; returns the number of entries."""
 
         def rows(conn: sqlite3.Connection) -> list[tuple]:
@@ -592,9 +504,9 @@ class StateStore:
         data = fp.read(MAX_IMPORT_BYTES + 1)
         entries = parse_state_file(data)
 
-        def merge(conn: sqlite3.Connection) -> _UndoStep:
+        def merge(conn: sqlite3.Connection) -> UndoStep:
             before = db.rows_of(conn, {e.identity: e.id for e in entries})
-            step = _UndoStep("", {}, {})
+            step = UndoStep("", {}, {})
             writes, changed = [], 0
             for e in entries:
                 old = before.get(e.identity)
@@ -607,7 +519,7 @@ class StateStore:
                 step.after[e.identity] = flags
                 writes.append((e.identity, e.id or (old[0] if old else ""), *flags, e.updated_at))
             db.upsert(conn, writes)
-            step.label = f"import marks of {_plural(changed)}"
+            step.label = f"import marks of {plural(changed)}"
             return step
 
         with self._lock:
