@@ -137,7 +137,10 @@ def article_from_dict(d: dict[str, Any]) -> Article:
     """Rebuild an :class:`Article` from :func:`article_to_dict`'s output.
 
     Missing optional keys take the dataclass defaults; a missing ``id``,
-    ``identity`` or ``path`` raises ``KeyError``.
+    ``identity`` or ``path`` raises ``KeyError``. The program itself never
+    reads ``--json`` back: this inverse is kept for the round-trip tests
+    (``tests/core/documents/test_codec.py``), which prove that ``--json``
+    loses nothing.
     """
     return Article(
         id=d["id"],

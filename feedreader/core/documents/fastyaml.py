@@ -12,7 +12,7 @@ document is broken.
 
 Whatever it accepts it must load exactly as ``safeyaml`` does: the same
 values (plain scalars go through the same resolver), the same containers and
-the same line numbers. ``tests/core/test_fastyaml.py`` checks that on every
+the same line numbers. ``tests/core/documents/test_fastyaml.py`` checks that on every
 sample, the hostile corpus and generated mutations; the fuzz target checks
 it too.
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from feedreader.core.documents.safeyaml import MAX_DEPTH, MAX_NODES, BadTimestamp, YamlList, YamlMap, _resolve_plain
+from feedreader.core.documents.yamlnodes import MAX_DEPTH, MAX_NODES, BadTimestamp, YamlList, YamlMap, resolve_plain
 
 __all__ = ["load_simple"]
 
@@ -83,7 +83,7 @@ def _scalar(text: str):
         raise _GiveUp
     if first in _DIGITS:
         return _number_or_time(text)
-    return _resolve_plain(text)
+    return resolve_plain(text)
 
 
 def _number_or_time(text: str):
@@ -102,7 +102,7 @@ def _number_or_time(text: str):
                             int(text[14:16]), int(text[17:19]), tzinfo=timezone.utc)
         except ValueError:
             return BadTimestamp(text)
-    return _resolve_plain(text)
+    return resolve_plain(text)
 
 
 def load_simple(text: str, first_line: int = 1) -> YamlMap | None:
@@ -116,13 +116,15 @@ def load_simple(text: str, first_line: int = 1) -> YamlMap | None:
 
 def _load(text: str, first_line: int) -> YamlMap | None:
     # the meaningful lines: (line number, indent, is item, key, rest)
-    lines = []
+    lines: list[tuple[int, int, bool, str | None, str]] = []
     match = _LINE.match
     append = lines.append
     for number, raw in enumerate(text.split("\n"), first_line):
         if not raw.isprintable() and _GIVE_UP.search(raw) is not None:
             return None
         m = match(raw)
+        if m is None:                   # (never: every part of _LINE is optional)
+            return None
         indent = m.end(1)
         if indent == len(raw):
             continue                    # blank

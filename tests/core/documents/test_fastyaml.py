@@ -1,4 +1,4 @@
-"""The YAML fast path (core/fastyaml.py) loads exactly what the event walker
+"""The YAML fast path (core/documents/fastyaml.py) loads exactly what the event walker
 loads, or gives up (None) and leaves the document to it.
 
 Checked on every sample, every hostile-corpus file, generated documents in
@@ -198,6 +198,6 @@ def test_mutated_samples_agree(edits: list[tuple[int, str, int]]) -> None:
 ))
 def test_numbers_and_times_read_like_the_resolver(text: str) -> None:
     from feedreader.core.documents.fastyaml import _number_or_time
-    from feedreader.core.documents.safeyaml import _resolve_plain
+    from feedreader.core.documents.yamlnodes import resolve_plain as _resolve_plain
 
     assert same(_number_or_time(text), _resolve_plain(text)), text
