@@ -1,4 +1,5 @@
-"""The article model: frozen dataclasses, built only by ``documents.parse``.
+"""The article model: frozen dataclasses, built by the document parser
+(``documents/parse.py``).
 
 Every ``str`` field of these classes has already been cleaned for the terminal
 (``text.clean_text``) when the object is built: the boundary is the parser, and
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class Related:
 @dataclass(frozen=True, slots=True)
 class Article:
     id: str                             # short stable id derived from identity
-    identity: str                       # canonical originalUrl/webUrl (see identity.py)
+    identity: str                       # canonical originalUrl/webUrl (see ids.py)
     path: str                           # the file it came from (absolute)
     title: str = ""
     excerpt: str = ""
@@ -100,5 +101,3 @@ class Problem:
         # the message already says "line N: ..." where a line is known
         return f"{self.shown_path}: {self.severity}: {self.message}"
 
-
-JSONValue = Any

@@ -71,11 +71,11 @@ _DELETE = (
 # Characters that break a line: a space in single-line text, "\n" otherwise.
 _BREAKS = [0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029]
 
-_SINGLE = {c: None for c in _DELETE}
+_SINGLE: dict[int, str | None] = {c: None for c in _DELETE}
 _SINGLE.update({c: " " for c in _BREAKS})
 _SINGLE[0x09] = " "
 
-_MULTI = {c: None for c in _DELETE}
+_MULTI: dict[int, str | None] = {c: None for c in _DELETE}
 _MULTI.update({c: "\n" for c in _BREAKS})
 _MULTI[0x09] = "\t"
 

@@ -44,7 +44,6 @@ import httpx
 
 from feedreader import __version__
 from feedreader.core.web.settings import FetchSettings
-from feedreader.core.model import Article
 from feedreader.core.web.netguard import AddressPolicy, BlockedAddress, GuardedTransport, ResolveError, Resolver, parse_ip
 from feedreader.core.web.pagecache import CacheStatus, PageCache
 from feedreader.core.web.readable import ReadableText
@@ -60,7 +59,6 @@ __all__ = [
     "Resource",
     "fetch_urls",
     "interleave_hosts",
-    "readable_for",
 ]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -201,10 +199,11 @@ def _decoder(content_encoding: str) -> _Identity | _Inflate:
 # -- errors -------------------------------------------------------------------
 
 def _causes(exc: BaseException) -> Iterable[BaseException]:
+    current: BaseException | None = exc
     seen = 0
-    while exc is not None and seen < 10:
-        yield exc
-        exc = exc.__cause__ or exc.__context__
+    while current is not None and seen < 10:
+        yield current
+        current = current.__cause__ or current.__context__
         seen += 1
 
 
@@ -589,10 +588,3 @@ def fetch_urls(
             return await fetcher.fetch_many(urls, on_progress)
 
     return asyncio.run(run())
-
-
-def readable_for(article: Article, cache: PageCache) -> ReadableText | None:
-    """The readable text of ``article``'s cached page, or None (no URL, not cached, nothing readable)."""
-    if not article.url:
-        return None
-    return cache.readable(article.url)

@@ -166,7 +166,8 @@ class PageCache:
         html = self.html(url)
         if html is None:
             return None
-        final = meta.get("final_url") if isinstance(meta.get("final_url"), str) else url
+        final_url = meta.get("final_url")
+        final = final_url if isinstance(final_url, str) else url
         result = extract_readable(html, final)
         if result is not None:
             record = {"stamp": stamp, "title": result.title, "text": result.text,

@@ -222,7 +222,8 @@ def extract_readable(html: str | bytes, url: str) -> ReadableText | None:
         size = len(tree.text_content())
     except Exception:   # hostile or broken HTML must never take the reader down
         return None
-    text, links = "", ()
+    text: str = ""
+    links: tuple[str, ...] = ()
     if size <= MAX_MAIN_TEXT:
         try:
             doc = trafilatura.bare_extraction(

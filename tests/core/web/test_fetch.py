@@ -29,10 +29,16 @@ from helpers.httpserver import (
 )
 
 from feedreader.core.web.settings import FetchSettings
-from feedreader.core.web.fetch import Fetcher, FetchResult, PageCache, fetch_urls, readable_for
+from feedreader.core.web.fetch import Fetcher, FetchResult, PageCache, fetch_urls
 from feedreader.core.model import Article
 from feedreader.core.web.netguard import AddressPolicy, address_kind
 from feedreader.core.web.pagecache import url_key
+
+
+def readable_for(article: Article, cache: PageCache):
+    """The readable text of ``article``'s cached page, or None (no URL, not cached, nothing readable)."""
+    return cache.readable(article.url) if article.url else None
+
 
 SETTINGS = FetchSettings(jobs=4, per_host=2, timeout=3.0, deadline=5.0, max_bytes=200_000, max_redirects=3)
 LOOPBACK = ("127.0.0.0/8",)
