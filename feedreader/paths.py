@@ -4,8 +4,8 @@ Nothing here runs at import time: every location is computed on demand so that
 tests (and users) can redirect them with command-line flags or environment
 variables:
 
-* ``FEEDREADER_DATA_DIR``   – marks (``state.db``), subscriptions (``feeds.sqlite``)
-  and feed entries (``feeds/<feed id>/``): precious
+* ``FEEDREADER_DATA_DIR``   – marks (``state.db``), subscriptions (``feeds.sqlite``),
+  feed entries (``feeds/<feed id>/``) and the sync account and state: precious
 * ``FEEDREADER_CACHE_DIR``  – the article index and the page cache: disposable
 * ``FEEDREADER_CONFIG_DIR`` – ``config.toml``
 * ``FEEDREADER_LOG_DIR``    – ``feedreader.log``
@@ -82,6 +82,16 @@ class Paths:
     def feed_entries(self) -> Path:
         """Feed entries as documents, ``<feed id>/<entry file>`` (user data)."""
         return self.data_dir / "feeds"
+
+    @property
+    def sync_account(self) -> Path:
+        """The feed server account (URL, user, Auth token; never the password), mode 0600."""
+        return self.data_dir / "sync-account.json"
+
+    @property
+    def sync_state(self) -> Path:
+        """What the last sync agreed with the feed server (user data: it holds the queue)."""
+        return self.data_dir / "sync.sqlite"
 
     @property
     def index_db(self) -> Path:
