@@ -3,7 +3,8 @@
 ``Session.from_args(args)`` resolves the paths (options, environment, the
 platform's dirs), sets up the log file, loads the settings and decides which
 documents to read (the paths given, else the config's sources, else the
-built-in samples). Its ``open_*`` methods open the library (the index in the
+built-in samples), with the subscribed feeds' entries beside them when
+no path is given. Its ``open_*`` methods open the library (the index in the
 cache dir), the marks store (data dir) and the page cache: the same parts,
 opened the same way, for ``feedreader.cli`` and ``feedreader.ui``.
 
@@ -59,6 +60,11 @@ class Session:
             name = ", ".join(settings.sources)
         else:
             sources, name = [builtin_library()], "samples"
+        if not given and paths.feed_entries.is_dir():
+            # subscribed feeds' entries are documents too (HACKING.md "Feeds"):
+            # with no PATH they join the configured sources in one list
+            sources.append(paths.feed_entries)
+            name += " + feeds"
         return cls(paths, settings, sources, name)
 
     def open_library(self) -> Library:

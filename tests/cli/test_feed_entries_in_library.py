@@ -1,0 +1,63 @@
+"""Feed entries are articles: list, show and mark work on them beside the samples."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from helpers.httpserver import TestServer, html_page
+
+from feedreader.paths import builtin_library
+
+RSS = ("<?xml version='1.0'?><rss version='2.0'><channel><title>Wire [b]desk[/b]</title>"
+       "<link>https://wire.example.com/</link>"
+       "<item><guid>w-1</guid><title>Harbour bridge reopens</title>"
+       "<link>https://wire.example.com/bridge</link><pubDate>Tue, 01 Dec 2026 08:00:00 GMT</pubDate>"
+       "<description>The bridge reopened after repairs.</description></item>"
+       "<item><guid>w-2</guid><title>Rail strike called off</title>"
+       "<link>https://wire.example.com/rail</link><pubDate>Tue, 01 Dec 2026 09:00:00 GMT</pubDate>"
+       "</item></channel></rss>")
+
+
+def feedreader(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, FEEDREADER_ALLOW_PRIVATE_HOSTS="1")
+    return subprocess.run([sys.executable, "-m", "feedreader", *args],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def rows(*args: str) -> list[dict]:
+    out = feedreader("list", "--json", *args)
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def test_feed_entries_join_the_samples_and_take_marks(isolated_dirs):
+    before = rows()
+    assert before and not any(r["url"] and "wire.example.com" in r["url"] for r in before)
+    with TestServer() as server:
+        server.route("/wire.xml", html_page(RSS, content_type="application/rss+xml"))
+        added = feedreader("feed", "add", server.url("/wire.xml"))
+        assert added.returncode == 0, added.stderr
+    after = rows()
+    assert len(after) == len(before) + 2
+    entries = {r["title"]: r for r in after if r["url"] and r["url"].startswith("https://wire.example.com/")}
+    assert set(entries) == {"Harbour bridge reopens", "Rail strike called off"}
+    bridge = entries["Harbour bridge reopens"]
+    assert bridge["provider"] == "Wire [b]desk[/b]"         # the feed's title, as plain text
+    assert bridge["published"] == "2026-12-01T08:00:00Z"
+    assert not bridge["read"]
+
+    shown = feedreader("show", bridge["id"])
+    assert shown.returncode == 0, shown.stderr
+    assert "Harbour bridge reopens" in shown.stdout and "The bridge reopened after repairs." in shown.stdout
+
+    marked = feedreader("mark", "read", bridge["id"])
+    assert marked.returncode == 0, marked.stderr
+    again = {r["id"]: r for r in rows()}
+    assert again[bridge["id"]]["read"] is True
+    assert again[entries["Rail strike called off"]["id"]]["read"] is False
+    # an explicit PATH reads only that path
+    only_samples = rows(str(builtin_library()))
+    assert len(only_samples) == len(before) and not any(r["id"] == bridge["id"] for r in only_samples)
