@@ -1,8 +1,10 @@
 """FeedReaderApp: wiring between the panes, the keys and the core.
 
-The app holds no logic of its own: keys become calls on the core (library,
-list model, marks store, fetcher); slow calls run in thread workers whose
-results come back as messages.
+The app holds little logic of its own: keys become calls on its three
+controllers (``MarksController``, ``FetchController``, ``SearchController``,
+each built here with what it uses) and on the core (library, list model);
+slow calls run in workers, and a thread worker's results come back as
+messages (``feedreader.ui.messages``), never by writing the app's state.
 """
 
 from __future__ import annotations
@@ -12,17 +14,20 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
 
-from textual import events, on, work
+from rich.console import RenderableType
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.visual import VisualType
 from textual.widgets import Footer, Header, ProgressBar
-from textual.widgets._header import HeaderTitle
+from textual.widgets._header import HeaderTitle  # not exported; AppHeader's title (tests/ui/test_textual_internals.py)
 from textual.worker import Worker, WorkerState
 
 from feedreader.config import Settings
@@ -33,9 +38,11 @@ from feedreader.core.marks.store import StateStore
 from feedreader.core.library.view import ListModel
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
-from feedreader.ui.fetching import FETCH_BINDINGS, FetchMixin, Opener, default_opener
-from feedreader.ui.marking import MARK_BINDINGS, MarksMixin
-from feedreader.ui.search_bar import SEARCH_BINDINGS, SEARCH_HELP, SearchMixin
+from feedreader.ui.fetching import FETCH_BINDINGS, FetchController, Opener, default_opener
+from feedreader.ui.marking import MARK_BINDINGS, MarksController
+from feedreader.ui.messages import BrowserOpened, IndexBatch, IndexProgress, IndexScanned
+from feedreader.ui.search_bar import SearchBar
+from feedreader.ui.searching import SEARCH_BINDINGS, SEARCH_HELP, SearchController
 
 log = logging.getLogger("feedreader.ui")
 
@@ -45,7 +52,7 @@ INDEX_BAR_DELAY = 0.3      # seconds a refresh runs before its progress bar show
 class _Title(HeaderTitle):
     """The header's one line: new text never changes its size (no layout of the screen)."""
 
-    def update(self, content="", *, layout: bool = False) -> None:
+    def update(self, content: VisualType = "", *, layout: bool = False) -> None:
         super().update(content, layout=False)
 
 
@@ -70,8 +77,13 @@ class Services:
     scan_on_start: bool = True
 
 
-class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
-    """A keyboard-driven reader for curated news."""
+class FeedReaderApp(App[int]):
+    """A keyboard-driven reader for curated news.
+
+    Three controllers do the work of their keys (``action_*`` here are one
+    line each): ``marking`` (marks), ``fetching`` (pages, browser, reader
+    view), ``searching`` (the search bar and saved views).
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "feedreader"
@@ -79,7 +91,7 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
     # the header shows the counts: its own line repaints (AppHeader), not the whole screen
     sub_title: Reactive[str] = Reactive("", compute=False, repaint=False)
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("s", "cycle_sort", "Sort", tooltip="Sort: newest → best → ranked", id="app.sort"),
@@ -93,17 +105,10 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
         *SEARCH_BINDINGS,
     ]
 
-    class IndexProgress(Message):
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
-
-    class IndexBatch(Message):
-        """New rows are in the index (the order was recomputed off-thread)."""
-
+    # Textual's handler of an uncaught exception (no public hook does this);
+    # tests/ui/test_textual_internals.py checks it is still there
     def _handle_exception(self, error: Exception) -> None:
-        """A damaged article index (a disposable cache, see core/index.py) is
+        """A damaged article index (a disposable cache, see core/library/index.py) is
         deleted and the app exits with a word instead of a traceback."""
         from feedreader.core.library.index import damaged
 
@@ -128,7 +133,9 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
             self.set_timer(0.1, self._release_gc)
         await super().on_event(event)
 
-    def _display(self, screen: Screen, renderable) -> None:
+    # Textual's "write a frame to the terminal" (no public after-frame hook);
+    # tests/ui/test_textual_internals.py checks it is still there
+    def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
         super()._display(screen, renderable)
         self._release_gc()
 
@@ -146,10 +153,17 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
         self.state = services.state
         self.page_cache = services.page_cache
         self.opener = services.opener
-        self.sub_title_note = ""
-        self.init_fetching()
-        self.init_search()
         self.model = ListModel(self.library, services.settings.sort)
+        self.marking = MarksController(
+            self, model=self.model, state=self.state, library=self.library, settings=self.settings,
+            update_header=self.update_header, refresh_notes=self.refresh_detail_notes)
+        self.fetching = FetchController(
+            self, model=self.model, library=self.library, settings=self.settings, page_cache=self.page_cache,
+            opener=self.opener, marks=self.marking, update_header=self.update_header,
+            refresh_notes=self.refresh_detail_notes)
+        self.searching = SearchController(
+            self, model=self.model, library=self.library, settings=self.settings, clock=self.clock,
+            update_header=self.update_header)
         self.scan_problems: list[Problem] = []
         self._problem_count = 0
         self._last_batch = 0.0
@@ -159,9 +173,9 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield AppHeader()
-        yield self.make_search_bar()
+        yield self.searching.make_bar()
         with Horizontal(id="panes"):
-            yield ArticleList(self.model, clock=self.clock, status=self.row_status, id="list")
+            yield ArticleList(self.model, clock=self.clock, status=self.fetching.row_status, id="list")
             yield ArticleView(clock=self.clock, id="detail")
         yield ProgressBar(id="indexing", show_eta=False)
         yield ProgressBar(id="fetching", show_eta=False)
@@ -175,13 +189,17 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
     def article_view(self) -> ArticleView:
         return self.query_one(ArticleView)
 
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one(SearchBar)
+
     def on_mount(self) -> None:
         self.title = f"feedreader — {self.library.name}"
         self.query_one("#indexing", ProgressBar).display = False
         self.query_one("#fetching", ProgressBar).display = False
         if self.settings.keys:
             self.set_keymap(dict(self.settings.keys))
-        self.load_marks()
+        self.marking.load_marks()
         self.model.rebuild()
         self._problem_count = len(self.library.index.problems())
         self.article_list.reload()
@@ -191,7 +209,7 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
             self.notify(self.library.index.notice, severity="warning")
         for problem in self.settings.problems:
             self.notify(problem, title="Settings", severity="warning", timeout=8)
-        self.report_view_problems()
+        self.searching.report_view_problems()
         if self.services.scan_on_start:
             self.rescan()
         # another feedreader may mark articles too: look every 2 s (and on focus)
@@ -200,9 +218,12 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
     def on_app_focus(self) -> None:
         self.check_other_instances()
 
+    def check_other_instances(self) -> None:
+        self.marking.check_other_instances()
+
     async def on_unmount(self) -> None:
         self._release_gc()      # a key that quit the app held collections off
-        await self.close_fetcher()
+        await self.fetching.close_fetcher()
 
     # -- header ---------------------------------------------------------------
     def update_header(self) -> None:
@@ -214,51 +235,57 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
             parts.append(", ".join(filters))
         if self._problem_count:
             parts.append(f"{self._problem_count:,} problems (!)")
-        if self.sub_title_note:
-            parts.append(self.sub_title_note)
-        label = self.search_label()
+        if self.fetching.note:
+            parts.append(self.fetching.note)
+        label = self.searching.label()
         if label:
             parts.insert(0, label)
         self.sub_title = " · ".join(parts)
 
     # -- indexing -----------------------------------------------------------
     def rescan(self) -> None:
-        self._scan_worker()
+        self.run_worker(partial(self._scan, self._last_batch), name="_scan_worker", group="index",
+                        exclusive=True, thread=True, exit_on_error=False)
 
     def action_rescan(self) -> None:
         self.rescan()
 
-    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
-    def _scan_worker(self) -> None:
+    def _scan(self, last_batch: float) -> None:
+        """(A thread.) Refresh the index; everything it finds goes back in
+        messages (``IndexProgress``, ``IndexBatch``, ``IndexScanned``)."""
         library = self.library
 
         def progress(done: int, total: int) -> None:
-            self.post_message(self.IndexProgress(done, total))
+            self.post_message(IndexProgress(done, total))
 
-        shown: list[int | None] = [None]    # the index generation the last IndexBatch was sorted at
+        shown: int | None = None    # the index generation the last IndexBatch was sorted at
 
         def on_batch(_done: int) -> None:
+            nonlocal last_batch, shown
             now = time.monotonic()
             # first batch at once (first paint on a cold start), then at most twice a second
-            if self._last_batch and now - self._last_batch < 0.5:
+            if last_batch and now - last_batch < 0.5:
                 return
-            self._last_batch = now
+            last_batch = now
             library.invalidate()
             library.order(self.model.order)  # sort off the UI thread
-            shown[0] = library.order_generation(self.model.order)
-            self.post_message(self.IndexBatch())
+            shown = library.order_generation(self.model.order)
+            self.post_message(IndexBatch(at=now))
 
         report = library.refresh(progress=progress, on_batch=on_batch)
-        self.scan_problems = report.problems
+        self.post_message(IndexScanned(report.problems))
         if report.changed:
             library.order(self.model.order)
             # a few changed files are one batch: the list shows them already (one
             # rebuild of the list, not two, for the start-up scan's usual case)
-            if library.order_generation(self.model.order) != shown[0]:
-                self.post_message(self.IndexBatch())
-        self.post_message(self.IndexProgress(report.parsed, report.parsed))
+            if library.order_generation(self.model.order) != shown:
+                self.post_message(IndexBatch())
+        self.post_message(IndexProgress(report.parsed, report.parsed))
 
-    def on_feed_reader_app_index_progress(self, message: IndexProgress) -> None:
+    def on_index_scanned(self, message: IndexScanned) -> None:
+        self.scan_problems = message.problems
+
+    def on_index_progress(self, message: IndexProgress) -> None:
         """The indexing bar, once a refresh has taken ``INDEX_BAR_DELAY``: the
         start-up scan's usual few files are done sooner, and a bar shown for a
         moment only made the panes jump (two layouts of the screen)."""
@@ -279,7 +306,9 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
         self._index_bar_timer = None
         self.query_one("#indexing", ProgressBar).display = True
 
-    def on_feed_reader_app_index_batch(self, _message: IndexBatch) -> None:
+    def on_index_batch(self, message: IndexBatch) -> None:
+        if message.at is not None:
+            self._last_batch = message.at
         keep = self.article_list.current
         self.model.forget_rows()
         self.model.rebuild()
@@ -302,21 +331,21 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
         article = self.library.article(aid) if aid is not None else None
         self.article_view.show(article)
         self.refresh_detail_notes()
-        self.start_read_timer(aid)
+        self.marking.start_read_timer(aid)
 
     def article_notes(self, aid: int | None) -> list[tuple[str, str, str]]:
         """Status lines under the detail header: marks (and fetch state)."""
         article = self.article_view.article
         if aid is None or article is None:
             return []
-        return self.marks_notes(aid) + self.fetch_notes(article.url, article.original_url or article.web_url)
+        return self.marking.notes(aid) + self.fetching.notes(article.url, article.original_url or article.web_url)
 
     def refresh_detail_notes(self) -> None:
         self.article_view.set_notes(self.article_notes(self.article_list.current))
 
     @on(ArticleList.Selected)
     def _focus_detail(self, _message: ArticleList.Selected) -> None:
-        self.mark_opened()
+        self.marking.mark_opened()
         self.article_view.focus()
 
     @on(ArticleView.ReadRequested)
@@ -338,6 +367,70 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
             return
         self.article_list.cursor = index
         self.article_list.focus()
+
+    # -- the controllers' keys and messages (MARK_, FETCH_, SEARCH_BINDINGS) -------
+    def action_toggle_read(self) -> None:
+        self.marking.toggle_read()
+
+    def action_toggle_hidden(self) -> None:
+        self.marking.toggle_hidden()
+
+    def action_toggle_flag(self) -> None:
+        self.marking.toggle_flag()
+
+    def action_toggle_unread_only(self) -> None:
+        self.marking.toggle_unread_only()
+
+    def action_toggle_show_hidden(self) -> None:
+        self.marking.toggle_show_hidden()
+
+    def action_next_unread(self) -> None:
+        self.marking.jump_unread(1)
+
+    def action_previous_unread(self) -> None:
+        self.marking.jump_unread(-1)
+
+    def action_mark_all_read(self) -> None:
+        self.marking.mark_all_read()
+
+    def action_undo(self) -> None:
+        self.marking.undo()
+
+    def action_open_browser(self) -> None:
+        self.fetching.open_browser()
+
+    def action_prefetch(self) -> None:
+        self.fetching.prefetch()
+
+    def action_prefetch_view(self) -> None:
+        self.fetching.prefetch_view()
+
+    def action_reader(self) -> None:
+        self.fetching.reader()
+
+    def on_browser_opened(self, message: BrowserOpened) -> None:
+        self.fetching.opened(message)
+
+    def action_search(self) -> None:
+        self.searching.open()
+
+    def action_saved_view(self, key: str) -> None:
+        self.searching.saved_view(key)
+
+    def action_filter_topic(self) -> None:
+        self.searching.filter_topic()
+
+    def action_filter_provider(self) -> None:
+        self.searching.filter_provider()
+
+    def on_search_bar_changed(self, message: SearchBar.Changed) -> None:
+        self.searching.changed(message)
+
+    def on_search_bar_submitted(self, message: SearchBar.Submitted) -> None:
+        self.searching.submitted(message)
+
+    def on_search_bar_cleared(self, message: SearchBar.Cleared) -> None:
+        self.searching.cleared(message)
 
     # -- actions ------------------------------------------------------------------
     def action_focus_list(self) -> None:
@@ -390,11 +483,11 @@ class FeedReaderApp(SearchMixin, MarksMixin, FetchMixin, App):
         from feedreader.ui.screens import describe_bindings
 
         for binding in self.BINDINGS:
-            if binding.action in {"quit", "focus_list"}:
+            if not isinstance(binding, Binding) or binding.action in {"quit", "focus_list"}:
                 continue
             [(keys, longer)] = describe_bindings([binding]) or [("", "")]
             if binding.description:
                 hint = f"{longer} (key: {keys})" if longer != binding.description else f"key: {keys}"
                 yield SystemCommand(binding.description, hint,
                                     lambda action=binding.action: self.run_action(action))
-        yield from self.view_commands()
+        yield from self.searching.view_commands()

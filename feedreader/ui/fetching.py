@@ -1,8 +1,11 @@
-"""Open in the browser, prefetch, and the reader view: keys -> core.fetch.
+"""Open in the browser, prefetch, and the reader view: keys -> core.web.fetch.
 
-A mixin of FeedReaderApp. One ``Fetcher`` (one shared httpx client) lives as
-long as the app, created on first use; fetches run as async workers on the
-app's event loop, HTML extraction in a thread.
+``FetchController`` is one object the app builds with what it uses; the
+app's ``action_*`` methods for ``FETCH_BINDINGS`` call it. One ``Fetcher``
+(one shared httpx client) lives as long as the app, created on first use;
+fetches run as async workers on the app's event loop (they may touch the
+app: same thread), HTML extraction in a thread, and the browser is started
+in a thread worker that reports back with a ``BrowserOpened`` message.
 """
 
 from __future__ import annotations
@@ -11,19 +14,29 @@ import asyncio
 import logging
 import webbrowser
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual.app import App
 from textual.binding import Binding
 from textual.widgets import ProgressBar
+from textual.worker import Worker
 
+from feedreader.config import Settings
 from feedreader.core.ids import aid_from_id
-from feedreader.core.library.library import ListRow
-from feedreader.core.web.pagecache import PageCache
+from feedreader.core.library.library import Library, ListRow
+from feedreader.core.library.view import ListModel
+from feedreader.core.model import Article
 from feedreader.core.text import check_url, url_problem
+from feedreader.core.web.pagecache import PageCache
+from feedreader.ui.article_list import ArticleList
+from feedreader.ui.article_view import ArticleView
+from feedreader.ui.marking import MarksController
+from feedreader.ui.messages import BrowserOpened
 
-if TYPE_CHECKING:   # core.fetch imports httpx (~50 ms): loaded on the first fetch, not at start-up
+if TYPE_CHECKING:   # core.web.fetch imports httpx (~50 ms): loaded on the first fetch, not at start-up
     from feedreader.core.web.fetch import Fetcher, FetchResult
+    from feedreader.ui.reader import ReaderScreen
 
 log = logging.getLogger("feedreader.ui")
 
@@ -49,18 +62,48 @@ def default_opener(url: str) -> bool:
     return webbrowser.open(url, new=2)
 
 
-class FetchMixin:
-    """Needs ``self.page_cache: PageCache`` and ``self.opener``."""
+class FetchController:
+    """Pages for the app: the list's cache column, the detail's "Page" line,
+    opening in the browser, prefetching, and the reader view.
 
-    page_cache: PageCache
-    opener: Opener
-    _fetcher: Fetcher | None = None
-    _fetch_state: dict[str, str]          # url -> CACHED / FETCHING / FAILED / UNKNOWN
-    _fetch_errors: dict[str, str]
+    ``marks`` marks an article read when it is opened; ``update_header`` and
+    ``refresh_notes`` are the app's (``note`` is this part of the header).
+    """
 
-    def init_fetching(self) -> None:
-        self._fetch_state = {}
-        self._fetch_errors = {}
+    def __init__(
+        self,
+        app: App[Any],
+        *,
+        model: ListModel,
+        library: Library,
+        settings: Settings,
+        page_cache: PageCache,
+        opener: Opener,
+        marks: MarksController,
+        update_header: Callable[[], None],
+        refresh_notes: Callable[[], None],
+    ) -> None:
+        self.app = app
+        self.model = model
+        self.library = library
+        self.settings = settings
+        self.page_cache = page_cache
+        self.opener = opener
+        self.marks = marks
+        self.update_header = update_header
+        self.refresh_notes = refresh_notes
+        self.note = ""                          # for the header: a prefetch's progress
+        self._fetcher: Fetcher | None = None
+        self._fetch_state: dict[str, str] = {}  # url -> CACHED / FETCHING / FAILED / UNKNOWN
+        self._fetch_errors: dict[str, str] = {}
+
+    @property
+    def article_list(self) -> ArticleList:
+        return self.app.query_one(ArticleList)
+
+    @property
+    def article_view(self) -> ArticleView:
+        return self.app.query_one(ArticleView)
 
     @property
     def fetcher(self) -> Fetcher:
@@ -93,7 +136,7 @@ class FetchMixin:
             self._fetch_state[url] = state
         return state
 
-    def fetch_notes(self, url: str | None, raw: str) -> list[tuple[str, str, str]]:
+    def notes(self, url: str | None, raw: str) -> list[tuple[str, str, str]]:
         if not url:
             reason = url_problem(raw) if raw else "the article has no link"
             return [("Page", f"cannot be fetched: {reason}", "red")]
@@ -117,7 +160,7 @@ class FetchMixin:
             self.article_list.refresh_key(aid)
 
     # -- open --------------------------------------------------------------------
-    def current_article(self):
+    def current_article(self) -> Article | None:
         """The article under the list cursor (the detail pane may lag a frame)."""
         aid = self.article_list.current
         shown = self.article_view.article
@@ -137,57 +180,68 @@ class FetchMixin:
             return None, ""
         return article.url, article.original_url or article.web_url
 
-    def action_open_browser(self) -> None:
+    def open_browser(self) -> None:
         url, raw = self.target_url()
         if url is None or check_url(url) is None:
             reason = url_problem(raw) if raw else "there is no link"
-            self.notify(f"Not opened: {reason}", severity="warning", timeout=5)
+            self.app.notify(f"Not opened: {reason}", severity="warning", timeout=5)
             return
-        self._open_worker(url)
+        self.app.run_worker(partial(self._open, url), name="_open_worker", group="open", thread=True,
+                            exit_on_error=False)
         if self.article_view.highlighted_related is None:
-            self.mark_opened()
+            self.marks.mark_opened()
 
-    @work(thread=True, group="open", exit_on_error=False)
-    def _open_worker(self, url: str) -> None:
+    def _open(self, url: str) -> None:
+        """(A thread: a browser may take its time to start.)"""
         try:
             ok = self.opener(url)
         except Exception as exc:  # noqa: BLE001 - a broken $BROWSER must not end the app
             log.warning("could not open %s: %s", url, exc)
-            self.call_from_thread(self.notify, f"Could not open the browser: {exc}", severity="error")
+            self.app.post_message(BrowserOpened(url, False, str(exc)))
             return
-        if ok is False:
-            self.call_from_thread(self.notify, "No browser could be started (set $BROWSER).", severity="warning")
+        self.app.post_message(BrowserOpened(url, ok is not False))
+
+    def opened(self, message: BrowserOpened) -> None:
+        if message.error is not None:
+            self.app.notify(f"Could not open the browser: {message.error}", severity="error")
+        elif not message.started:
+            self.app.notify("No browser could be started (set $BROWSER).", severity="warning")
         else:
-            self.call_from_thread(self.notify, f"Opened {url}", timeout=2)
+            self.app.notify(f"Opened {message.url}", timeout=2)
 
     # -- prefetch ------------------------------------------------------------------
-    def action_prefetch(self) -> None:
+    def prefetch(self) -> None:
         row = self.model.row_at(self.article_list.cursor)
         if row is None:
             return
         if not row.url:
-            self.notify("This article has no link that can be fetched.", severity="warning")
+            self.app.notify("This article has no link that can be fetched.", severity="warning")
             return
         self._prefetch([row])
 
-    def action_prefetch_view(self) -> None:
+    def prefetch_view(self) -> None:
         keys = self.model.keys
         rows = self.library.rows(keys)
         todo = [rows[a] for a in keys if a in rows and rows[a].url]
         if not todo:
-            self.notify("Nothing to prefetch in this view.", timeout=2)
+            self.app.notify("Nothing to prefetch in this view.", timeout=2)
             return
-        self.notify(f"Prefetching {len(todo):,} pages in the background…", timeout=3)
+        self.app.notify(f"Prefetching {len(todo):,} pages in the background…", timeout=3)
         self._prefetch(todo)
 
-    @work(group="prefetch", exit_on_error=False)
-    async def _prefetch(self, rows: list[ListRow]) -> None:
+    def _prefetch(self, rows: list[ListRow]) -> Worker[None]:
+        # (the return type tells mypy which of run_worker's kinds of work this is)
+        return self.app.run_worker(partial(self._prefetch_rows, rows), name="_prefetch", group="prefetch",
+                                   exit_on_error=False)
+
+    async def _prefetch_rows(self, rows: list[ListRow]) -> None:
         by_url: dict[str, list[int]] = {}
         for row in rows:
-            by_url.setdefault(row.url, []).append(row.aid)
+            if row.url:
+                by_url.setdefault(row.url, []).append(row.aid)
         for url, aids in by_url.items():
             self._set_state(url, FETCHING, aids)
-        bar = self.query_one("#fetching", ProgressBar)
+        bar = self.app.query_one("#fetching", ProgressBar)
         total = len(by_url)
         many = total > 1
         if many:
@@ -198,7 +252,7 @@ class FetchMixin:
             self._finished(result, by_url.get(result.url, []))
             if many:
                 bar.update(progress=done)
-                self.sub_title_note = f"prefetch {done:,}/{total:,}, {failed:,} failed"
+                self.note = f"prefetch {done:,}/{total:,}, {failed:,} failed"
                 self.update_header()
 
         try:
@@ -206,21 +260,21 @@ class FetchMixin:
         finally:
             if many:
                 bar.display = False
-                self.sub_title_note = ""
+                self.note = ""
                 self.update_header()
         failed = [r for r in results if not r.ok]
         if len(results) == 1:
             r = results[0]
             if r.ok:
-                self.notify("Saved for offline reading." if r.status == "fetched" else "Already up to date.",
-                            timeout=2)
+                self.app.notify("Saved for offline reading." if r.status == "fetched" else "Already up to date.",
+                                timeout=2)
             else:
-                self.notify(f"Fetch failed: {r.error}", severity="error", timeout=6)
+                self.app.notify(f"Fetch failed: {r.error}", severity="error", timeout=6)
         else:
             fetched = sum(r.status == "fetched" for r in results)
             same = sum(r.status == "not_modified" for r in results)
-            self.notify(f"Prefetched: {fetched:,} fetched, {same:,} not modified, {len(failed):,} failed",
-                        severity="warning" if failed else "information", timeout=6)
+            self.app.notify(f"Prefetched: {fetched:,} fetched, {same:,} not modified, {len(failed):,} failed",
+                            severity="warning" if failed else "information", timeout=6)
         for r in failed:
             log.info("prefetch %s failed: %s", r.url, r.error)
 
@@ -232,10 +286,10 @@ class FetchMixin:
             state = CACHED if self.page_cache.status(result.url).cached else FAILED
             self._set_state(result.url, state, aids)
         if self.article_list.current in aids:
-            self.refresh_detail_notes()
+            self.refresh_notes()
 
     # -- reader view -----------------------------------------------------------------
-    def action_reader(self) -> None:
+    def reader(self) -> None:
         from feedreader.ui.reader import ReaderScreen
 
         article = self.current_article()
@@ -243,16 +297,19 @@ class FetchMixin:
             return
         if not article.url:
             raw = article.original_url or article.web_url
-            self.notify(f"No readable page: {url_problem(raw) if raw else 'the article has no link'}",
-                        severity="warning")
+            self.app.notify(f"No readable page: {url_problem(raw) if raw else 'the article has no link'}",
+                            severity="warning")
             return
-        self.mark_opened()
+        self.marks.mark_opened()
         screen = ReaderScreen(None, url=article.url, loading=True, title=article.title)
-        self.push_screen(screen)
-        self._load_reader(screen, article.url, self.article_list.current)
+        self.app.push_screen(screen)
+        self._start_reader(screen, article.url, self.article_list.current)
 
-    @work(group="reader", exclusive=True, exit_on_error=False)
-    async def _load_reader(self, screen, url: str, aid: int | None) -> None:
+    def _start_reader(self, screen: ReaderScreen, url: str, aid: int | None) -> Worker[None]:
+        return self.app.run_worker(partial(self._load_reader, screen, url, aid), name="_load_reader",
+                                   group="reader", exclusive=True, exit_on_error=False)
+
+    async def _load_reader(self, screen: ReaderScreen, url: str, aid: int | None) -> None:
         readable = await asyncio.to_thread(self.page_cache.readable, url)
         if readable is None and not self.page_cache.status(url).cached:
             self._set_state(url, FETCHING, [aid] if aid is not None else [])

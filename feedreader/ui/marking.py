@@ -1,19 +1,27 @@
 """Read / hidden / flagged marks in the app: keys -> StateStore -> list rows.
 
-A mixin of FeedReaderApp (it uses the app's model, list and store); kept in
-its own module so the app file stays wiring only.
+``MarksController`` is one object the app builds with what it uses (the app
+for notices, timers and dialogs, the list model, the marks store, the
+library, the settings, and the app's two repaint calls); the app's
+``action_*`` methods for ``MARK_BINDINGS`` call it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from textual.app import App
 from textual.binding import Binding
 from textual.timer import Timer
 
+from feedreader.config import Settings
 from feedreader.core.ids import aid_of_identity
-from feedreader.core.marks.store import Change, Marks, StateStore
+from feedreader.core.library.library import Library, ListRow
+from feedreader.core.library.view import ListModel
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ, bits_of
+from feedreader.core.marks.store import Change, Marks, StateStore
+from feedreader.ui.article_list import ArticleList
 
 MARK_BINDINGS = [
     Binding("m", "toggle_read", "Read/unread", id="marks.read"),
@@ -31,12 +39,37 @@ MARK_BINDINGS = [
 ]
 
 
-class MarksMixin:
-    """Mark keys for FeedReaderApp. Needs ``self.state: StateStore``."""
+class MarksController:
+    """The mark keys, the read timer, and the marks another feedreader writes.
 
-    state: StateStore
-    _read_timer: Timer | None = None
-    _state_version: int = -1
+    ``update_header`` and ``refresh_notes`` are the app's: the header's counts
+    and the detail pane's status lines, after marks changed.
+    """
+
+    def __init__(
+        self,
+        app: App[Any],
+        *,
+        model: ListModel,
+        state: StateStore,
+        library: Library,
+        settings: Settings,
+        update_header: Callable[[], None],
+        refresh_notes: Callable[[], None],
+    ) -> None:
+        self.app = app
+        self.model = model
+        self.state = state
+        self.library = library
+        self.settings = settings
+        self.update_header = update_header
+        self.refresh_notes = refresh_notes
+        self._read_timer: Timer | None = None
+        self._state_version = -1
+
+    @property
+    def article_list(self) -> ArticleList:
+        return self.app.query_one(ArticleList)
 
     # -- loading ------------------------------------------------------------
     def load_marks(self) -> None:
@@ -48,7 +81,7 @@ class MarksMixin:
 
     def show_state_warnings(self) -> None:
         for warning in self.state.pop_warnings():
-            self.notify(warning, title="Marks", severity="warning", timeout=15)
+            self.app.notify(warning, title="Marks", severity="warning", timeout=15)
 
     def check_other_instances(self) -> None:
         """Pick up marks another feedreader wrote (cheap: PRAGMA data_version)."""
@@ -58,7 +91,7 @@ class MarksMixin:
             self.model.rebuild()
             self.article_list.reload(keep=keep)
             self.update_header()
-            self.refresh_detail_notes()
+            self.refresh_notes()
 
     # -- applying changes ---------------------------------------------------
     def _apply_change(self, change: Change, *, refilter: bool = False) -> None:
@@ -76,7 +109,7 @@ class MarksMixin:
         if refilter:
             self._refilter()
         self.update_header()
-        self.refresh_detail_notes()
+        self.refresh_notes()
 
     def _refilter(self) -> None:
         """Re-apply filters, keeping the cursor at the same place in the list."""
@@ -89,7 +122,7 @@ class MarksMixin:
             lst.reload()
             lst.cursor = min(position, max(0, len(self.model) - 1))
 
-    def _current_row(self):
+    def _current_row(self) -> ListRow | None:
         return self.model.row_at(self.article_list.cursor)
 
     def _toggle(self, field: str) -> Change | None:
@@ -99,43 +132,45 @@ class MarksMixin:
         self.check_other_instances()
         return self.state.toggle(row, field)
 
-    def mark_read(self, rows: Iterable, *, label: str | None = None) -> None:
+    def mark_read(self, rows: Iterable[ListRow | None], *, label: str | None = None) -> None:
         """Mark these rows read (opening, the 2-second timer)."""
-        rows = [r for r in rows if r is not None and not self.model.flags(r.aid) & READ]
-        if rows:
-            self._apply_change(self.state.set_marks(rows, read=True, label=label))
+        unread = [r for r in rows if r is not None and not self.model.flags(r.aid) & READ]
+        if unread:
+            self._apply_change(self.state.set_marks(unread, read=True, label=label))
 
-    # -- actions ------------------------------------------------------------
-    def action_toggle_read(self) -> None:
+    # -- keys ---------------------------------------------------------------
+    def toggle_read(self) -> None:
         self.cancel_read_timer()
         change = self._toggle("read")
         if change is not None:
             self._apply_change(change)
 
-    def action_toggle_hidden(self) -> None:
+    def toggle_hidden(self) -> None:
         change = self._toggle("hidden")
         if change is not None:
             self._apply_change(change, refilter=not self.model.show_hidden)
             if change.count:
-                self.notify(f"{change.label.capitalize()} (z undoes)", timeout=2)
+                self.app.notify(f"{change.label.capitalize()} (z undoes)", timeout=2)
 
-    def action_toggle_flag(self) -> None:
+    def toggle_flag(self) -> None:
         change = self._toggle("flagged")
         if change is not None:
             self._apply_change(change)
 
-    def action_toggle_unread_only(self) -> None:
+    def toggle_unread_only(self) -> None:
         self.model.unread_only = not self.model.unread_only
         self._refilter()
         self.update_header()
 
-    def action_toggle_show_hidden(self) -> None:
+    def toggle_show_hidden(self) -> None:
         self.model.show_hidden = not self.model.show_hidden
         self._refilter()
         self.update_header()
-        self.notify("Showing hidden articles" if self.model.show_hidden else "Hiding hidden articles", timeout=1.5)
+        self.app.notify("Showing hidden articles" if self.model.show_hidden else "Hiding hidden articles",
+                        timeout=1.5)
 
-    def _jump_unread(self, step: int) -> None:
+    def jump_unread(self, step: int) -> None:
+        """To the next (``step`` 1) or previous (-1) unread article in the list."""
         lst = self.article_list
         index = lst.cursor + step
         keys, marks = self.model.keys, self.model.marks
@@ -144,21 +179,15 @@ class MarksMixin:
                 lst.cursor = index
                 return
             index += step
-        self.notify("No more unread articles this way.", timeout=1.5)
+        self.app.notify("No more unread articles this way.", timeout=1.5)
 
-    def action_next_unread(self) -> None:
-        self._jump_unread(1)
-
-    def action_previous_unread(self) -> None:
-        self._jump_unread(-1)
-
-    def action_mark_all_read(self) -> None:
+    def mark_all_read(self) -> None:
         from feedreader.ui.screens import ConfirmScreen
 
         marks = self.model.marks
         unread = [a for a in self.model.keys if not marks.get(a, 0) & READ]
         if not unread:
-            self.notify("Every article in this view is already read.", timeout=2)
+            self.app.notify("Every article in this view is already read.", timeout=2)
             return
 
         def done(confirmed: bool | None) -> None:
@@ -171,21 +200,21 @@ class MarksMixin:
             )
             self._apply_change(change, refilter=self.model.unread_only)
             self.article_list.refresh()
-            self.notify(f"Marked {change.count:,} articles read (z undoes)", timeout=3)
+            self.app.notify(f"Marked {change.count:,} articles read (z undoes)", timeout=3)
 
-        self.push_screen(
+        self.app.push_screen(
             ConfirmScreen(f"Mark {len(unread):,} articles in this view as read?", "y marks them, n or escape cancels"),
             done,
         )
 
-    def action_undo(self) -> None:
+    def undo(self) -> None:
         change = self.state.undo_change()
         if change is None:
-            self.notify("Nothing to undo.", timeout=1.5)
+            self.app.notify("Nothing to undo.", timeout=1.5)
             return
         self._apply_change(change, refilter=True)
         self.article_list.refresh()
-        self.notify(change.label, timeout=3)
+        self.app.notify(change.label, timeout=3)
 
     # -- read after a while in the detail pane ------------------------------
     def cancel_read_timer(self) -> None:
@@ -204,7 +233,7 @@ class MarksMixin:
             if self.article_list.current == aid:
                 self.mark_read([self.model.row_at(self.article_list.cursor)])
 
-        self._read_timer = self.set_timer(delay, fire)
+        self._read_timer = self.app.set_timer(delay, fire)
 
     def mark_opened(self) -> None:
         """The user opened the article (detail focus, reader, browser)."""
@@ -213,7 +242,7 @@ class MarksMixin:
             self.mark_read([self._current_row()])
 
     # -- detail notes ---------------------------------------------------------
-    def marks_notes(self, aid: int) -> list[tuple[str, str, str]]:
+    def notes(self, aid: int) -> list[tuple[str, str, str]]:
         bits = self.model.flags(aid)
         words = ["read" if bits & READ else "unread"]
         if bits & FLAGGED:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
@@ -39,12 +39,12 @@ from feedreader.core.library.query import (
     SavedView,
     parse_query,
     provider_query,
-    saved_views,
     topic_query,
-    view_for_key,
 )
 from feedreader.core.library.search import SearchCancelled, SearchResult, Searcher
 from feedreader.core.library.view import ListModel
+from feedreader.ui.article_list import ArticleList
+from feedreader.ui.messages import SearchFound
 
 log = logging.getLogger("feedreader.ui")
 
@@ -112,14 +112,6 @@ class SearchBar(Vertical):
         @property
         def control(self) -> "SearchBar":
             return self.bar
-
-    class _Found(Message):
-        def __init__(self, generation: int, text: str, result: SearchResult | None, failure: str | None) -> None:
-            super().__init__()
-            self.generation = generation
-            self.text = text
-            self.result = result
-            self.failure = failure
 
     def __init__(
         self,
@@ -310,12 +302,12 @@ class SearchBar(Vertical):
             return
         except Exception as exc:  # shown in the bar, never a crash while typing
             log.exception("search for %r failed", text)
-            self.post_message(self._Found(generation, text, None, f"search failed: {exc}"))
+            self.post_message(SearchFound(generation, text, None, f"search failed: {exc}"))
             return
-        self.post_message(self._Found(generation, text, result, None))
+        self.post_message(SearchFound(generation, text, result, None))
 
-    @on(_Found)
-    def _found(self, message: _Found) -> None:
+    @on(SearchFound)
+    def _found(self, message: SearchFound) -> None:
         message.stop()
         if message.generation != self._generation or message.text != self.text:
             return  # the user typed on: a newer search is coming
@@ -345,7 +337,7 @@ class SearchBar(Vertical):
         self.query_one("#search-status", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
 
 
-def apply_search(model: ListModel, article_list, result: SearchResult | None) -> None:
+def apply_search(model: ListModel, article_list: ArticleList, result: SearchResult | None) -> None:
     """Show ``result`` in the list: filter the keys, highlight titles, keep the
     cursor on the current article if it still matches, else go to the top.
 
@@ -353,131 +345,9 @@ def apply_search(model: ListModel, article_list, result: SearchResult | None) ->
     """
     keep = article_list.current
     model.set_search(result)
-    searching = result is not None and result.count is not None
-    article_list.highlight = result.highlight if searching else None
+    article_list.highlight = result.highlight if result is not None and result.count is not None else None
     model.rebuild()
     if keep is not None and model.index_of(keep) is None:
         article_list.cursor = 0
         keep = None
     article_list.reload(keep=keep)
-
-
-# --------------------------------------------------------------------------
-# the app's side: keys, handlers, header label and palette entries
-
-SEARCH_BINDINGS = [
-    # priority: handled by the app as the key arrives, so the bar has the focus
-    # before the keys typed right after "/" are dispatched (a burst or a paste)
-    Binding("slash", "search", "Search", key_display="/", priority=True, id="search.open"),
-    Binding("t", "filter_topic", "Filter by topic", show=False, id="search.topic"),
-    Binding("b", "filter_provider", "Filter by provider", show=False, id="search.provider"),
-    # no description: not in the help and palette one by one (see SEARCH_HELP, view_commands)
-    *[Binding(str(i), f"saved_view('{i}')", "", show=False, id=f"search.view{i}") for i in range(1, 10)],
-]
-SEARCH_HELP = [
-    ("/", "search and filter: words, \"phrases\", -word, topic:, provider:, q>50, since:7d, before:, is:"),
-    ("enter, in the bar", "keep the filter and go back to the list"),
-    ("esc, in the bar", "clear the filter"),
-    ("t", "filter on the article's topic (again: its next topic)"),
-    ("b", "filter on the article's provider"),
-    ("1 … 9", "saved views ([views] in the config file)"),
-]
-
-
-class SearchMixin:
-    """Search for FeedReaderApp (like MarksMixin): needs ``self.library``,
-    ``self.model``, ``self.settings``, ``self.clock``, ``self.article_list``,
-    ``self.article_view`` and ``self.update_header()``."""
-
-    views: list[SavedView]
-
-    def init_search(self) -> None:
-        self.views = saved_views(self.settings.views, now=self.clock())
-
-    def make_search_bar(self) -> SearchBar:
-        """The widget to yield in ``compose`` (above the panes)."""
-        return SearchBar(self.library, marks=lambda: self.model.marks, clock=self.clock, id="search")
-
-    @property
-    def search_bar(self) -> SearchBar:
-        return self.query_one(SearchBar)
-
-    def search_label(self) -> str:
-        """``view ai: topic:AI is:unread`` / ``search: xpeng`` / "" for the header."""
-        bars = self.query(SearchBar)
-        return bars.first().label() if bars else ""
-
-    def report_view_problems(self) -> None:
-        """Tell about saved views whose query has a mistake (call on mount)."""
-        for view in self.views:
-            if view.error is not None:
-                self.notify(f"views.{view.name}: {view.error.message} (column {view.error.position + 1})",
-                            title="Settings", severity="warning", timeout=8)
-
-    # -- keys -------------------------------------------------------------------
-    def action_search(self) -> None:
-        if self.screen is not self.screen_stack[0]:
-            return  # a dialog or the reader view is on top
-        if self.focused is self.search_bar.input:
-            self.search_bar.input.insert_text_at_cursor("/")  # a "/" in the query itself
-            return
-        self.search_bar.open()
-
-    def action_saved_view(self, key: str) -> None:
-        view = view_for_key(self.views, key)
-        if view is None:
-            self.notify(f"No saved view on {key}: add one under [views] in the config file.", timeout=3)
-        elif view.error is not None:
-            self.notify(f"View {view.name}: {view.error.message}", severity="error", timeout=5)
-        else:
-            self.apply_saved_view(view)
-
-    def apply_saved_view(self, view: SavedView) -> None:
-        self.search_bar.apply_view(view)
-
-    def _detail_article(self):
-        article = self.article_view.article
-        if article is None:
-            self.notify("No article is shown.", timeout=2)
-        return article
-
-    def action_filter_topic(self) -> None:
-        article = self._detail_article()
-        if article is None:
-            return
-        if not article.topics:
-            self.notify("This article has no topics.", timeout=2)
-            return
-        self.search_bar.filter_topic(article.topics)
-
-    def action_filter_provider(self) -> None:
-        article = self._detail_article()
-        if article is None:
-            return
-        provider = article.provider.name or article.provider.domain
-        if not provider:
-            self.notify("This article has no provider.", timeout=2)
-            return
-        self.search_bar.filter_provider(provider)
-
-    # -- the bar's messages -----------------------------------------------------
-    def on_search_bar_changed(self, message: SearchBar.Changed) -> None:
-        if message.result is not None:
-            apply_search(self.model, self.article_list, message.result)
-            self.update_header()
-
-    def on_search_bar_submitted(self, _message: SearchBar.Submitted) -> None:
-        self.article_list.focus()
-
-    def on_search_bar_cleared(self, _message: SearchBar.Cleared) -> None:
-        apply_search(self.model, self.article_list, None)
-        self.update_header()
-        self.article_list.focus()
-
-    # -- palette ----------------------------------------------------------------
-    def view_commands(self):
-        """``SystemCommand``s: one per saved view."""
-        for view in self.views:
-            if view.error is None:
-                help_text = f"{view.text}" + (f"  (key {view.key})" if view.key else "")
-                yield SystemCommand(f"View: {view.name}", help_text, lambda v=view: self.apply_saved_view(v))

@@ -369,13 +369,13 @@ async def test_a_rescan_that_finds_a_few_files_rebuilds_the_list_once(make_app, 
         write(folder, f"{i}.txt", doc(f"old {i}", f"https://x.example.com/{i}", published=f"2021-12-1{i}T12:00:00Z"))
     app = make_app(folder)
     rebuilds: list[int] = []
-    handler = FeedReaderApp.on_feed_reader_app_index_batch
+    handler = FeedReaderApp.on_index_batch
 
     def counted(self, message) -> None:
         handler(self, message)
         rebuilds.append(len(self.model))
 
-    monkeypatch.setattr(FeedReaderApp, "on_feed_reader_app_index_batch", counted)
+    monkeypatch.setattr(FeedReaderApp, "on_index_batch", counted)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         write(folder, "new.txt", doc("brand new", "https://x.example.com/new", published="2022-02-01T12:00:00Z"))
@@ -393,26 +393,27 @@ async def test_the_indexing_bar_shows_for_a_long_refresh_only(make_app):
     INDEX_BAR_DELAY shows no bar (no flash, no jump of the panes)."""
     from textual.widgets import ProgressBar
 
-    from feedreader.ui.app import INDEX_BAR_DELAY, FeedReaderApp
+    from feedreader.ui.app import INDEX_BAR_DELAY
+    from feedreader.ui.messages import IndexProgress
 
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         bar = app.query_one("#indexing", ProgressBar)
-        app.post_message(FeedReaderApp.IndexProgress(10, 200))        # a quick one
+        app.post_message(IndexProgress(10, 200))        # a quick one
         await pilot.pause()
-        app.post_message(FeedReaderApp.IndexProgress(200, 200))
+        app.post_message(IndexProgress(200, 200))
         await pilot.pause(INDEX_BAR_DELAY + 0.2)
         assert not bar.display
 
-        app.post_message(FeedReaderApp.IndexProgress(10, 2000))       # a long one
+        app.post_message(IndexProgress(10, 2000))       # a long one
         await pilot.pause()
         assert not bar.display
         await pilot.pause(INDEX_BAR_DELAY + 0.2)
         assert bar.display and bar.total == 2000
-        app.post_message(FeedReaderApp.IndexProgress(1500, 2000))
+        app.post_message(IndexProgress(1500, 2000))
         await pilot.pause()
         assert bar.progress == 1500
-        app.post_message(FeedReaderApp.IndexProgress(2000, 2000))
+        app.post_message(IndexProgress(2000, 2000))
         await pilot.pause()
         assert not bar.display

@@ -318,7 +318,7 @@ async def test_rerun_sees_new_articles(tmp_path):
 
 
 # --------------------------------------------------------------------------
-# the real app (FeedReaderApp mixes in SearchMixin)
+# the real app (FeedReaderApp, its SearchController)
 
 
 def build_wired(tmp_path, views=VIEWS):
