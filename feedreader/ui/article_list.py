@@ -86,6 +86,8 @@ class _CachedScrollBar(ScrollBar):
         if type(bar) is not ScrollBarRender or not self.vertical:
             return None
         style = bar.style
+        if not isinstance(style, Style):
+            return None
         width, height = self.size
         segments = ScrollBarRender.render_bar(
             size=height, virtual_size=bar.virtual_size, window_size=bar.window_size,
@@ -194,7 +196,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.clock = clock
         self.zone = zone
         self.status = status
-        # search: (start, end) spans of a title to highlight (core/search.highlighter)
+        # search: (start, end) spans of a title to highlight (core/library/search.py, SearchResult.highlight)
         self.highlight: Callable[[str], list[tuple[int, int]]] | None = None
         self._last_aid: int | None = None
         self._highlight_due = False
@@ -211,6 +213,8 @@ class ArticleList(ScrollView, can_focus=True):
     def vertical_scrollbar(self) -> ScrollBar:
         """The vertical scroll bar (created on first use, as Textual does): one
         that keeps its rendered lines."""
+        # Textual's own attribute and start-up call for the bar (no public way to
+        # give a widget another scroll bar); tests/ui/test_textual_internals.py
         if self._vertical_scrollbar is None:
             self._vertical_scrollbar = bar = _CachedScrollBar(
                 vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
@@ -330,6 +334,8 @@ class ArticleList(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.action_select()
 
+    # Textual's private size hook (no public one sees a layout before the scroll
+    # bars are redone); tests/ui/test_textual_internals.py checks its signature
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
         """Textual calls this on every layout of the screen with the arrangement's
         virtual size, never the list's own (which ScrollView uses instead): that
@@ -363,6 +369,7 @@ class ArticleList(ScrollView, can_focus=True):
         if not self._styling():
             if self._finished:
                 self._finished.clear()
+                # Textual's line cache (private: tests/ui/test_textual_internals.py)
                 self._styles_cache.clear()     # lines it kept are older than the rows shown since
             return super().render_lines(crop)
         top = int(self.scroll_offset.y)
@@ -397,6 +404,8 @@ class ArticleList(ScrollView, can_focus=True):
             app = self.app
             styles = self.styles
             base_background, background = self.background_colors
+            # Textual's styling of one line (private; no public API styles a line
+            # apart from its place on screen): tests/ui/test_textual_internals.py
             line = self._styles_cache.render_line(
                 styles, 0, self.region.size, self.content_region.size, styles.padding, base_background,
                 background, lambda _y: strip, None, None, self.opacity, app.ansi_theme, app.native_ansi_color)
@@ -431,6 +440,8 @@ class ArticleList(ScrollView, can_focus=True):
         """(base, cursor, the parts' styles), looked up once per repaint: kept
         in Textual's own component-style cache, which it clears whenever those
         styles may change (refresh, CSS, theme, focus)."""
+        # Textual's component-style cache (private; getattr: without it, no
+        # caching): tests/ui/test_textual_internals.py
         cache = getattr(self, "_rich_style_cache", None)
         found = cache.get(_STYLES_KEY) if cache is not None else None
         if found is None:

@@ -32,10 +32,11 @@ class RelatedList(OptionList):
 
     _width: int | None = None
 
-    def _on_resize(self, event: events.Resize) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         # Textual's OptionList drops every rendered option on any resize; here the
         # height changes with each article shown (its own options), which needs
-        # no new rendering: only a new width does
+        # no new rendering: only a new width does. prevent_default keeps the
+        # base classes' resize handlers (OptionList's) from running
         if event.size.width == self._width:
             event.prevent_default()
         self._width = event.size.width

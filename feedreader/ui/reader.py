@@ -132,8 +132,9 @@ class ReaderScreen(Screen[None]):
         self.query_one("#reader-scroll", VerticalScroll).scroll_home(animate=False)
 
     # -- what the app calls ---------------------------------------------------------
-    def set_loading(self) -> None:
-        """Show the loading indicator again (a refetch)."""
+    def set_fetching(self) -> None:
+        """Show the loading indicator again (a refetch). (Not ``set_loading``:
+        that is Textual's ``Widget.set_loading(loading)``.)"""
         self.state = "loading"
         self._error = None
         if self.is_mounted:

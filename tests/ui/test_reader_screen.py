@@ -136,7 +136,7 @@ async def test_error_is_shown_with_its_reason():
         await pilot.pause()
         assert shown(screen, "reader-body") == "Could not fetch: [red]boom"
 
-        screen.set_loading()                          # a retry
+        screen.set_fetching()                         # a retry
         await pilot.pause()
         assert screen.state == "loading" and not screen.has_class("-error")
 
