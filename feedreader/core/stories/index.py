@@ -1,0 +1,275 @@
+"""``StoryIndex``: articles in, stories out, one update at a time.
+
+An update takes new or changed articles (and the keys of removed ones) and
+regroups only what they touch:
+
+1. each new article's *candidates* come from an inverted index of its rare
+   keys (entities, numbers, title terms, its own and its related URLs, the
+   smallest shingle hashes) in time buckets one window wide: only articles
+   within the window are looked at, and a key shared by more than
+   ``posting_cap`` articles of a bucket is too common to say anything and is
+   skipped. A candidate must share keys worth at least 2 (a URL or a shingle
+   hash counts 2, an entity, number or title term 1);
+2. each candidate pair is scored (``score.py``); pairs scoring at least
+   ``weights.edge`` are kept as links;
+3. the connected parts of the link graph that hold a changed article are
+   grouped again by average link (``cluster.py``); the rest stay as they are.
+
+Grouping is a function of the links, and the links of a pair do not depend on
+the order articles arrived in, so an incremental run gives the batch result
+(up to the drift of the rarity weights as the collection grows; ``rebuild``
+rescored everything from scratch).
+
+A story's id is stable: derived from the identity of its earliest article.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from feedreader.core.ids import article_id
+from feedreader.core.stories.cluster import average_link, components
+from feedreader.core.stories.features import Features, StoryInput, extract
+from feedreader.core.stories.score import DEFAULT_WEIGHTS, Rarity, Weights, score
+
+POSTING_CAP = 64
+SKETCH_KEYS = 4
+NO_TIME = -(1 << 40)          # the bucket of articles without a date (they meet only each other)
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    id: str
+    members: tuple[int, ...]       # aids, earliest first
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one update did: story ids that are new or changed, ids that are gone."""
+
+    changed: frozenset[str]
+    gone: frozenset[str]
+    scored_pairs: int = 0
+
+
+def story_id(identity: str) -> str:
+    return article_id("story\n" + identity)
+
+
+def _keys(f: Features) -> Iterator[tuple[str, int]]:
+    """(key, strength) for candidate generation."""
+    for e in f.entities:
+        yield "e:" + e, 1
+    for n in f.numbers:
+        yield n, 1
+    for t in f.title_terms:
+        yield "t:" + t, 1
+    if f.url:
+        yield "u:" + f.url, 2
+    for link in f.links:
+        yield "u:" + link, 2
+    for h in f.sketch[:SKETCH_KEYS]:
+        yield f"h:{h}", 2
+
+
+def _rarity_keys(f: Features) -> Iterator[str]:
+    yield from f.terms
+    for e in f.entities:
+        yield "e:" + e
+    yield from f.numbers
+
+
+class StoryIndex:
+    """Stories of a changing set of articles, kept in memory (``store.py`` saves it)."""
+
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, *, posting_cap: int = POSTING_CAP) -> None:
+        self.weights = weights
+        self.posting_cap = posting_cap
+        self.features: dict[int, Features] = {}
+        self.df: Counter[str] = Counter()
+        self._postings: dict[tuple[str, int], list[int]] = {}
+        self.links: dict[int, dict[int, float]] = {}
+        self._group_of: dict[int, int] = {}           # aid -> its group's first aid
+        self._groups: dict[int, tuple[str, tuple[int, ...]]] = {}  # first aid -> (story id, members: 2 or more)
+
+    # -- reading ----------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def __contains__(self, aid: object) -> bool:
+        return aid in self.features
+
+    def rarity(self) -> Rarity:
+        return Rarity(self.df, len(self.features))
+
+    def _story(self, members: tuple[int, ...]) -> Story:
+        ordered = sorted(members, key=self._time_key)
+        return Story(story_id(self.features[ordered[0]].identity), tuple(ordered))
+
+    def _time_key(self, aid: int) -> tuple[float, str]:
+        f = self.features[aid]
+        return (f.published if f.published is not None else float("inf"), f.identity)
+
+    def stories(self) -> list[Story]:
+        """Every story of two or more articles, newest first."""
+        out = [self._story(m) for _, m in self._groups.values()]
+        out.sort(key=lambda s: (-(self.features[s.members[-1]].published or 0.0), s.id))
+        return out
+
+    def story_of(self, aid: int) -> Story | None:
+        first = self._group_of.get(aid)
+        return self._story(self._groups[first][1]) if first is not None else None
+
+    def groups(self) -> list[tuple[int, ...]]:
+        """Every group of two or more, as sorted aids (for comparing runs)."""
+        return sorted(m for _, m in self._groups.values())
+
+    # -- changing ---------------------------------------------------------
+    def _bucket(self, f: Features) -> int:
+        return NO_TIME if f.published is None else int(f.published // self.weights.window)
+
+    def _add(self, f: Features) -> None:
+        self.features[f.aid] = f
+        self.df.update(_rarity_keys(f))
+
+    def _remove(self, aid: int) -> None:
+        f = self.features.pop(aid)
+        self.df.subtract(_rarity_keys(f))
+        for key in set(_rarity_keys(f)):
+            if self.df[key] <= 0:
+                del self.df[key]
+        bucket = self._bucket(f)
+        for key, _ in _keys(f):
+            posting = self._postings.get((key, bucket))
+            if posting is not None:
+                try:
+                    posting.remove(aid)
+                except ValueError:
+                    pass
+                if not posting:
+                    del self._postings[(key, bucket)]
+        for other in self.links.pop(aid, {}):
+            row = self.links.get(other)
+            if row is not None:
+                row.pop(aid, None)
+                if not row:
+                    del self.links[other]
+
+    def _candidates(self, f: Features) -> list[int]:
+        bucket = self._bucket(f)
+        buckets = (bucket,) if bucket == NO_TIME else (bucket - 1, bucket, bucket + 1)
+        strength: dict[int, int] = {}
+        cap = self.posting_cap
+        postings = self._postings
+        for key, weight in _keys(f):
+            for b in buckets:
+                posting = postings.get((key, b))
+                if posting is None or len(posting) > cap:
+                    continue
+                for other in posting:
+                    strength[other] = strength.get(other, 0) + weight
+        window = self.weights.window
+        out = []
+        for other, s in strength.items():
+            if s < 2 or other == f.aid:
+                continue
+            g = self.features[other]
+            if f.published is not None and g.published is not None and abs(f.published - g.published) > window:
+                continue
+            out.append(other)
+        out.sort()
+        return out
+
+    def _index(self, f: Features) -> None:
+        bucket = self._bucket(f)
+        postings = self._postings
+        for key, _ in _keys(f):
+            posting = postings.get((key, bucket))
+            if posting is None:
+                postings[(key, bucket)] = [f.aid]
+            elif f.aid not in posting[-3:]:
+                posting.append(f.aid)
+
+    def _link(self, a: int, b: int, s: float) -> None:
+        self.links.setdefault(a, {})[b] = s
+        self.links.setdefault(b, {})[a] = s
+
+    def update(self, items: Iterable[StoryInput | Features] = (), removed: Iterable[int] = ()) -> Changes:
+        """Add new or changed articles and drop removed ones; regroup what they touch."""
+        new = [item if isinstance(item, Features) else extract(item) for item in items]
+        touched: set[int] = set()
+        for aid in {*removed, *(f.aid for f in new)}:
+            if aid in self.features:
+                first = self._group_of.get(aid)
+                if first is not None:
+                    touched.update(self._groups[first][1])
+                self._remove(aid)
+                touched.add(aid)
+        for f in new:
+            self._add(f)
+        new.sort(key=lambda f: (f.published if f.published is not None else float("inf"), f.aid))
+        rarity = self.rarity()
+        edge = self.weights.edge
+        scored = 0
+        for f in new:
+            for other in self._candidates(f):
+                s = score(f, self.features[other], rarity, self.weights)
+                scored += 1
+                if s >= edge:
+                    self._link(f.aid, other, s)
+            self._index(f)
+            touched.add(f.aid)
+        return self._regroup(touched, scored)
+
+    def _regroup(self, touched: set[int], scored: int) -> Changes:
+        old: dict[str, tuple[int, ...]] = {}
+
+        def drop(aid: int) -> None:
+            first = self._group_of.get(aid)
+            if first is not None:
+                sid, members = self._groups.pop(first)
+                old[sid] = members
+                for m in members:
+                    del self._group_of[m]
+
+        for aid in touched:
+            drop(aid)
+        present = sorted(a for a in touched if a in self.features)
+        links = self.links
+        empty: dict[int, float] = {}
+        parts = components(present, lambda n: links.get(n, empty))
+        for part in parts:
+            for m in part:
+                drop(m)
+        new: dict[str, tuple[int, ...]] = {}
+        features = self.features
+
+        def when(aid: int) -> float | None:
+            return features[aid].published
+
+        for part in parts:
+            groups = [part] if len(part) == 1 else average_link(
+                part, lambda n: links.get(n, empty), self.weights.merge, when, 2 * self.weights.window)
+            for group in groups:
+                if len(group) < 2:
+                    continue
+                members = tuple(group)
+                story = self._story(members)
+                self._groups[members[0]] = (story.id, members)
+                for m in members:
+                    self._group_of[m] = members[0]
+                new[story.id] = members
+        changed = frozenset(sid for sid, members in new.items() if old.get(sid) != members)
+        return Changes(changed, frozenset(old.keys() - new.keys()), scored)
+
+    def rebuild(self) -> Changes:
+        """Score and group everything again from the features (after weights changed)."""
+        features = list(self.features.values())
+        self.__init__(self.weights, posting_cap=self.posting_cap)  # type: ignore[misc]
+        return self.update(features)
