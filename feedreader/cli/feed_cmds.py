@@ -210,11 +210,40 @@ def _choose(url: str, found: list[Any], pick: int | None) -> str:
 # -- list, remove, rename, move ---------------------------------------------------------
 
 
-def _row(feed: Feed) -> dict[str, Any]:
+def _unread(ctx: Context, feeds: list[Feed]) -> dict[int, int]:
+    """Entries of each feed in the library that are not read (hidden ones left out)."""
+    from feedreader.core.ids import aid_of_identity
+    from feedreader.core.library.scopes import count_by_scope, folder_prefix
+    from feedreader.core.marks.store import StateStore
+
+    if not feeds or not ctx.paths.feed_entries.is_dir():
+        return {}
+    read: set[int] = set()
+    hidden: set[int] = set()
+    if ctx.paths.state_db.exists():     # a read-only command never creates the marks store
+        state = StateStore.open(ctx.paths.state_db)
+        try:
+            for identity, m in state.marks().items():
+                if m.read:
+                    read.add(aid_of_identity(identity))
+                if m.hidden:
+                    hidden.add(aid_of_identity(identity))
+        finally:
+            state.close()
+    library = ctx.open_library(quiet=True)
+    try:
+        scopes = {f.id: folder_prefix(ctx.paths.feed_entries / str(f.id)) for f in feeds}
+        counts = count_by_scope(library.index.conn, scopes, read, hidden)
+    finally:
+        library.close()
+    return {key: c.unread for key, c in counts.items()}
+
+
+def _row(feed: Feed, unread: dict[int, int]) -> dict[str, Any]:
     return {
         "id": feed.id, "title": feed.name, "url": feed.url, "folder": feed.folder, "site": feed.site_url,
         "entries": feed.entry_count,
-        "unread": feed.entry_count,  # TODO(marks): entries not marked read; counted as all for now
+        "unread": unread.get(feed.id, 0),
         "last_fetch": feed.last_fetch, "last_status": feed.last_status, "not_modified": feed.not_modified,
         "last_error": feed.last_error, "next_check": None if feed.gone else feed.next_check, "gone": feed.gone,
     }
@@ -222,11 +251,12 @@ def _row(feed: Feed) -> dict[str, Any]:
 
 @_run
 def cmd_list(args: argparse.Namespace) -> int:
-    with _opened(args) as (_ctx, store):
+    with _opened(args) as (ctx, store):
         feeds = store.list()
+    unread = _unread(ctx, feeds)
     if args.json:
         for feed in feeds:
-            print(json.dumps(_row(feed), ensure_ascii=False))
+            print(json.dumps(_row(feed, unread), ensure_ascii=False))
         return 0
     if not feeds:
         print("no feeds yet: feedreader feed add URL")
@@ -236,7 +266,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{feed.id:>4}  {folder}{feed.name}  {feed.url}")
         status = "304 not modified" if feed.not_modified else (str(feed.last_status) if feed.last_status else "-")
         nxt = "never (gone)" if feed.gone else _when(feed.next_check or time.time())
-        print(f"      {feed.entry_count:,} entries; last fetch {_when(feed.last_fetch)} ({status}); next {nxt}")
+        print(f"      {feed.entry_count:,} entries, {unread.get(feed.id, 0):,} unread; last fetch {_when(feed.last_fetch)} ({status}); next {nxt}")
         if feed.last_error:
             print(f"      error: {feed.last_error}")
     return 0

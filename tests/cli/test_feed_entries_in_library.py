@@ -53,8 +53,15 @@ def test_feed_entries_join_the_samples_and_take_marks(isolated_dirs):
     assert shown.returncode == 0, shown.stderr
     assert "Harbour bridge reopens" in shown.stdout and "The bridge reopened after repairs." in shown.stdout
 
+    def unread() -> int:
+        out = feedreader("feed", "list", "--json")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)["unread"]
+
+    assert unread() == 2
     marked = feedreader("mark", "read", bridge["id"])
     assert marked.returncode == 0, marked.stderr
+    assert unread() == 1
     again = {r["id"]: r for r in rows()}
     assert again[bridge["id"]]["read"] is True
     assert again[entries["Rail strike called off"]["id"]]["read"] is False
