@@ -272,6 +272,27 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flagged_entries(ctx: Context) -> list[str]:
+    """The files of flagged articles (the library knows which file holds which article)."""
+    from feedreader.core.ids import aid_of_identity
+    from feedreader.core.marks.store import StateStore
+
+    if not ctx.paths.state_db.exists():
+        return []
+    state = StateStore.open(ctx.paths.state_db)
+    try:
+        flagged = [aid_of_identity(i) for i, m in state.marks().items() if m.flagged]
+    finally:
+        state.close()
+    if not flagged:
+        return []
+    library = ctx.open_library(quiet=True)
+    try:
+        return [row.path for row in library.rows(flagged).values()]
+    finally:
+        library.close()
+
+
 def _flagged_files(ctx: Context, files: list[str]) -> list[str]:
     """Those of ``files`` (relative to the entries dir) whose article is flagged."""
     from feedreader.core.documents.parse import load_document
@@ -360,6 +381,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                                                rng=random.Random(), on_progress=progress)
 
             summary = asyncio.run(run())
+        keep_days = ctx.settings.feeds.keep_days
+        if keep_days is not None:
+            from feedreader.core.feeds.refresh import prune
+
+            pruned = prune(store, ctx.paths.feed_entries, keep_days, _flagged_entries(ctx))
+            if pruned:
+                print(f"pruned {len(pruned):,} entries older than {keep_days:,} days (flagged ones kept)")
     for result in summary.results:
         if not result.ok:
             print(f"failed: {result.name} ({result.url}): {result.error}", file=sys.stderr)

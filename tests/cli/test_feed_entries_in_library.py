@@ -68,3 +68,38 @@ def test_feed_entries_join_the_samples_and_take_marks(isolated_dirs):
     # an explicit PATH reads only that path
     only_samples = rows(str(builtin_library()))
     assert len(only_samples) == len(before) and not any(r["id"] == bridge["id"] for r in only_samples)
+
+
+OLD_AND_NEW = ("<?xml version='1.0'?><rss version='2.0'><channel><title>Archive</title>"
+               "<item><guid>old-1</guid><title>Old one</title><link>https://archive.example.com/1</link>"
+               "<pubDate>Mon, 02 Mar 2020 08:00:00 GMT</pubDate></item>"
+               "<item><guid>old-2</guid><title>Old two</title><link>https://archive.example.com/2</link>"
+               "<pubDate>Mon, 02 Mar 2020 09:00:00 GMT</pubDate></item>"
+               "<item><guid>new-1</guid><title>New one</title><link>https://archive.example.com/3</link>"
+               "<pubDate>Tue, 01 Dec 2026 09:00:00 GMT</pubDate></item></channel></rss>")
+
+
+def test_refresh_prunes_old_unflagged_entries_with_keep_days(isolated_dirs):
+    import sqlite3
+
+    config = isolated_dirs["config"]
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text("[feeds]\nkeep_days = 30\n", encoding="utf-8")
+    with TestServer() as server:
+        server.route("/archive.xml", html_page(OLD_AND_NEW, content_type="application/rss+xml"))
+        assert feedreader("feed", "add", server.url("/archive.xml")).returncode == 0
+        titles = {r["title"]: r for r in rows()}
+        assert {"Old one", "Old two", "New one"} <= set(titles)
+        assert feedreader("mark", "flag", titles["Old two"]["id"]).returncode == 0
+        # as if the entries had been seen a year ago
+        with sqlite3.connect(isolated_dirs["data"] / "feeds.sqlite") as db:
+            db.execute("UPDATE entries SET first_seen = first_seen - 365 * 86400")
+        out = feedreader("feed", "refresh", "--all")
+        assert out.returncode == 0, out.stderr
+        assert "pruned 1 entries older than 30 days (flagged ones kept)" in out.stdout
+        left = {r["title"] for r in rows()}
+        assert "Old one" not in left and {"Old two", "New one"} <= left
+        # the feed still carries the pruned entry: it does not come back
+        out = feedreader("feed", "refresh", "--all")
+        assert out.returncode == 0, out.stderr
+        assert "Old one" not in {r["title"] for r in rows()}
