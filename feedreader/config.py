@@ -22,6 +22,9 @@ Example ``config.toml``::
     refresh_every = "1h"          # how often a feed is checked (90s, 30m, 1h, 2d, 1w)
     keep_days = 90                # entries older than that, not flagged, are pruned; absent = keep all
 
+    [sync]                        # the feed server (feedreader sync setup URL --user NAME)
+    sync_every = "15m"            # how often the app syncs in the background; "0" = only at start
+
     [views]
     ai = "topic:AI is:unread"
 
@@ -55,6 +58,11 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    sync_every: float = 900.0          # seconds; 0: only at start
+
+
+@dataclass(frozen=True)
 class Settings:
     sources: tuple[str, ...] = ()
     sort: str = "newest"
@@ -63,6 +71,7 @@ class Settings:
     allow_private_hosts: bool = False
     fetch: FetchSettings = field(default_factory=FetchSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
     views: tuple[tuple[str, str], ...] = ()
     keys: tuple[tuple[str, str], ...] = ()
     problems: tuple[str, ...] = ()
@@ -154,6 +163,7 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
         problems.append(f"{source}: [fetch] must be a table; ignored")
 
     feeds = _feeds(data.get("feeds", {}), source, problems)
+    sync = _sync(data.get("sync", {}), source, problems)
 
     views_table = data.get("views", {})
     views: list[tuple[str, str]] = []
@@ -184,7 +194,7 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
     else:
         problems.append(f"{source}: [keys] must be a table of binding-id = \"key\"; ignored")
 
-    return Settings(**values, fetch=fetch, feeds=feeds, views=tuple(views), keys=tuple(keys), problems=tuple(problems))
+    return Settings(**values, fetch=fetch, feeds=feeds, sync=sync, views=tuple(views), keys=tuple(keys), problems=tuple(problems))
 
 
 def _feeds(table: Any, source: str, problems: list[str]) -> FeedSettings:
@@ -208,6 +218,22 @@ def _feeds(table: Any, source: str, problems: list[str]) -> FeedSettings:
                 f"got {_describe(raw)}; keeping every entry"
             )
     return FeedSettings(**values)
+
+
+def _sync(table: Any, source: str, problems: list[str]) -> SyncSettings:
+    if not isinstance(table, dict):
+        problems.append(f"{source}: [sync] must be a table; ignored")
+        return SyncSettings()
+    if "sync_every" not in table:
+        return SyncSettings()
+    raw = table["sync_every"]
+    if raw in (0, "0"):
+        return SyncSettings(sync_every=0.0)
+    try:
+        return SyncSettings(sync_every=parse_duration(raw))
+    except ValueError as exc:
+        problems.append(f"{source}: sync.sync_every: {exc}; using the default (15m)")
+        return SyncSettings()
 
 
 def _env_overrides(settings: Settings, env: dict[str, str] | os._Environ) -> Settings:
