@@ -66,6 +66,7 @@ class Article:
     images: tuple[Image, ...] = ()
     related: tuple[Related, ...] = ()
     body: str = ""                      # text after the front matter, cleaned (multi-line)
+    author: str = ""                    # who wrote it, as the document names them ("" when it does not)
     secured: str | None = field(default=None, repr=False)  # opaque: never shown, decoded or logged
     warnings: tuple[str, ...] = ()      # fields dropped while parsing, with reasons
 

@@ -95,6 +95,7 @@ def article_to_dict(a: Article, *, include_secured: bool = False) -> dict[str, A
         "images": [_image_to(i) for i in a.images],
         "related": [_related_to(r) for r in a.related],
         "body": a.body,
+        "author": a.author,
         "warnings": list(a.warnings),
     }
     if include_secured:
@@ -162,6 +163,7 @@ def article_from_dict(d: dict[str, Any]) -> Article:
         images=tuple(_image_from(i) for i in d.get("images") or ()),
         related=tuple(_related_from(r) for r in d.get("related") or ()),
         body=d.get("body", ""),
+        author=d.get("author", ""),
         secured=d.get("secured"),
         warnings=tuple(d.get("warnings") or ()),
     )

@@ -436,6 +436,7 @@ def _parse(data: bytes, path: str) -> tuple[Article | None, tuple[Problem, ...]]
         images=f.images(m, "images", ""),
         related=f.related(m, "related"),
         body=clean_text(body_text, multiline=True, limit=BODY_LIMIT) if body_text else "",
+        author=f.text(m, "author", "", limit=SHORT_LIMIT),
         secured=secured,
         warnings=tuple(f.warnings),
     )
