@@ -20,8 +20,8 @@ COMMAND_MODULES = (
     "feedreader.cli.library_cmds",
     "feedreader.cli.state_cmds",
     "feedreader.cli.fetch_cmds",
-    "feedreader.cli.sync_cmds",
     "feedreader.cli.feed_cmds",
+    "feedreader.cli.sync_cmds",
 )
 _OPTIONS_WITH_VALUES = {"--data-dir", "--cache-dir", "--config-dir", "--sort"}
 
