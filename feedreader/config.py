@@ -11,6 +11,10 @@ Example ``config.toml``::
     mark_read_on_open = true
     mark_read_after = 2.0         # seconds shown in the detail pane; 0 = never
     allow_private_hosts = false   # let prefetch reach loopback/private addresses
+    images = true                 # the lead image above the article (i turns it off for the session)
+    theme = "nord"                # a Textual theme (ctrl+p: "Change theme"); the last chosen one is remembered
+    browser = ["w3m", "%u"]       # argv, %u is the URL (never through a shell); default: $BROWSER, then the system's
+    browser_in_terminal = true    # the browser is a text one: the app gives it the terminal while it runs
 
     [fetch]
     jobs = 8
@@ -69,6 +73,10 @@ class Settings:
     mark_read_on_open: bool = True
     mark_read_after: float = 2.0
     allow_private_hosts: bool = False
+    images: bool = True
+    theme: str = ""                    # "": the remembered one, else Textual's default
+    browser: tuple[str, ...] = ()      # argv with %u for the URL; (): $BROWSER, then the system's
+    browser_in_terminal: bool | None = None   # None: decided by the browser's name (w3m, lynx, less...)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
@@ -106,6 +114,9 @@ _TOP_LEVEL = {
     "mark_read_on_open": (_is_bool, "true or false"),
     "mark_read_after": (_is_num(0, 3600), "a number of seconds from 0 to 3600"),
     "allow_private_hosts": (_is_bool, "true or false"),
+    "images": (_is_bool, "true or false"),
+    "theme": (lambda v: isinstance(v, str) and _THEME_RE.fullmatch(v) is not None, "a theme name like \"nord\""),
+    "browser_in_terminal": (_is_bool, "true or false"),
 }
 _FETCH = {
     "jobs": (_is_int(1, 64), "a whole number from 1 to 64"),
@@ -116,6 +127,7 @@ _FETCH = {
     "max_redirects": (_is_int(0, 30), "a whole number from 0 to 30"),
 }
 MAX_CONFIG_BYTES = 1_000_000
+_THEME_RE = re.compile(r"[A-Za-z0-9_\-]{1,40}")
 _KEY_RE = re.compile(r"[A-Za-z0-9_+\-]{1,30}(,[A-Za-z0-9_+\-]{1,30}){0,5}")
 _BINDING_ID_RE = re.compile(r"[a-z_]{1,20}\.[a-z_]{1,30}")
 
@@ -154,6 +166,14 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
         values["sources"] = tuple(sources)
     else:
         problems.append(f"{source}: sources must be a list of folder paths, got {_describe(sources)}; ignored")
+
+    if "browser" in data:
+        browser = _browser(data["browser"])
+        if browser is None:
+            problems.append(f"{source}: browser must be a list of words like [\"w3m\", \"%u\"], "
+                            f"got {_describe(data['browser'])}; using $BROWSER")
+        else:
+            values["browser"] = browser
 
     fetch_table = data.get("fetch", {})
     fetch = FetchSettings()
@@ -195,6 +215,22 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
         problems.append(f"{source}: [keys] must be a table of binding-id = \"key\"; ignored")
 
     return Settings(**values, fetch=fetch, feeds=feeds, sync=sync, views=tuple(views), keys=tuple(keys), problems=tuple(problems))
+
+
+def _browser(value: Any) -> tuple[str, ...] | None:
+    """``browser``: a list of argv words (a string is split like a shell would,
+    but is never run by one), at most 32 words, none empty or with NUL."""
+    import shlex
+
+    if isinstance(value, str):
+        try:
+            value = shlex.split(value)
+        except ValueError:
+            return None
+    if (isinstance(value, list) and 0 < len(value) <= 32
+            and all(isinstance(w, str) and w and "\0" not in w and len(w) <= 1000 for w in value)):
+        return tuple(value)
+    return None
 
 
 def _feeds(table: Any, source: str, problems: list[str]) -> FeedSettings:

@@ -86,3 +86,15 @@ def test_paths_resolution(tmp_path):
     assert p.state_db == tmp_path / "d" / "state.db"
     assert p.cache_dir == tmp_path / "c"
     assert p.config_file.name == "config.toml" and p.log_file.name == "feedreader.log"
+
+
+def test_images_theme_and_browser_settings():
+    from feedreader.config import parse_settings
+
+    s = parse_settings({"images": False, "theme": "nord", "browser": ["w3m", "-o", "x", "%u"],
+                        "browser_in_terminal": True})
+    assert (s.images, s.theme, s.browser, s.browser_in_terminal) == (False, "nord", ("w3m", "-o", "x", "%u"), True)
+    assert parse_settings({"browser": "firefox --new-tab %u"}).browser == ("firefox", "--new-tab", "%u")
+    bad = parse_settings({"theme": "no way; rm", "browser": [1], "images": "yes"})
+    assert (bad.theme, bad.browser, bad.images) == ("", (), True)
+    assert len(bad.problems) == 3 and any("browser" in p for p in bad.problems)
