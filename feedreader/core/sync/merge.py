@@ -4,18 +4,23 @@ For each mark, three states: the *base* (what both sides had after the last
 sync, or None for an item never synced), the *local* mark and the *server*'s.
 
 * Neither side changed: nothing to do.
-* One side changed: that side's state is taken.
-* Both changed, to the same state: agreed, nothing to send.
-* Both changed, differently (a conflict), or a first meeting where they
-  differ: the later change wins. The local time is the mark's ``updated_at``;
-  the server's is the item's ``updated`` time when the server gives one
-  (Miniflux: its ``changed_at``), else the time we first saw the change
-  (``now``). A tie goes to the server. Every conflict is reported, with the
-  loser's state, so no mark is lost silently.
+* One side changed: that side's state is taken (so a mark made offline is
+  sent, and a change made on another machine comes here).
+* Both changed: a mark is one bit, so both changed it the same way; agreed,
+  nothing is sent (and Miniflux is never told "read" for a read entry).
+* No base (a first meeting: an install with marks of its own syncing for the
+  first time, or after the sync state was lost) and the two differ: the
+  later change wins. The local time is the marks row's ``updated_at``; the
+  server's is the item's ``updated`` (Miniflux: its ``changed_at``) when the
+  server gives one, else the time we first saw it (``now``). A tie goes to
+  the server. Every such conflict is reported with the loser's state, so no
+  mark is lost silently.
 
-A local article with no marks row counts as "never marked": at a first
-meeting it takes the server's state without a conflict. ``hidden`` is never
-merged: it stays local.
+A change counts by value: a mark toggled and toggled back since the last sync
+is no change (the stores keep one time per article, not per mark, so a time
+cannot tell which mark it belongs to). A local article with no marks row
+counts as never marked: it takes the server's state without a conflict.
+``hidden`` is never merged: it stays local.
 """
 
 from __future__ import annotations
