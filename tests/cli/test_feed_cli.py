@@ -102,7 +102,7 @@ def test_refresh_summary_and_exit_status(server):
     assert two["last_error"] == "HTTP 503" and two["last_status"] == 503
     assert two["next_check"] - two["last_fetch"] >= 600
     refused = run("refresh", "--all", allow_private=False)
-    assert refused.returncode == 1 and "blocked address 127.0.0.1 (loopback)" in refused.stderr
+    assert refused.returncode == 1 and "blocked address 127.0.0.1 (loopback): set allow_private_hosts = true in config.toml" in refused.stderr
 
 
 def test_import_newsboat_urls_and_opml_then_export_round_trip(server, tmp_path):

@@ -67,7 +67,7 @@ def test_private_addresses_are_refused_unless_allowed(site):
     server, folder, ids = site
     result = run("prefetch", str(folder), ids["First"], allow_private=False)
     assert result.returncode == 1
-    assert "blocked address 127.0.0.1 (loopback)" in result.stderr
+    assert "blocked address 127.0.0.1 (loopback): set allow_private_hosts = true in config.toml" in result.stderr
     assert server.hits() == 0
 
 

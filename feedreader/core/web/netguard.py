@@ -101,6 +101,10 @@ def parse_ip(value: str) -> IPAddress | None:
         return None
 
 
+# the settings key (top level of config.toml) that lets non-public addresses through
+ALLOW_HINT = ": set allow_private_hosts = true in config.toml to allow it"
+
+
 @dataclass(frozen=True)
 class AddressPolicy:
     """Which addresses may be connected to.
@@ -119,7 +123,8 @@ class AddressPolicy:
         return cls(allow_private, tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks))
 
     def problem(self, address: str | IPAddress) -> str | None:
-        """``"blocked address 10.0.0.1 (private)"``, or None when it may be reached."""
+        """``"blocked address 10.0.0.1 (private): set allow_private_hosts ..."``
+        (naming the setting that lets it through), or None when it may be reached."""
         ip = parse_ip(address) if isinstance(address, str) else address
         if ip is None:
             return f"blocked address {address!s:.60} (not an IP address)"
@@ -129,7 +134,7 @@ class AddressPolicy:
         if any(plain in net for net in self.allowed if net.version == plain.version):
             return None
         kind = address_kind(ip)
-        return None if kind is None else f"blocked address {ip} ({kind})"
+        return None if kind is None else f"blocked address {ip} ({kind}){ALLOW_HINT}"
 
 
 async def system_resolve(host: str, port: int, timeout: float | None) -> list[str]:

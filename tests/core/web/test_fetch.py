@@ -312,6 +312,10 @@ async def test_invalid_urls_are_refused_without_connecting(server, cache, make):
 
 # -- blocked addresses -------------------------------------------------------------------
 
+# the message names the setting that lets such an address through (issue 14)
+HINT = ": set allow_private_hosts = true in config.toml to allow it"
+
+
 @pytest.mark.parametrize(
     ("address", "kind"),
     [
@@ -341,7 +345,7 @@ def test_address_policy_blocks_non_public_addresses(address, kind):
     ip = ipaddress.ip_address(address)
     assert address_kind(ip) == kind
     policy = AddressPolicy.make()
-    assert policy.problem(address) == f"blocked address {ip} ({kind})"
+    assert policy.problem(address) == f"blocked address {ip} ({kind}){HINT}"
     assert AddressPolicy.make(allow_private=True).problem(address) is None
 
 
@@ -354,16 +358,16 @@ def test_allowlist_is_narrow():
     policy = AddressPolicy.make(allow_networks=LOOPBACK)
     assert policy.problem("127.0.0.1") is None
     assert policy.problem("::ffff:127.0.0.1") is None
-    assert policy.problem("10.0.0.1") == "blocked address 10.0.0.1 (private)"
-    assert policy.problem("::1") == "blocked address ::1 (loopback)"
+    assert policy.problem("10.0.0.1") == "blocked address 10.0.0.1 (private)" + HINT
+    assert policy.problem("::1") == "blocked address ::1 (loopback)" + HINT
 
 
 async def test_loopback_is_refused_by_default(server, cache):
     url = server.route("/a", html_page(ARTICLE))
     result = await fetch_one(url, cache, allow_private=False)
-    assert (result.status, result.error) == ("failed", "blocked address 127.0.0.1 (loopback)")
+    assert (result.status, result.error) == ("failed", "blocked address 127.0.0.1 (loopback)" + HINT)
     assert server.hits() == 0
-    assert cache.status(url).error == "blocked address 127.0.0.1 (loopback)"
+    assert cache.status(url).error == "blocked address 127.0.0.1 (loopback)" + HINT
 
 
 async def test_a_name_resolving_to_loopback_is_refused_at_connect_time(server, cache):
@@ -379,9 +383,9 @@ async def test_a_name_resolving_to_loopback_is_refused_at_connect_time(server, c
 @pytest.mark.parametrize(
     ("target", "reason"),
     [
-        ("http://169.254.169.254/latest/meta-data/", "blocked address 169.254.169.254 (link-local)"),
-        ("http://10.0.0.1/admin", "blocked address 10.0.0.1 (private)"),
-        ("http://[::ffff:192.168.0.1]/", "blocked address ::ffff:c0a8:1 (private, IPv4-mapped)"),
+        ("http://169.254.169.254/latest/meta-data/", "blocked address 169.254.169.254 (link-local)" + HINT),
+        ("http://10.0.0.1/admin", "blocked address 10.0.0.1 (private)" + HINT),
+        ("http://[::ffff:192.168.0.1]/", "blocked address ::ffff:c0a8:1 (private, IPv4-mapped)" + HINT),
     ],
 )
 async def test_redirect_to_a_blocked_address_is_refused_before_connecting(server, cache, target, reason):
@@ -405,10 +409,10 @@ async def test_redirect_to_a_name_that_resolves_to_a_private_address(server, cac
     server.route("/to-mixed", redirect("http://mixed.test/secret"))
     kw = dict(allow_private=False, allow_networks=LOOPBACK, resolver=resolver)
     result = await fetch_one(server.url("/to-intranet"), cache, **kw)
-    assert result.error == "blocked address 10.1.2.3 (private)"
+    assert result.error == "blocked address 10.1.2.3 (private)" + HINT
     # one private answer among public ones is enough to refuse
     result = await fetch_one(server.url("/to-mixed"), cache, **kw)
-    assert result.error == "blocked address 192.168.0.7 (private)"
+    assert result.error == "blocked address 192.168.0.7 (private)" + HINT
     assert "intranet.test" in attempts and "mixed.test" in attempts
 
 
