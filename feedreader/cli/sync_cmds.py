@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 PASSWORD_ENV = "FEEDREADER_SYNC_PASSWORD"
 PASSWORD_COMMAND_TIMEOUT = 60
+ID_PAGE = 10_000          # ids per stream/items/ids page: a sync with nothing new is 3 listings, not 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -199,7 +200,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 _err(f"{exc.message}; trying again in {wait:.0f} s")
 
             def attempt() -> SyncReport:
-                client = GReaderClient(http, account.url, auth=account.auth)
+                client = GReaderClient(http, account.url, auth=account.auth, page_size=ID_PAGE)
                 return Sync(client, feeds, marks, state, ctx.paths.feed_entries,
                             progress=progress).run(dry_run=args.dry_run)
 
@@ -210,6 +211,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return 1
     except StoreError as exc:
         _err(str(exc))
+        return 1
+    except OSError as exc:       # writing an entry: the disk is full, a folder is read-only
+        _err(f"sync stopped: cannot write to {ctx.paths.data_dir} ({exc.strerror or exc}); nothing was lost, "
+             "the next sync completes it")
         return 1
     finally:
         feeds.close()

@@ -450,3 +450,82 @@ def test_a_dry_run_shows_and_changes_nothing(make_install, account, feed_server)
     assert report.feeds_added == ["Later"]
     assert _snapshot(a) == before and a.calls("edit-tag") == edits
     assert all(e["status"] == "unread" for e in server_entries(account).values())
+
+
+def test_feeds_removed_or_moved_here_are_removed_or_moved_on_the_server(make_install, account, feed_server):
+    from feedreader.core.feeds.refresh import unsubscribe
+
+    urls = [serve_feed(feed_server, f"Local change {n}", 3) for n in range(2)]
+    keep_id, gone_id = add_feeds(account, [(urls[0], "Old"), (urls[1], None)])
+    a = make_install()
+    a.sync()
+    by_url = {f.url: f for f in a.feeds.list()}
+    a.feeds.move(by_url[urls[0]], "New place")
+    unsubscribe(a.feeds, a.entries, by_url[urls[1]])
+    report = a.sync()
+    assert report.unsubscribed == [f"feed/{gone_id}"]
+    assert [f["id"] for f in account.feeds()] == [keep_id]
+    assert account.feeds()[0]["category"]["title"] == "New place"
+    assert [(f.url, f.folder) for f in a.feeds.list()] == [(urls[0], "New place")]
+    assert a.sync().feeds_moved == []                     # agreed: nothing moves back
+
+
+# -- pure parts ---------------------------------------------------------------------------
+
+def test_the_merge_rules():
+    from feedreader.core.sync.merge import Local, decide
+
+    now = 10_000_000
+    read_then = Local(read=True, updated_at=5_000_000)
+    # one side changed: that side
+    assert (decide((False, False), read_then, (False, False), None, now).read) is True
+    assert decide((False, False), Local(updated_at=1), (True, True), None, now).starred is True
+    # both the same way: agreed, nothing to send
+    d = decide((False, False), read_then, (True, False), None, now)
+    assert d.read and d.push((True, False)) == (None, None) and not d.conflicts
+    # first meeting, different: the later wins; no server time means "seen now" (the server's)
+    assert decide(None, read_then, (False, False), 4_000_000, now).conflicts == (("read", "local"),)
+    assert decide(None, read_then, (False, False), 6_000_000, now).read is False
+    assert decide(None, read_then, (False, False), None, now).conflicts == (("read", "server"),)
+    # first meeting with no local row: the server's, no conflict
+    d = decide(None, Local(), (True, True), None, now)
+    assert (d.read, d.starred, d.conflicts) == (True, True, ())
+
+
+def test_next_background_sync_backs_off_after_failures():
+    from feedreader.core.sync.engine import next_sync_at
+    from feedreader.core.sync.state import SyncStatus
+
+    def status(fails: int) -> SyncStatus:
+        return SyncStatus("s", 1000.0, 1000.0, "down" if fails else None, fails, 0, 0)
+
+    assert next_sync_at(SyncStatus(None, None, None, None, 0, 0, 0), 900) == 0.0
+    assert next_sync_at(status(0), 900) == 1900.0
+    assert [next_sync_at(status(n), 900) - 1000 for n in (1, 2, 3, 5)] == [60, 120, 240, 900]
+    assert next_sync_at(status(0), 0) == float("inf")      # sync_every = 0: only at start
+
+
+def test_identities_match_what_the_document_parser_gives(tmp_path):
+    """Also for an item without a link (identity from title, date and provider)."""
+    from feedreader.core.sync.greader import Item
+    from feedreader.core.sync.items import entry_of, identity_of_entry, provider_name, write_entries
+
+    when = datetime(2026, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    items = [Item(id=f"tag:google.com,2005:reader/item/{n:016x}", feed_id="feed/1", title=title, url=url,
+                  published=published, updated=None, summary_html="<p>Some <b>text</b> here</p>",
+                  content_html="<p>Some <b>text</b> here</p>", author="", categories=("user/-/label/Tech",),
+                  read=False, starred=False)
+             for n, (title, url, published) in enumerate([
+                 ("With a link", "https://news.example/a?utm_source=x", when),
+                 ("No link", None, when), ("", None, None)])]
+    with FeedStore(tmp_path / "feeds.sqlite") as store:
+        feed = store.add("https://feed.example/rss", "Provider")
+        now = datetime(2026, 6, 1, tzinfo=UTC)
+        entries = [entry_of(i, now) for i in items]
+        assert write_entries(store, feed, "Provider", None, entries, tmp_path / "feeds", now.timestamp()) == (3, 0)
+        for entry in entries:
+            from feedreader.core.sync.items import entry_file
+
+            article, problems = load_document(tmp_path / "feeds" / entry_file(feed.id, entry.key))
+            assert article is not None and not problems
+            assert article.identity == identity_of_entry(entry, provider_name(feed, "Provider"), now)

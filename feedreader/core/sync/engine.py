@@ -59,11 +59,11 @@ from feedreader.core.marks.store import StateStore
 from feedreader.core.sync.greader import READ, STARRED, GReaderClient, Item, Subscription, SyncError
 from feedreader.core.sync.items import entry_file, entry_of, identity_of_entry, provider_name, write_entries
 from feedreader.core.sync.merge import NO_ROW, Decision, Local, decide, in_conflict
-from feedreader.core.sync.state import KnownFeed, KnownItem, SyncState
+from feedreader.core.sync.state import KnownFeed, KnownItem, SyncState, SyncStatus
 from feedreader.core.text import clean_text
 
-__all__ = ["NEVER", "Conflict", "Progress", "Sync", "SyncReport", "local_marks", "queued_marks",
-           "run_with_retries"]
+__all__ = ["NEVER", "Conflict", "Progress", "Sync", "SyncReport", "local_marks", "next_sync_at",
+           "queued_marks", "run_with_retries"]
 
 NEVER = 253402300799.0            # 9999-12-31T23:59:59Z: a server feed's next local fetch
 Progress = Callable[[str, int, int], None]     # (stage, done, total)
@@ -123,6 +123,19 @@ def queued_marks(state: SyncState, marks: StateStore) -> dict[str, int]:
         if mine.flagged != item.starred:
             out["starred" if mine.flagged else "unstarred"] += 1
     return out
+
+
+def next_sync_at(status: SyncStatus, every: float, *, max_backoff: float = 3600.0) -> float:
+    """When a background sync should run next (Unix time): at once if never synced, else ``every``
+    after the last attempt; after failures in a row, 60 s, 2 min, 4 min ... (at most ``max_backoff``,
+    and never later than ``every`` would be)."""
+    last = status.last_attempt or status.last_sync
+    if last is None:
+        return 0.0
+    if status.fail_count:
+        wait = min(60.0 * 2 ** (status.fail_count - 1), max_backoff)
+        return last + (min(wait, every) if every > 0 else wait)
+    return last + every if every > 0 else float("inf")
 
 
 def run_with_retries(attempt: Callable[[], SyncReport], *, attempts: int = 3, backoff: float = 2.0,
