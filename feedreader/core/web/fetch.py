@@ -537,6 +537,9 @@ class Fetcher:
         finally:
             for task in running:
                 task.cancel()
+        if self.cache is not None and self.settings.cache_max_mb and any(r.status == "fetched" for r in results.values()):
+            # the cache grew: over its cap, the least recently read pages go (pagecache.py "Size")
+            await asyncio.to_thread(self.cache.prune, self.settings.cache_max_mb * 1_000_000)
         return [results[u] for u in urls]
 
     async def _fetch_keyed(self, url: str) -> FetchResult:

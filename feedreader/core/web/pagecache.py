@@ -10,6 +10,13 @@ reader never sees half a file. A failed refetch only records its error in the
 metadata: the good copy stays.
 
 The directory is created on the first write; nothing happens at import.
+
+Size: :meth:`PageCache.prune` keeps the directory (pages and the
+``images/`` beside them) under a cap, removing the least recently *read*
+first. Reading a page's text (:meth:`PageCache.readable`: the reader view,
+``show --text``) touches the mtime of its ``.text.json``: that mtime is when
+it was last read; a page never read counts from when its body was fetched
+(a revalidation that changes nothing does not make a page recent).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -154,6 +162,7 @@ class PageCache:
         stamp = [TEXT_VERSION, meta.get("fetched_at"), meta.get("size")]
         saved = _read_json(self._path(url, ".text.json"), limit=50_000_000)
         if isinstance(saved, dict) and saved.get("stamp") == stamp:
+            self._touch(self._path(url, ".text.json"))
             try:
                 return ReadableText(
                     title=clean_text(saved["title"], limit=1000),
@@ -177,6 +186,55 @@ class PageCache:
             except OSError:
                 pass   # a read-only cache still reads
         return result
+
+    @staticmethod
+    def _touch(path: Path) -> None:
+        """Note that a page was read now (its last-read time, for :meth:`prune`)."""
+        try:
+            os.utime(path)
+        except OSError:
+            pass   # a read-only cache still reads
+
+    # -- size ---------------------------------------------------------------
+    def entries(self) -> list[CacheEntry]:
+        """Every page and image on disk, least recently read first."""
+        out = [*_entries(self.dir, ".html", "page"), *_entries(self.dir / "images", ".img", "image")]
+        out.sort(key=lambda e: e.last_read)
+        return out
+
+    def usage(self) -> CacheUsage:
+        """How big the cache is (``feedreader cache status``)."""
+        entries = self.entries()
+        kept = [e for e in entries if e.kind != "leftover"]
+        return CacheUsage(
+            size=sum(e.size for e in entries),
+            pages=sum(e.kind == "page" for e in kept),
+            images=sum(e.kind == "image" for e in kept),
+            oldest_read=kept[0].last_read if kept else None,
+        )
+
+    def prune(self, max_bytes: int) -> PruneReport:
+        """Remove the least recently read pages (and images) until the cache
+        holds at most ``max_bytes``; files that cannot be removed are skipped."""
+        entries = self.entries()
+        total = sum(e.size for e in entries)
+        removed = freed = 0
+        for entry in entries:
+            if total <= max_bytes:
+                break
+            gone = 0
+            for path in entry.files:   # the metadata first: a half-removed page reads as "not fetched"
+                try:
+                    size = path.stat().st_size
+                    path.unlink()
+                except OSError:
+                    continue
+                gone += size
+            if gone:
+                removed += 1
+                freed += gone
+                total -= gone
+        return PruneReport(removed, freed, total)
 
     # -- writing ------------------------------------------------------------
     def _write(self, path: Path, data: bytes) -> None:
@@ -236,6 +294,65 @@ class PageCache:
         meta["error"] = clean_text(error, limit=200)
         meta["error_at"] = time.time() if now is None else now
         self._write_meta(url, meta)
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """One cached page (or image) and its files, as :meth:`PageCache.prune` sees it."""
+
+    kind: Literal["page", "image", "leftover"]     # leftover: a crash's temporary file
+    files: tuple[Path, ...]     # metadata first
+    size: int                   # bytes, all its files
+    last_read: float            # unix seconds
+
+
+@dataclass(frozen=True, slots=True)
+class CacheUsage:
+    size: int
+    pages: int
+    images: int
+    oldest_read: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    removed: int     # pages and images
+    freed: int       # bytes
+    size: int        # bytes left
+
+
+_TEMP_AGE = 3600.0   # a temporary file older than this was left by a crash
+
+
+def _entries(folder: Path, body: str, kind: Literal["page", "image"]) -> Iterator[CacheEntry]:
+    """The entries of one folder: files grouped by their hash (``<hash>.<suffix>``)."""
+    groups: dict[str, list[tuple[str, os.stat_result]]] = {}
+    now = time.time()
+    try:
+        with os.scandir(folder) as it:
+            for item in it:
+                try:
+                    if not item.is_file(follow_symlinks=False):
+                        continue
+                    st = item.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                name = item.name
+                if name.startswith(".") and name.endswith(".tmp"):
+                    if now - st.st_mtime > _TEMP_AGE:   # left over: goes first
+                        yield CacheEntry("leftover", (Path(item.path),), st.st_size, 0.0)
+                    continue
+                key, dot, _suffix = name.partition(".")
+                if dot and len(key) == 64:
+                    groups.setdefault(key, []).append((name, st))
+    except OSError:
+        return
+    for key, files in groups.items():
+        times = {name[len(key):]: st.st_mtime for name, st in files}
+        last_read = times.get(".text.json", times.get(body, max(times.values())))
+        ordered = sorted(files, key=lambda f: (f[0] != f"{key}.json", f[0]))
+        yield CacheEntry(kind, tuple(folder / name for name, _ in ordered),
+                         sum(st.st_size for _, st in files), last_read)
 
 
 def _read_json(path: Path, limit: int = MAX_META_BYTES) -> Any:

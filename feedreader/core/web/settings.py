@@ -17,3 +17,4 @@ class FetchSettings:
     deadline: float = 30.0     # whole page, seconds
     max_bytes: int = 5_000_000
     max_redirects: int = 5
+    cache_max_mb: int = 500    # the page cache's cap (least recently read pages go first); 0 = no cap
