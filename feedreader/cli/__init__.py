@@ -118,3 +118,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
             raise
         return _damaged_index(args, exc)
+COMMAND_MODULES += ("feedreader.cli.story_cmds",)   # stories (issue 15)
