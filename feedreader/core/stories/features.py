@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import sys
 import zlib
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,8 +50,9 @@ record early first last next why how what breaking exclusive report update corre
 """.split())
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’&-]*|\d[\d,.]*")
+# a capitalised word; group 1 is set when it starts a sentence
+_CAPITALISED = re.compile(r"(^\W*|[.!?:;\"“”]\W*)?(?<![\w'’&-])([A-Z][A-Za-z0-9'’&-]*)")
 _TEXT_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$")
 _NUMBER = re.compile(
     r"(?<![\w.])(?P<cur>[$€£])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<scale>bn|billion|mn|m|million|k|thousand|trillion|tn)\b)?"
@@ -120,44 +122,48 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)
+def _term(word: str) -> str:
+    """The term of a lower-cased word, "" for a stopword or a number."""
+    if word.endswith("'s"):
+        word = word[:-2]
+    if word in STOPWORDS or word.isdigit() or len(word) < 2:
+        return ""
+    return stem(word)
+
+
 def words(text: str) -> list[str]:
     """Lower-cased words of ``text`` (no stemming, stopwords kept): shingles are made of these."""
     return _TEXT_WORD.findall(text.lower().replace("’", "'"))
 
 
 def terms_of(text: str) -> list[str]:
-    out = []
-    for w in words(text):
-        if w.endswith("'s"):
-            w = w[:-2]
-        if w in STOPWORDS or w.isdigit() or len(w) < 2:
-            continue
-        out.append(stem(w))
-    return out
+    return _terms(words(text))
 
 
-def _capitalised(word: str) -> bool:
-    return word[:1].isupper() and not word.isdigit()
+def _terms(tokens: list[str]) -> list[str]:
+    term = _term
+    return [t for t in map(term, tokens) if t]
 
 
 def entities_of(text: str, *, title_case: bool = False) -> list[str]:
     """Capitalised words that look like names, lower-cased."""
     out: list[str] = []
-    previous_end = 0
-    at_start = True
-    for match in _WORD.finditer(text):
-        word = match.group()
-        gap = text[previous_end : match.start()]
-        if previous_end and _SENTENCE_END.search(gap):
-            at_start = True
-        previous_end = match.end()
-        if _capitalised(word):
-            key = word.lower().rstrip("'’").removesuffix("'s").removesuffix("’s")
-            if not (at_start and key in _COMMON_STARTERS) and key not in STOPWORDS and len(key) > 1:
-                if not title_case or word.isupper() and len(word) > 1:
-                    out.append(key)
-        at_start = False
+    for m in _CAPITALISED.finditer(text):
+        word = m.group(2)
+        if title_case and not (word.isupper() and len(word) > 1):
+            continue
+        key = _entity_key(word)
+        if not key or (m.group(1) is not None and key in _COMMON_STARTERS):
+            continue
+        out.append(key)
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _entity_key(word: str) -> str:
+    key = word.lower().replace("’", "'").removesuffix("'s").rstrip("'")
+    return "" if key in STOPWORDS or len(key) < 2 else key
 
 
 def _is_title_case(title: str) -> bool:
@@ -205,11 +211,11 @@ def extract(item: StoryInput) -> Features:
     if body:
         body = " ".join(body.split()[:BODY_WORDS])
     text = f"{item.excerpt}\n{body}" if body else item.excerpt
-    title_terms = terms_of(item.title)
-    seen: dict[str, None] = {}
-    for term in title_terms:
-        seen.setdefault(term)
-    for term in terms_of(text):
+    title_words = words(item.title)
+    text_words = words(text)
+    title_terms = _terms(title_words)
+    seen = dict.fromkeys(title_terms)
+    for term in _terms(text_words):
         if len(seen) >= MAX_TERMS:
             break
         seen.setdefault(term)
@@ -230,7 +236,7 @@ def extract(item: StoryInput) -> Features:
         terms=tuple(intern(t) for t in seen), title_terms=tuple(intern(t) for t in dict.fromkeys(title_terms)),
         entities=tuple(intern(e) for e in entities), numbers=tuple(intern(n) for n in numbers),
         links=tuple(links), url=url,
-        sketch=shingle_sketch(words(f"{item.title}\n{text}")), version=item.version,
+        sketch=shingle_sketch(title_words + text_words), version=item.version,
     )
 
 
@@ -238,7 +244,25 @@ def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...], size: int = SKETCH
     """Estimated Jaccard similarity of two shingle sets from their bottom-k sketches."""
     if not a or not b:
         return 0.0
-    union = sorted(set(a) | set(b))[:size]
-    sa, sb = set(a), set(b)
-    both = sum(1 for h in union if h in sa and h in sb)
-    return both / len(union)
+    sa = set(a)
+    common = [h for h in b if h in sa]
+    if not common:
+        return 0.0
+    union = sorted(sa.union(b))[:size]
+    sb = set(common)
+    return sum(1 for h in union if h in sb) / len(union)
+
+
+def _extract_chunk(items: list[StoryInput]) -> list[Features]:
+    return [extract(item) for item in items]
+
+
+def extract_many(items: list[StoryInput], *, jobs: int = 1, chunk: int = 2000) -> list[Features]:
+    """Features of many articles, on ``jobs`` processes when there are enough of them."""
+    if jobs <= 1 or len(items) < 2 * chunk:
+        return _extract_chunk(items)
+    import multiprocessing
+
+    parts = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    with multiprocessing.get_context("forkserver").Pool(jobs) as pool:
+        return [f for part in pool.map(_extract_chunk, parts) for f in part]

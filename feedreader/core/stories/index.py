@@ -8,23 +8,28 @@ regroups only what they touch:
    smallest shingle hashes) in time buckets one window wide: only articles
    within the window are looked at, and a key shared by more than
    ``posting_cap`` articles of a bucket is too common to say anything and is
-   skipped. A candidate must share keys worth at least 2 (a URL or a shingle
-   hash counts 2, an entity, number or title term 1);
+   skipped. A candidate must share three keys (an entity, a number, a title
+   term, one of the four smallest shingle hashes) or one URL (its own URL
+   in the other's related coverage, or a related URL both have);
 2. each candidate pair is scored (``score.py``); pairs scoring at least
    ``weights.edge`` are kept as links;
 3. the connected parts of the link graph that hold a changed article are
    grouped again by average link (``cluster.py``); the rest stay as they are.
 
-Grouping is a function of the links, and the links of a pair do not depend on
-the order articles arrived in, so an incremental run gives the batch result
-(up to the drift of the rarity weights as the collection grows; ``rebuild``
-rescored everything from scratch).
+Grouping is a function of the links, and whether two articles are candidates
+does not depend on the order they arrived in, so with the same rarity weights
+an incremental run gives the batch result exactly. The weights themselves
+(IDF) drift as the collection grows, and a pair scored early is not scored
+again, so a long incremental run can differ from a batch run on pairs close
+to the threshold (on the labelled set: ``test_index.py`` measures it);
+``rebuild`` scores everything again.
 
 A story's id is stable: derived from the identity of its earliest article.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,8 +39,9 @@ from feedreader.core.stories.cluster import average_link, components
 from feedreader.core.stories.features import Features, StoryInput, extract
 from feedreader.core.stories.score import DEFAULT_WEIGHTS, Rarity, Weights, score
 
-POSTING_CAP = 64
+POSTING_CAP = 32
 SKETCH_KEYS = 4
+MIN_STRENGTH = 3              # what a candidate must share: 3 keys, or one link
 NO_TIME = -(1 << 40)          # the bucket of articles without a date (they meet only each other)
 
 
@@ -71,11 +77,11 @@ def _keys(f: Features) -> Iterator[tuple[str, int]]:
     for t in f.title_terms:
         yield "t:" + t, 1
     if f.url:
-        yield "u:" + f.url, 2
+        yield "u:" + f.url, MIN_STRENGTH
     for link in f.links:
-        yield "u:" + link, 2
+        yield "u:" + link, MIN_STRENGTH
     for h in f.sketch[:SKETCH_KEYS]:
-        yield f"h:{h}", 2
+        yield f"h:{h}", 1
 
 
 def _rarity_keys(f: Features) -> Iterator[str]:
@@ -88,8 +94,10 @@ def _rarity_keys(f: Features) -> Iterator[str]:
 class StoryIndex:
     """Stories of a changing set of articles, kept in memory (``store.py`` saves it)."""
 
-    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, *, posting_cap: int = POSTING_CAP) -> None:
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, *, posting_cap: int = POSTING_CAP,
+                 rarity: Rarity | None = None) -> None:
         self.weights = weights
+        self._fixed_rarity = rarity          # weights from elsewhere (tests; a reference collection)
         self.posting_cap = posting_cap
         self.features: dict[int, Features] = {}
         self.df: Counter[str] = Counter()
@@ -97,6 +105,8 @@ class StoryIndex:
         self.links: dict[int, dict[int, float]] = {}
         self._group_of: dict[int, int] = {}           # aid -> its group's first aid
         self._groups: dict[int, tuple[str, tuple[int, ...]]] = {}  # first aid -> (story id, members: 2 or more)
+        self.dirty: set[int] = set()     # articles whose features, links or group changed since the last save
+        self.token = os.urandom(8).hex()  # which index a store last saved (store.py)
 
     # -- reading ----------------------------------------------------------
     def __len__(self) -> int:
@@ -106,6 +116,8 @@ class StoryIndex:
         return aid in self.features
 
     def rarity(self) -> Rarity:
+        if self._fixed_rarity is not None:
+            return self._fixed_rarity
         return Rarity(self.df, len(self.features))
 
     def _story(self, members: tuple[int, ...]) -> Story:
@@ -135,10 +147,12 @@ class StoryIndex:
         return NO_TIME if f.published is None else int(f.published // self.weights.window)
 
     def _add(self, f: Features) -> None:
+        self.dirty.add(f.aid)
         self.features[f.aid] = f
         self.df.update(_rarity_keys(f))
 
     def _remove(self, aid: int) -> None:
+        self.dirty.add(aid)
         f = self.features.pop(aid)
         self.df.subtract(_rarity_keys(f))
         for key in set(_rarity_keys(f)):
@@ -161,13 +175,13 @@ class StoryIndex:
                 if not row:
                     del self.links[other]
 
-    def _candidates(self, f: Features) -> list[int]:
+    def _candidates(self, f: Features, keys: list[tuple[str, int]]) -> list[int]:
         bucket = self._bucket(f)
         buckets = (bucket,) if bucket == NO_TIME else (bucket - 1, bucket, bucket + 1)
         strength: dict[int, int] = {}
         cap = self.posting_cap
         postings = self._postings
-        for key, weight in _keys(f):
+        for key, weight in keys:
             for b in buckets:
                 posting = postings.get((key, b))
                 if posting is None or len(posting) > cap:
@@ -177,7 +191,7 @@ class StoryIndex:
         window = self.weights.window
         out = []
         for other, s in strength.items():
-            if s < 2 or other == f.aid:
+            if s < MIN_STRENGTH or other == f.aid:
                 continue
             g = self.features[other]
             if f.published is not None and g.published is not None and abs(f.published - g.published) > window:
@@ -186,15 +200,16 @@ class StoryIndex:
         out.sort()
         return out
 
-    def _index(self, f: Features) -> None:
+    def _index(self, f: Features, keys: list[tuple[str, int]]) -> None:
         bucket = self._bucket(f)
         postings = self._postings
-        for key, _ in _keys(f):
+        aid = f.aid
+        for key, _ in keys:
             posting = postings.get((key, bucket))
             if posting is None:
-                postings[(key, bucket)] = [f.aid]
-            elif f.aid not in posting[-3:]:
-                posting.append(f.aid)
+                postings[(key, bucket)] = [aid]
+            elif posting[-1] != aid:
+                posting.append(aid)
 
     def _link(self, a: int, b: int, s: float) -> None:
         self.links.setdefault(a, {})[b] = s
@@ -215,15 +230,18 @@ class StoryIndex:
             self._add(f)
         new.sort(key=lambda f: (f.published if f.published is not None else float("inf"), f.aid))
         rarity = self.rarity()
+        for f in new:
+            rarity.norms.pop(f.aid, None)
         edge = self.weights.edge
         scored = 0
         for f in new:
-            for other in self._candidates(f):
+            keys = list(_keys(f))
+            for other in self._candidates(f, keys):
                 s = score(f, self.features[other], rarity, self.weights)
                 scored += 1
                 if s >= edge:
                     self._link(f.aid, other, s)
-            self._index(f)
+            self._index(f, keys)
             touched.add(f.aid)
         return self._regroup(touched, scored)
 
@@ -237,6 +255,7 @@ class StoryIndex:
                 old[sid] = members
                 for m in members:
                     del self._group_of[m]
+                self.dirty.update(members)
 
         for aid in touched:
             drop(aid)
@@ -264,12 +283,46 @@ class StoryIndex:
                 self._groups[members[0]] = (story.id, members)
                 for m in members:
                     self._group_of[m] = members[0]
+                self.dirty.update(members)
                 new[story.id] = members
         changed = frozenset(sid for sid, members in new.items() if old.get(sid) != members)
         return Changes(changed, frozenset(old.keys() - new.keys()), scored)
 
+    # -- saving and loading (store.py) ------------------------------------
+    def members_of(self, aids: Iterable[int]) -> Iterator[tuple[int, int]]:
+        """(aid, its group's first aid) of those of ``aids`` that are in a group."""
+        for aid in aids:
+            first = self._group_of.get(aid)
+            if first is not None:
+                yield aid, first
+
+    def restore(self, features: Iterable[Features], links: Iterable[tuple[int, int, float]],
+                members: Iterable[tuple[int, int]], token: str | None = None) -> None:
+        """Fill an empty index with what a store saved."""
+        ordered = sorted(features, key=lambda f: (f.published if f.published is not None else float("inf"), f.aid))
+        for f in ordered:
+            self.features[f.aid] = f
+            self.df.update(_rarity_keys(f))
+            self._index(f, list(_keys(f)))
+        for a, b, s in links:
+            if a in self.features and b in self.features:
+                self._link(a, b, s)
+        by_first: dict[int, list[int]] = {}
+        for aid, first in members:
+            if aid in self.features:
+                by_first.setdefault(first, []).append(aid)
+        for first, group in by_first.items():
+            if len(group) >= 2:
+                group_members = tuple(sorted(group))
+                self._groups[group_members[0]] = (self._story(group_members).id, group_members)
+                for m in group_members:
+                    self._group_of[m] = group_members[0]
+        self.dirty.clear()
+        if token is not None:
+            self.token = token
+
     def rebuild(self) -> Changes:
         """Score and group everything again from the features (after weights changed)."""
         features = list(self.features.values())
-        self.__init__(self.weights, posting_cap=self.posting_cap)  # type: ignore[misc]
+        self.__init__(self.weights, posting_cap=self.posting_cap, rarity=self._fixed_rarity)  # type: ignore[misc]
         return self.update(features)

@@ -46,56 +46,58 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
-class Rarity:
+class Rarity(dict[str, float]):
     """IDF weights from document frequencies (shared by all keys: terms,
-    ``e:`` entities, ``n:``/``p:`` numbers)."""
-
-    __slots__ = ("df", "total")
+    ``e:`` entities, ``n:``/``p:`` numbers), computed once per key: ``rarity[key]``.
+    Also remembers each article's norms (``norms``) while the frequencies hold."""
 
     def __init__(self, df: Mapping[str, int], total: int) -> None:
+        super().__init__()
         self.df = df
         self.total = total
+        self.norms: dict[int, tuple[float, float, float]] = {}
+
+    def __missing__(self, key: str) -> float:
+        value = math.log(1.0 + (self.total + 1) / (self.df.get(key, 0) + 1))
+        self[key] = value
+        return value
 
     def idf(self, key: str) -> float:
-        return math.log(1.0 + (self.total + 1) / (self.df.get(key, 0) + 1))
+        return self[key]
+
+    def norms_of(self, f: Features) -> tuple[float, float, float]:
+        """(term vector length, entity weight sum, number weight sum) of ``f``."""
+        found = self.norms.get(f.aid)
+        if found is None:
+            title = set(f.title_terms)
+            terms = 0.0
+            for t in f.terms:
+                w = self[t] * (2.0 if t in title else 1.0)
+                terms += w * w
+            found = (math.sqrt(terms), sum(self["e:" + e] for e in f.entities), sum(self[n] for n in f.numbers))
+            self.norms[f.aid] = found
+        return found
 
 
-def _weighted_dice(a: tuple[str, ...], b: tuple[str, ...], idf, prefix: str) -> float:
+def _shared(a: tuple[str, ...], b: tuple[str, ...], rarity: Rarity, prefix: str) -> float:
     if not a or not b:
         return 0.0
     sb = set(b)
-    shared = 0.0
-    wa = 0.0
-    for key in a:
-        w = idf(prefix + key)
-        wa += w
-        if key in sb:
-            shared += w
+    return sum(rarity[prefix + key] for key in a if key in sb)
+
+
+def _dot(a: Features, b: Features, rarity: Rarity) -> float:
+    sb = set(b.terms)
+    shared = [t for t in a.terms if t in sb]
     if not shared:
-        return 0.0
-    wb = sum(idf(prefix + key) for key in b)
-    return 2.0 * shared / (wa + wb)
-
-
-def _cosine(a: Features, b: Features, idf) -> float:
-    if not a.terms or not b.terms:
         return 0.0
     ta = set(a.title_terms)
     tb = set(b.title_terms)
-    sb = set(b.terms)
-    dot = na = 0.0
-    for t in a.terms:
-        w = idf(t) * (2.0 if t in ta else 1.0)
-        na += w * w
-        if t in sb:
-            dot += w * idf(t) * (2.0 if t in tb else 1.0)
-    if not dot:
-        return 0.0
-    nb = 0.0
-    for t in b.terms:
-        w = idf(t) * (2.0 if t in tb else 1.0)
-        nb += w * w
-    return dot / math.sqrt(na * nb)
+    dot = 0.0
+    for t in shared:
+        w = rarity[t]
+        dot += w * w * (2.0 if t in ta else 1.0) * (2.0 if t in tb else 1.0)
+    return dot
 
 
 def link_score(a: Features, b: Features) -> float:
@@ -124,10 +126,13 @@ def score_parts(a: Features, b: Features, rarity: Rarity, weights: Weights = DEF
     copy = sketch_similarity(a.sketch, b.sketch)
     if a.provider and a.provider == b.provider and copy < weights.near_copy:
         return Parts(0, 0, 0, 0, copy, 0)
-    idf = rarity.idf
-    terms = _cosine(a, b, idf)
-    entities = _weighted_dice(a.entities, b.entities, idf, "e:")
-    numbers = _weighted_dice(a.numbers, b.numbers, idf, "")
+    na, ea, ma = rarity.norms_of(a)
+    nb, eb, mb = rarity.norms_of(b)
+    terms = _dot(a, b, rarity) / (na * nb) if na and nb else 0.0
+    shared = _shared(a.entities, b.entities, rarity, "e:")
+    entities = 2.0 * shared / (ea + eb) if shared else 0.0
+    shared = _shared(a.numbers, b.numbers, rarity, "")
+    numbers = 2.0 * shared / (ma + mb) if shared else 0.0
     links = link_score(a, b)
     total = (weights.terms * terms + weights.entities * entities + weights.numbers * numbers
              + weights.links * links)

@@ -1,0 +1,182 @@
+"""StoryIndex: the time window, providers, the chaining guard, incremental
+updates against the batch result, removals, stable ids, the store."""
+
+from __future__ import annotations
+
+import random
+
+from feedreader.core.stories import StoryIndex, StoryInput
+from feedreader.core.stories.cluster import average_link
+from feedreader.core.stories.store import StoryStore
+from feedreader.core.stories.score import Rarity
+from tests.core.stories.labelled import load_set, measure
+
+H = 3600.0
+T0 = 1_650_000_000.0
+
+
+def article(aid: int, provider: str, hours: float, title: str, excerpt: str, **kw) -> StoryInput:
+    return StoryInput(aid, f"https://{provider}/{aid}", title, excerpt, provider=provider,
+                      published=T0 + hours * H, url=f"https://{provider}/{aid}", **kw)
+
+
+TAKEOVER = ("Northwind Motors to buy Lumen Biosciences for $1.2 billion",
+            "Northwind Motors said on Monday it would acquire Lumen Biosciences for $1.2 billion in cash. "
+            "The offer is 31% above the last closing price, said Dana Whitcombe.")
+REWRITE = ("Lumen agrees to $1.2bn takeover by Northwind",
+           "Lumen Biosciences has agreed to be bought by Northwind in an all-cash deal valued at $1.2bn, "
+           "a premium of 31 percent. Whitcombe called it a chance to grow faster.")
+
+
+def test_a_copy_and_a_rewrite_from_other_providers_join():
+    index = StoryIndex()
+    index.update([article(1, "a.example.com", 0, *TAKEOVER), article(2, "b.example.org", 3, *TAKEOVER),
+                  article(3, "c.example.net", 6, *REWRITE)])
+    assert index.groups() == [(1, 2, 3)]
+
+
+def test_the_time_window_keeps_a_repeat_apart():
+    index = StoryIndex()
+    index.update([article(1, "a.example.com", 0, *TAKEOVER), article(2, "b.example.org", 71, *TAKEOVER),
+                  article(3, "c.example.net", 200, *TAKEOVER)])
+    assert index.groups() == [(1, 2)]
+
+
+def test_the_same_provider_twice_is_not_coverage_unless_a_near_copy():
+    index = StoryIndex()
+    index.update([article(1, "a.example.com", 0, *TAKEOVER), article(2, "a.example.com", 2, *REWRITE)])
+    assert index.groups() == []
+    index.update([article(3, "a.example.com", 3, "UPDATE 1-" + TAKEOVER[0], TAKEOVER[1])])
+    assert index.groups() == [(1, 3)]
+
+
+def test_a_related_link_counts():
+    plain = ("Lumen deal", "Northwind buys Lumen.")
+    index = StoryIndex()
+    index.update([article(1, "a.example.com", 0, *plain),
+                  article(2, "b.example.org", 1, "Northwind and Lumen", "Lumen goes to Northwind.",
+                          related=("https://a.example.com/1",))])
+    assert index.groups() == [(1, 2)]
+
+
+def test_average_link_does_not_chain():
+    # a-b-c-d in a line, each link strong, but a and d (and a-c, b-d) unlinked:
+    # single link would make one group of four
+    links = {1: {2: 0.9}, 2: {1: 0.9, 3: 0.9}, 3: {2: 0.9, 4: 0.9}, 4: {3: 0.9}}
+    groups = average_link([1, 2, 3, 4], lambda n: links[n], merge=0.5)
+    assert groups == [[1, 2], [3, 4]]
+    # two tight triangles joined by one loose pair stay two
+    tri = {1: {2: .8, 3: .8}, 2: {1: .8, 3: .8}, 3: {1: .8, 2: .8, 4: .4},
+           4: {3: .4, 5: .8, 6: .8}, 5: {4: .8, 6: .8}, 6: {4: .8, 5: .8}}
+    assert average_link([1, 2, 3, 4, 5, 6], lambda n: tri[n], merge=0.3) == [[1, 2, 3], [4, 5, 6]]
+    # and a group may not span more than max_span
+    pair = {1: {2: 0.9}, 2: {1: 0.9}}
+    times = {1: 0.0, 2: 100.0}
+    assert average_link([1, 2], lambda n: pair[n], 0.5, times.get, max_span=50) == [[1], [2]]
+
+
+def _whole_set_rarity(inputs):
+    whole = StoryIndex()
+    whole.update(inputs)
+    return Rarity(dict(whole.df), len(whole))
+
+
+def test_incremental_updates_give_the_batch_result():
+    """With the same rarity weights, any order and any batch size give the batch groups."""
+    inputs, _ = load_set()
+    rarity = _whole_set_rarity(inputs)
+    batch = StoryIndex(rarity=rarity)
+    batch.update(inputs)
+    for seed, step in ((1, 50), (2, 1), (3, 7)):
+        shuffled = list(inputs)
+        random.Random(seed).shuffle(shuffled)
+        index = StoryIndex(rarity=rarity)
+        for start in range(0, len(shuffled), step):
+            index.update(shuffled[start : start + step])
+        assert index.groups() == batch.groups()
+        assert {s.id for s in index.stories()} == {s.id for s in batch.stories()}
+
+
+def test_the_drift_of_the_rarity_weights_changes_little():
+    """With the weights of the collection as it grows (the default), an
+    incremental run one article at a time agrees with the batch run on
+    almost every pair, and is as accurate."""
+    inputs, truth = load_set()
+    batch = StoryIndex()
+    batch.update(inputs)
+    shuffled = list(inputs)
+    random.Random(4).shuffle(shuffled)
+    index = StoryIndex()
+    for item in shuffled:
+        index.update([item])
+    as_truth = {aid: str(g) for g in batch.groups() for aid in g}
+    as_truth.update({aid: f"alone {aid}" for aid in truth if aid not in as_truth})
+    agreement = measure(index.groups(), as_truth)
+    print(f"\nincremental (one at a time) against batch: {agreement}")
+    assert agreement.bcubed_f1 >= 0.98
+    m = measure(index.groups(), truth)
+    assert m.pair_precision >= 0.9 and m.bcubed_f1 >= 0.85
+
+
+def test_removing_and_changing_articles_regroups_only_what_they_touch():
+    inputs, _ = load_set()
+    index = StoryIndex()
+    index.update(inputs)
+    story = max(index.stories(), key=lambda s: s.size)
+    first, rest = story.members[0], story.members[1:]
+    changes = index.update(removed=[first])
+    assert story.id in changes.gone                   # the id came from the earliest article
+    after = index.story_of(rest[0])
+    assert after is not None and set(after.members) <= set(rest) and after.id in changes.changed
+    again = StoryIndex()
+    again.update([i for i in inputs if i.aid != first])
+    assert index.groups() == again.groups()
+    # putting it back gives the old story, with its old id
+    back = index.update([i for i in inputs if i.aid == first])
+    assert story.id in back.changed and index.story_of(first) == story
+
+
+def test_story_ids_are_stable_across_runs():
+    inputs, _ = load_set()
+    a, b = StoryIndex(), StoryIndex()
+    a.update(inputs)
+    b.update(list(reversed(inputs)))
+    assert [s.id for s in a.stories()] == [s.id for s in b.stories()]
+    assert all(len(s.id) == 16 for s in a.stories())
+
+
+def test_the_store_saves_and_loads_the_index_and_then_only_changes(tmp_path):
+    inputs, _ = load_set()
+    index = StoryIndex()
+    index.update(inputs[:300])
+    path = tmp_path / "x.stories.db"
+    with StoryStore(path) as store:
+        assert store.load() is None
+        assert store.save(index) == 300
+    with StoryStore(path) as store:
+        loaded = store.load()
+        assert loaded is not None and loaded.groups() == index.groups()
+        loaded.update(inputs[300:])
+        written = store.save(loaded)
+        assert 0 < written < len(inputs)
+        assert store.versions().keys() == {i.aid for i in inputs}
+    with StoryStore(path) as store:
+        final = store.load()
+    same = StoryIndex()
+    same.update(inputs[:300])
+    same.update(inputs[300:])
+    assert final is not None and final.groups() == same.groups()
+    assert final.links == same.links
+
+
+def test_a_damaged_store_is_started_afresh(tmp_path):
+    path = tmp_path / "x.stories.db"
+    path.write_bytes(b"not a database" * 100)
+    with StoryStore(path) as store:
+        assert store.load() is None
+        index = StoryIndex()
+        index.update([article(1, "a.example.com", 0, *TAKEOVER), article(2, "b.example.org", 1, *TAKEOVER)])
+        store.save(index)
+    with StoryStore(path) as store:
+        loaded = store.load()
+    assert loaded is not None and loaded.groups() == [(1, 2)]
