@@ -23,8 +23,10 @@ from feedreader.config import Settings, load_settings
 from feedreader.paths import Paths, builtin_library
 
 if TYPE_CHECKING:   # each loads SQLite (or httpx): imported when opened, not at start-up
+    from feedreader.core.feeds.store import FeedStore
     from feedreader.core.library.library import Library
     from feedreader.core.marks.store import StateStore
+    from feedreader.core.web.fetch import Fetcher
     from feedreader.core.web.pagecache import PageCache
 
 log = logging.getLogger("feedreader")
@@ -84,6 +86,25 @@ class Session:
         from feedreader.core.web.pagecache import PageCache
 
         return PageCache(self.paths.page_cache)
+
+    def open_feed_store(self) -> FeedStore:
+        """The subscriptions store in the data dir (``StoreError`` with a sentence)."""
+        from feedreader.core.feeds.store import FeedStore
+
+        return FeedStore(self.paths.feed_store)
+
+    def open_feed_fetcher(self) -> Fetcher:
+        return feed_fetcher(self.settings)
+
+
+def feed_fetcher(settings: Settings) -> Fetcher:
+    """The fetcher that refreshes feeds: the fetch settings and the address
+    guard of ``settings``, no page cache (the command line and the app, which
+    makes one per refresh in its worker thread: an httpx client belongs to
+    one event loop)."""
+    from feedreader.core.web.fetch import Fetcher
+
+    return Fetcher(settings.fetch, None, allow_private=settings.allow_private_hosts)
 
 
 def setup_logging(paths: Paths) -> None:

@@ -82,12 +82,12 @@ class _Quit(Exception):
 
 @contextmanager
 def _opened(args: argparse.Namespace) -> Iterator[tuple[Context, FeedStore]]:
-    from feedreader.core.feeds.store import FeedStore, StoreError
+    from feedreader.core.feeds.store import StoreError
 
     ctx = Context.from_args(args)
     ctx.print_settings_problems()
     try:
-        store = FeedStore(ctx.paths.feed_store)
+        store = ctx.open_feed_store()
     except StoreError as exc:
         _err(str(exc))
         raise _Quit(1) from None
@@ -122,12 +122,6 @@ def _find(store: FeedStore, text: str) -> Feed:
     return feed
 
 
-def _fetcher(ctx: Context) -> Any:
-    from feedreader.core.web.fetch import Fetcher
-
-    return Fetcher(ctx.settings.fetch, None, allow_private=ctx.settings.allow_private_hosts)
-
-
 def _when(stamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "never"
 
@@ -137,7 +131,7 @@ def _when(stamp: float | None) -> str:
 
 @_run
 def cmd_add(args: argparse.Namespace) -> int:
-    from feedreader.core.feeds.refresh import Probe, SubscribeError, refresh_feed, subscribe
+    from feedreader.core.feeds.refresh import Probe, SubscribeError, add_subscription, subscribe
     from feedreader.core.feeds.store import DuplicateFeed
     from feedreader.core.text import check_url
 
@@ -153,26 +147,19 @@ def cmd_add(args: argparse.Namespace) -> int:
             return 1
 
         async def run() -> tuple[Probe | None, FeedResult | None]:
-            async with _fetcher(ctx) as fetcher:
+            async with ctx.open_feed_fetcher() as fetcher:
                 try:
                     found = await subscribe(fetcher, url)
-                    if isinstance(found, list):
-                        chosen = _choose(url, found, args.pick)
-                        found = await subscribe(fetcher, chosen)
-                        if isinstance(found, list):
-                            raise SubscribeError("the link it gives is a web page, not a feed")
+                    chosen = _choose(url, found, args.pick) if isinstance(found, list) else found
+                    return await add_subscription(store, fetcher, chosen, ctx.paths.feed_entries,
+                                                  folder=args.folder,
+                                                  refresh_every=ctx.settings.feeds.refresh_every,
+                                                  rng=random.Random())
                 except SubscribeError as exc:
                     _err(f"cannot subscribe to {url}: {exc}")
-                    return None, None
-                try:
-                    feed = store.add(found.url, folder=args.folder)
                 except DuplicateFeed as exc:
                     _err(str(exc))
-                    return None, None
-                result = await refresh_feed(store, fetcher, feed, ctx.paths.feed_entries,
-                                            refresh_every=ctx.settings.feeds.refresh_every,
-                                            rng=random.Random(), probe=found)
-                return found, result
+                return None, None
 
         probe, result = asyncio.run(run())
         if probe is None or result is None:
@@ -350,7 +337,7 @@ def cmd_move(args: argparse.Namespace) -> int:
 @_run
 def cmd_refresh(args: argparse.Namespace) -> int:
     from feedreader.cli.progress import ProgressBar
-    from feedreader.core.feeds.refresh import refresh_feeds
+    from feedreader.core.feeds.refresh import refresh_and_prune
 
     if args.all and args.feeds:
         _err("give feeds or --all, not both")
@@ -374,20 +361,18 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                 failed += not result.ok
                 bar.update(done, total, f"failed {failed:,}")
 
-            async def run() -> RefreshSummary:
-                async with _fetcher(ctx) as fetcher:
-                    return await refresh_feeds(store, fetcher, feeds, ctx.paths.feed_entries,
-                                               refresh_every=ctx.settings.feeds.refresh_every,
-                                               rng=random.Random(), on_progress=progress)
+            async def run() -> tuple[RefreshSummary, list[str]]:
+                async with ctx.open_feed_fetcher() as fetcher:
+                    return await refresh_and_prune(store, fetcher, feeds, ctx.paths.feed_entries,
+                                                   refresh_every=ctx.settings.feeds.refresh_every,
+                                                   keep_days=ctx.settings.feeds.keep_days,
+                                                   keep_files=lambda: _flagged_entries(ctx),
+                                                   rng=random.Random(), on_progress=progress)
 
-            summary = asyncio.run(run())
-        keep_days = ctx.settings.feeds.keep_days
-        if keep_days is not None:
-            from feedreader.core.feeds.refresh import prune
-
-            pruned = prune(store, ctx.paths.feed_entries, keep_days, _flagged_entries(ctx))
-            if pruned:
-                print(f"pruned {len(pruned):,} entries older than {keep_days:,} days (flagged ones kept)")
+            summary, pruned = asyncio.run(run())
+        if pruned:
+            print(f"pruned {len(pruned):,} entries older than {ctx.settings.feeds.keep_days:,} days "
+                  "(flagged ones kept)")
     for result in summary.results:
         if not result.ok:
             print(f"failed: {result.name} ({result.url}): {result.error}", file=sys.stderr)
@@ -404,16 +389,14 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 @_run
 def cmd_import(args: argparse.Namespace) -> int:
-    from feedreader.core.feeds.opml import MAX_BYTES, read_subscriptions
+    from feedreader.core.feeds.opml import load_subscriptions
 
     path = Path(args.file).expanduser()
     try:
-        with path.open("rb") as fp:
-            data = fp.read(MAX_BYTES + 1)
+        result = load_subscriptions(path)
     except OSError as exc:
         _err(f"cannot read {path} ({exc.strerror or exc})")
         return 1
-    result = read_subscriptions(data, path.name)
     for problem in result.problems:
         print(f"skipped: {problem}", file=sys.stderr)
     with _opened(args) as (_ctx, store):

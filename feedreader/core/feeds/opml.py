@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from pathlib import Path
 from xml.parsers import expat
 
 from feedreader.core.text import canonical_url, check_url, clean_text, url_problem
@@ -44,6 +45,7 @@ __all__ = [
     "ImportResult",
     "Subscription",
     "clean_folder",
+    "load_subscriptions",
     "read_subscriptions",
     "write_opml",
 ]
@@ -176,6 +178,14 @@ def read_subscriptions(data: bytes, name: str) -> ImportResult:
 
 
 # -- OPML ------------------------------------------------------------------------
+
+
+def load_subscriptions(path: Path) -> ImportResult:
+    """:func:`read_subscriptions` of a file (at most :data:`MAX_BYTES` read);
+    ``OSError`` when it cannot be read."""
+    with path.open("rb") as fp:
+        data = fp.read(MAX_BYTES + 1)
+    return read_subscriptions(data, path.name)
 
 
 class _Refused(Exception):

@@ -53,7 +53,9 @@ __all__ = [
     "Probe",
     "RefreshSummary",
     "SubscribeError",
+    "add_subscription",
     "prune",
+    "refresh_and_prune",
     "refresh_feed",
     "refresh_feeds",
     "subscribe",
@@ -305,6 +307,30 @@ async def refresh_feeds(
     return RefreshSummary(tuple(results[f.id] for f in given if f.id in results))
 
 
+async def refresh_and_prune(
+    store: FeedStore,
+    fetcher: Fetcher,
+    feeds: Iterable[Feed],
+    entries_dir: Path,
+    *,
+    refresh_every: float,
+    keep_days: float | None,
+    keep_files: Callable[[], Collection[str | Path]],
+    rng: Random | None,
+    on_progress: Progress | None = None,
+) -> tuple[RefreshSummary, list[str]]:
+    """What ``feed refresh`` and the app's ``r``/``R`` do: :func:`refresh_feeds`,
+    then, with ``keep_days``, :func:`prune` (``keep_files()``, asked only then:
+    the files of flagged entries). Returns the summary and the pruned files."""
+    summary = await refresh_feeds(store, fetcher, feeds, entries_dir, refresh_every=refresh_every,
+                                  rng=rng, on_progress=on_progress)
+    pruned: list[str] = []
+    if keep_days is not None:
+        keep = keep_files()
+        pruned = await asyncio.to_thread(prune, store, entries_dir, keep_days, keep)
+    return summary, pruned
+
+
 # -- forgetting ---------------------------------------------------------------------
 
 
@@ -378,3 +404,25 @@ async def subscribe(fetcher: Fetcher, url: str) -> list[FoundFeed] | Probe:
     if mime in ("text/html", "application/xhtml+xml") or resource.body.lstrip()[:1] == b"<":
         return discover_feeds(resource.body, base)
     raise SubscribeError(f"this is neither a feed nor a web page ({clean_text(mime, limit=60) or 'no content type'})")
+
+
+async def add_subscription(
+    store: FeedStore,
+    fetcher: Fetcher,
+    found: Probe | str,
+    entries_dir: Path,
+    *,
+    folder: str = "",
+    refresh_every: float,
+    rng: Random | None,
+) -> tuple[Probe, FeedResult]:
+    """Subscribe to ``found`` (what :func:`subscribe` gave, or the URL of one of
+    the feeds a page links to) and store its entries at once. Raises
+    :class:`SubscribeError` (not a feed) and ``DuplicateFeed`` (subscribed already)."""
+    probe = found if isinstance(found, Probe) else await subscribe(fetcher, found)
+    if isinstance(probe, list):
+        raise SubscribeError("the link it gives is a web page, not a feed")
+    feed = store.add(probe.url, folder=folder)
+    result = await refresh_feed(store, fetcher, feed, entries_dir, refresh_every=refresh_every, rng=rng,
+                                probe=probe)
+    return probe, result

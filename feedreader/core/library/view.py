@@ -34,6 +34,7 @@ class ListModel:
         self.unread_only = False
         self.show_hidden = False
         self.flagged_only = False
+        self.scope: set[int] | None = None      # the sources pane's folder or feed, None = every article
         self.match: set[int] | None = None      # search results, None = no search
         self.exclude: set[int] | None = None    # or: every article but these (a search matching most)
         self.match_shows_hidden = False         # the search asked for hidden ones (is:hidden)
@@ -61,6 +62,8 @@ class ListModel:
         keys = base
         if match is not None:  # first: usually the most selective
             keys = list(filter(match.__contains__, keys))
+        if self.scope is not None:
+            keys = list(filter(self.scope.__contains__, keys))
         drop = [s for s in (self.exclude, None if show_hidden else hidden, read if self.unread_only else None) if s]
         if drop:
             dropped = drop[0] if len(drop) == 1 else set().union(*drop)
