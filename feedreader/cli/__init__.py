@@ -1,7 +1,9 @@
 """The ``feedreader`` command: the app by default, or a headless command.
 
 ``feedreader [PATH...]`` opens the reader; ``feedreader COMMAND ...`` runs a
-command (``list``, ``show``, ``check``, ``mark``, ``state``, ``prefetch``).
+command (``list``, ``show``, ``check``, ``mark``, ``state``, ``prefetch``,
+``feed``, ``cache``, ...); an unknown word that is no existing path is an
+unknown command (with the nearest one), not a folder to open.
 Each group of commands lives in its own module with ``register(subparsers)``;
 the UI is imported only when the app runs.
 """
@@ -16,11 +18,12 @@ from collections.abc import Sequence
 from feedreader import __version__
 from feedreader.cli.common import Context, add_common_options, add_paths_argument
 
-COMMAND_MODULES = (
+COMMAND_MODULES: tuple[str, ...] = (
     "feedreader.cli.library_cmds",
     "feedreader.cli.state_cmds",
     "feedreader.cli.fetch_cmds",
     "feedreader.cli.feed_cmds",
+    "feedreader.cli.cache_cmds",
     "feedreader.cli.sync_cmds",
 )
 _OPTIONS_WITH_VALUES = {"--data-dir", "--cache-dir", "--config-dir", "--sort"}
@@ -95,6 +98,31 @@ def _damaged_index(args: argparse.Namespace, exc: Exception) -> int:
     return 1
 
 
+def _looks_like_a_command(word: str) -> bool:
+    """A bare word ("bogus", "lsit"), not something written as a path."""
+    return bool(word) and word.replace("-", "").replace("_", "").isalnum() and "." not in word
+
+
+def _missing_paths(args: argparse.Namespace, names: set[str]) -> int | None:
+    """Exit status 2 for an unknown command, 1 for a PATH that is not there;
+    None when the app may open on its paths."""
+    import difflib
+    from pathlib import Path
+
+    for n, given in enumerate(getattr(args, "paths", None) or []):
+        if Path(given).expanduser().exists():
+            continue
+        if n == 0 and _looks_like_a_command(given):
+            close = difflib.get_close_matches(given, sorted(names), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            print(f"feedreader: unknown command '{given}'{hint} (commands: {', '.join(sorted(names))}; "
+                  "a file or folder to read must exist)", file=sys.stderr)
+            return 2
+        print(f"feedreader: {given}: no such file or folder", file=sys.stderr)
+        return 1
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     app, commands, names = build_parser()
@@ -103,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = commands.parse_args(argv)
     else:
         args = app.parse_args(argv)
+        status = _missing_paths(args, names)
+        if status is not None:
+            return status
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -298,3 +298,9 @@ def canonical_url(url: str) -> str:
     if not tail.startswith("/"):
         tail = "/" + tail
     return f"{scheme}://{userinfo}{at}{hostport}{tail}"
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """``"1 file"``, ``"2 files"``, ``"1,234 entries"`` (``many``: the plural
+    when it is not ``noun + "s"``). Every count in a message goes through here."""
+    return f"{n:,} {noun if n == 1 else (many or noun + 's')}"
