@@ -306,7 +306,7 @@ def _snapshot(inst: Install) -> tuple:
 def test_the_server_killed_mid_sync_loses_nothing(make_install, account, feed_server, miniflux):
     a, _urls, _ids = _setup(make_install, account, feed_server, feeds=2, items=10)
     queued = sorted(a.identities())[:12]
-    more = [serve_feed(feed_server, f"More {n}", 300) for n in range(2)]
+    more = [serve_feed(feed_server, f"More {n}", 150) for n in range(2)]
     add_feeds(account, [(u, None) for u in more])
     a.marks.set_marks(queued, read=True)
     before = _snapshot(a)
@@ -317,7 +317,7 @@ def test_the_server_killed_mid_sync_loses_nothing(make_install, account, feed_se
 
     try:
         with pytest.raises(SyncError) as caught:
-            a.sync(progress=kill_when_fetching, batch_size=100)
+            a.sync(progress=kill_when_fetching, batch_size=50)
     finally:
         miniflux.start()
     assert caught.value.kind == "network"
@@ -336,7 +336,7 @@ def test_the_server_killed_mid_sync_loses_nothing(make_install, account, feed_se
         miniflux.start()
     assert _snapshot(a)[1:] == before[1:]
     report = a.sync()
-    assert report.new_entries == 600
+    assert report.new_entries == 300
     assert queued_marks(a.state, a.marks)["read"] == 0
     assert a.state.status().last_error is None
     now = server_entries(account)

@@ -54,10 +54,11 @@ from feedreader.core.feeds.opml import Subscription as OpmlSubscription
 from feedreader.core.feeds.opml import clean_folder
 from feedreader.core.feeds.refresh import unsubscribe
 from feedreader.core.feeds.store import Feed, FeedStore
-from feedreader.core.marks.exchange import Entry, parse_state_file, write_state_file
+from feedreader.core.marks.exchange import Entry, write_state_file
 from feedreader.core.marks.store import StateStore
 from feedreader.core.sync.greader import READ, STARRED, GReaderClient, Item, Subscription, SyncError
 from feedreader.core.sync.items import entry_file, entry_of, identity_of_entry, provider_name, write_entries
+from feedreader.core.sync.marksview import local_marks
 from feedreader.core.sync.merge import NO_ROW, Decision, Local, decide, in_conflict
 from feedreader.core.sync.state import KnownFeed, KnownItem, SyncState, SyncStatus
 from feedreader.core.text import clean_text
@@ -103,13 +104,6 @@ class SyncReport:
     @property
     def received_total(self) -> int:
         return sum(self.received.values())
-
-
-def local_marks(marks: StateStore) -> dict[str, Local]:
-    """Every marks row with its ``updated_at``, through the store's own export (its public API)."""
-    buf = io.StringIO()
-    marks.export(buf)
-    return {e.identity: Local(e.read, e.hidden, e.flagged, e.updated_at) for e in parse_state_file(buf.getvalue())}
 
 
 def queued_marks(state: SyncState, marks: StateStore) -> dict[str, int]:
@@ -263,8 +257,9 @@ class Sync:
             mine = local.get(k.identity, NO_ROW)
             decision = decide((k.read, k.starred), mine, server_state[item_id], times.get(item_id), now_ms)
             self._queue(plan, item_id, k.identity, mine, server_state[item_id], decision, now_ms)
-            plan.agreed.append(KnownItem(item_id, k.stream, k.feed_id, k.identity, k.file, decision.read,
-                                         decision.starred))
+            if (decision.read, decision.starred) != (k.read, k.starred):      # only what changed is rewritten
+                plan.agreed.append(KnownItem(item_id, k.stream, k.feed_id, k.identity, k.file, decision.read,
+                                             decision.starred))
         for items in plan.new_items.values():
             for item in items:
                 identity = plan.identities[item.id]
