@@ -240,17 +240,14 @@ def extract(item: StoryInput) -> Features:
     )
 
 
-def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...], size: int = SKETCH_SIZE) -> float:
-    """Estimated Jaccard similarity of two shingle sets from their bottom-k sketches."""
+def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two shingle sets: the Jaccard of their
+    bottom-k sketches (exact for texts of fewer than k shingles, a slight
+    underestimate otherwise, which only makes near-copies stricter)."""
     if not a or not b:
         return 0.0
-    sa = set(a)
-    common = [h for h in b if h in sa]
-    if not common:
-        return 0.0
-    union = sorted(sa.union(b))[:size]
-    sb = set(common)
-    return sum(1 for h in union if h in sb) / len(union)
+    common = len(set(a).intersection(b))
+    return common / (len(a) + len(b) - common) if common else 0.0
 
 
 def _extract_chunk(items: list[StoryInput]) -> list[Features]:

@@ -10,7 +10,8 @@ regroups only what they touch:
    ``posting_cap`` articles of a bucket is too common to say anything and is
    skipped. A candidate must share three keys (an entity, a number, a title
    term, one of the four smallest shingle hashes) or one URL (its own URL
-   in the other's related coverage, or a related URL both have);
+   in the other's related coverage, or a related URL both have); only the
+   ``MAX_CANDIDATES`` that share the most are scored (ties: lower key first);
 2. each candidate pair is scored (``score.py``); pairs scoring at least
    ``weights.edge`` are kept as links;
 3. the connected parts of the link graph that hold a changed article are
@@ -32,6 +33,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from dataclasses import dataclass
 
 from feedreader.core.ids import article_id
@@ -39,7 +41,8 @@ from feedreader.core.stories.cluster import average_link, components
 from feedreader.core.stories.features import Features, StoryInput, extract
 from feedreader.core.stories.score import DEFAULT_WEIGHTS, Rarity, Weights, score
 
-POSTING_CAP = 32
+POSTING_CAP = 24
+MAX_CANDIDATES = 12           # the strongest candidates of an article that are scored
 SKETCH_KEYS = 4
 MIN_STRENGTH = 3              # what a candidate must share: 3 keys, or one link
 NO_TIME = -(1 << 40)          # the bucket of articles without a date (they meet only each other)
@@ -178,27 +181,28 @@ class StoryIndex:
     def _candidates(self, f: Features, keys: list[tuple[str, int]]) -> list[int]:
         bucket = self._bucket(f)
         buckets = (bucket,) if bucket == NO_TIME else (bucket - 1, bucket, bucket + 1)
-        strength: dict[int, int] = {}
         cap = self.posting_cap
         postings = self._postings
+        hits: list[list[int]] = []
         for key, weight in keys:
             for b in buckets:
                 posting = postings.get((key, b))
                 if posting is None or len(posting) > cap:
                     continue
-                for other in posting:
-                    strength[other] = strength.get(other, 0) + weight
+                hits.extend([posting] * weight)
+        strength = Counter(chain.from_iterable(hits))
         window = self.weights.window
-        out = []
+        found = []
+        features = self.features
         for other, s in strength.items():
             if s < MIN_STRENGTH or other == f.aid:
                 continue
-            g = self.features[other]
+            g = features[other]
             if f.published is not None and g.published is not None and abs(f.published - g.published) > window:
                 continue
-            out.append(other)
-        out.sort()
-        return out
+            found.append((-s, other))
+        found.sort()
+        return sorted(other for _, other in found[:MAX_CANDIDATES])
 
     def _index(self, f: Features, keys: list[tuple[str, int]]) -> None:
         bucket = self._bucket(f)
