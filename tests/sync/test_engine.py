@@ -311,7 +311,10 @@ def test_the_server_killed_mid_sync_loses_nothing(make_install, account, feed_se
     a.marks.set_marks(queued, read=True)
     before = _snapshot(a)
 
+    stages: list[tuple[str, int]] = []
+
     def kill_when_fetching(stage: str, done: int, total: int) -> None:
+        stages.append((stage, done))
         if stage == "new entries" and done > 0:
             miniflux.kill()
 
@@ -321,6 +324,7 @@ def test_the_server_killed_mid_sync_loses_nothing(make_install, account, feed_se
     finally:
         miniflux.start()
     assert caught.value.kind == "network"
+    assert stages[-1] == ("new entries", 50)                    # killed between two batches of contents
     assert _snapshot(a) == before                               # nothing changed here
     assert a.state.status().last_error == caught.value.message
     assert queued_marks(a.state, a.marks)["read"] == 12
@@ -529,3 +533,26 @@ def test_identities_match_what_the_document_parser_gives(tmp_path):
             article, problems = load_document(tmp_path / "feeds" / entry_file(feed.id, entry.key))
             assert article is not None and not problems
             assert article.identity == identity_of_entry(entry, provider_name(feed, "Provider"), now)
+
+
+def test_a_500_is_retried_with_back_off_then_reported(tmp_path, stub):
+    from test_greader_parse import PASSWORD
+
+    from feedreader.core.sync.engine import run_with_retries
+
+    inst = Install(tmp_path / "h", Account(stub.base_url, "alice", PASSWORD, ""))
+    try:
+        stub.json("/reader/api/0/subscription/list", {"error_message": "database is down"}, status=500)
+        waits: list[float] = []
+        with pytest.raises(SyncError) as caught:
+            run_with_retries(inst.sync, attempts=3, backoff=0.5, sleep=waits.append)
+        assert caught.value.kind == "server" and "500" in caught.value.message
+        assert "database is down" in caught.value.message
+        assert waits == [0.5, 1.0] and len(stub.seen("subscription/list")) == 3
+        assert inst.state.status().fail_count == 3 and inst.feeds.list() == []
+        stub.json("/reader/api/0/subscription/list", {"subscriptions": []})
+        stub.json("/reader/api/0/stream/items/ids", {"itemRefs": []})
+        assert run_with_retries(inst.sync, sleep=waits.append).new_entries == 0
+        assert inst.state.status().fail_count == 0 and inst.state.status().last_error is None
+    finally:
+        inst.close()

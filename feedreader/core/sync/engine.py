@@ -228,9 +228,9 @@ class Sync:
 
         new_ids = [i for i in on_server if i not in known]
         fetched: dict[str, Item] = {}
-        for start in range(0, len(new_ids), 1000):
+        for start in range(0, len(new_ids), client.batch_size):      # one request each
             self.progress("new entries", start, len(new_ids))
-            got = client.items(new_ids[start:start + 1000])
+            got = client.items(new_ids[start:start + client.batch_size])
             self.report.problems += got.dropped
             fetched.update((i.id, i) for i in got.items)
         self.progress("new entries", len(new_ids), len(new_ids))
