@@ -38,6 +38,11 @@ def test_setup_keeps_the_token_not_the_password(account, capsys, isolated_dirs):
     everything = "".join(p.read_text(errors="replace") for d in isolated_dirs.values() if d.exists()
                          for p in d.rglob("*") if p.is_file() and p.suffix not in (".db", ".sqlite"))
     assert account.password not in everything            # not in the config, the log, or the account file
+    assert main(["sync"]) == 0 and main(["sync", "status", "--json"]) == 0
+    shown = capsys.readouterr()
+    others = "".join(p.read_text(errors="replace") for d in isolated_dirs.values() if d.exists()
+                     for p in d.rglob("*") if p.is_file() and p.name != "sync-account.json")
+    assert stored["auth"] not in others + shown.out + shown.err      # the token: only in its own file
 
 
 def test_setup_reads_the_environment_and_refuses_a_wrong_password(account, capsys, monkeypatch):
