@@ -64,7 +64,7 @@ from feedreader.core.sync.state import KnownFeed, KnownItem, SyncState, SyncStat
 from feedreader.core.text import clean_text
 
 __all__ = ["NEVER", "Conflict", "Progress", "Sync", "SyncReport", "local_marks", "next_sync_at",
-           "queued_marks", "run_with_retries"]
+           "queued_marks", "run_with_retries", "server_managed"]
 
 NEVER = 253402300799.0            # 9999-12-31T23:59:59Z: a server feed's next local fetch
 Progress = Callable[[str, int, int], None]     # (stage, done, total)
@@ -104,6 +104,12 @@ class SyncReport:
     @property
     def received_total(self) -> int:
         return sum(self.received.values())
+
+
+def server_managed(feed: Feed) -> bool:
+    """True for a feed whose entries come from the feed server (a local refresh should skip it:
+    ``FeedStore.due()`` already does; ``refresh --all`` and the app's "refresh all" should filter)."""
+    return feed.next_check >= NEVER
 
 
 def queued_marks(state: SyncState, marks: StateStore) -> dict[str, int]:
