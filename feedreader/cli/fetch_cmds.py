@@ -16,7 +16,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from feedreader.cli.common import Context, add_common_options
+from feedreader.cli.common import Context, add_common_options, find_article
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +59,6 @@ def split_targets(targets: list[str]) -> tuple[list[str], list[str]]:
 
 def cmd_prefetch(args: argparse.Namespace) -> int:
     from feedreader.core.web.fetch import fetch_urls
-    from feedreader.core.library.library import AmbiguousId
 
     paths, ids = split_targets(list(args.targets or []))
     if args.all and ids:
@@ -86,13 +85,10 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
                     skipped += 1
         else:
             for text in ids:
-                try:
-                    article = library.resolve_id(text)
-                except AmbiguousId as exc:
-                    print(f"feedreader: {exc}", file=sys.stderr)
-                    return 1
+                article, why = find_article(library, text, ctx.library_name)
                 if article is None:
-                    print(f"feedreader: no article with id {text!r} in {ctx.library_name}", file=sys.stderr)
+                    ctx.print_source_problems(library)
+                    print(f"feedreader: {why}", file=sys.stderr)
                     return 1
                 if article.url:
                     wanted.append((article.id, article.url))

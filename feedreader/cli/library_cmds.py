@@ -7,8 +7,9 @@ import json
 import sys
 from datetime import datetime, timezone
 
-from feedreader.cli.common import Context, add_common_options, add_paths_argument
-from feedreader.core.library.library import ORDERS, AmbiguousId
+from feedreader.cli.common import Context, add_common_options, add_paths_argument, find_article
+from feedreader.core.library.library import ORDERS
+from feedreader.core.text import plural
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_paths_argument(p)
     p.add_argument("--sort", choices=ORDERS, help="order (default: the config's, else newest)")
-    p.add_argument("--json", action="store_true", help="JSON lines: id, title, provider, published, quality, url, path, …")
+    p.add_argument("--json", action="store_true",
+                   help="JSON lines: id, title, provider, published, quality, score, score_reasons, url, path, …")
     p.add_argument("--hidden", action="store_true", help="include hidden articles")
     p.add_argument("--unread", action="store_true", help="only unread articles")
     p.add_argument("--flagged", action="store_true", help="only flagged articles")
@@ -77,12 +79,17 @@ def cmd_list(args: argparse.Namespace) -> int:
         if query is None:
             return 2
     order = args.sort or ctx.settings.sort
-    with ctx.open_library() as library, ctx.open_marks() as state:
+    with ctx.open_library() as library, ctx.read_marks() as state:
+        from feedreader.cli.rules_cmds import apply_rules, score_fields
+
+        apply_rules(ctx, library)   # scores new articles, applies the rules' actions (README "Scoring rules")
+        bad_sources = ctx.print_source_problems(library)
         for warning in state.pop_warnings():
             print(f"feedreader: {warning}", file=sys.stderr)
         marks = state.marks()
         match = _query_match(library, query, marks) if query is not None else None
         show_hidden = args.hidden or (query is not None and query.shows_hidden)
+        scored = score_fields(library, library.order(order)) if args.json else {}
         out = sys.stdout
         for row in library.iter_rows(order):
             if match is not None and row.aid not in match:
@@ -97,6 +104,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                     "provider": row.provider,
                     "published": iso_utc(row.published),
                     "quality": row.quality,
+                    "score": row.score,
+                    "score_reasons": scored.get(row.aid, (None, []))[1],
                     "url": row.url,
                     "path": row.path,
                     "topics": list(row.topics),
@@ -107,11 +116,11 @@ def cmd_list(args: argparse.Namespace) -> int:
                 out.write(json.dumps(item, ensure_ascii=False) + "\n")
             else:
                 quality = "  -" if row.quality is None else f"{row.quality:3d}"
-                mark = ("★" if m.flagged else " ") + (" " if m.read else "●")
+                mark = ("★" if m.flagged else " ") + (" " if m.read else "●") + ("⊘" if m.hidden else " ")
                 out.write(
                     f"{row.id} {mark} {local_time(row.published):16}  {quality}  {row.provider[:20]:20}  {row.title}\n"
                 )
-    return 0
+    return 1 if bad_sources else 0
 
 
 def _parse_query_arg(text: str):
@@ -140,14 +149,26 @@ def _query_match(library, query, marks) -> set[int] | None:
 
 
 def _find(ctx: Context, library, text: str):
-    try:
-        article = library.resolve_id(text)
-    except AmbiguousId as exc:
-        print(f"feedreader: {exc}", file=sys.stderr)
-        return None
+    article, why = find_article(library, text, ctx.library_name)
     if article is None:
-        print(f"feedreader: no article with id {text!r} in {ctx.library_name}", file=sys.stderr)
+        ctx.print_source_problems(library)
+        print(f"feedreader: {why}", file=sys.stderr)
     return article
+
+
+def _marks_of(ctx: Context, article) -> dict[str, bool]:
+    with ctx.read_marks() as state:
+        for warning in state.pop_warnings():
+            print(f"feedreader: {warning}", file=sys.stderr)
+        m = state.get(article.identity)
+    return {"read": m.read, "hidden": m.hidden, "flagged": m.flagged}
+
+
+def marks_text(marks: dict[str, bool]) -> str:
+    """'unread', 'read, flagged', 'unread, hidden'."""
+    words = ["read" if marks["read"] else "unread"]
+    words += [name for name in ("hidden", "flagged") if marks[name]]
+    return ", ".join(words)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -160,12 +181,16 @@ def cmd_show(args: argparse.Namespace) -> int:
             return 1
         if args.text:
             return _show_text(ctx, article)
+        marks = _marks_of(ctx, article)
         if args.json:
-            print(json.dumps(article_to_dict(article), ensure_ascii=False, indent=2))
+            print(json.dumps({**article_to_dict(article), **marks}, ensure_ascii=False, indent=2))
         else:
             from feedreader.core.detail import detail_lines
 
-            for line in detail_lines(article):
+            lines = detail_lines(article)
+            at = next((n for n, line in enumerate(lines) if line.startswith("id:")), len(lines) - 1) + 1
+            lines.insert(at, f"marks:     {marks_text(marks)}")
+            for line in lines:
                 print(line)
     return 0
 
@@ -213,7 +238,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     print(
-        f"{files:,} files, {count:,} articles; {errors:,} unreadable, {warnings:,} with dropped fields",
+        f"{plural(files, 'file')}, {plural(count, 'article')}; {errors:,} unreadable, {warnings:,} with dropped fields",
         file=sys.stderr,
     )
     return 1 if problems else 0

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feedreader.cli.common import Context, add_common_options
+from feedreader.cli.common import Context, add_common_options, find_article
 from feedreader.core.files import replace_atomically
+from feedreader.core.text import plural
 
 if TYPE_CHECKING:
     from feedreader.core.marks.store import StateStore
@@ -92,32 +93,37 @@ def _open_store(ctx: Context) -> StateStore:
     return ctx.open_marks()
 
 
-def _report(store) -> bool:
-    """Print the store's warnings; False when changes were not saved to disk."""
-    for warning in store.pop_warnings():
-        _err(f"warning: {warning}")
-    if not store.persistent:
-        _err(f"error: the change could not be saved to {store.path}")
+# the store's words for the app, where marks kept in memory last until quitting;
+# a one-shot command ends at once, so its change is simply not saved
+_IN_MEMORY = "; your marks are kept only until you quit"
+
+
+def _unsaved(store) -> bool:
+    """True (after saying why) when the store cannot save changes to its file."""
+    warnings = store.pop_warnings()
+    if store.persistent:
+        for warning in warnings:
+            _err(f"warning: {warning}")
         return False
+    for warning in warnings:
+        _err(warning.replace(_IN_MEMORY, ""))
+    if not warnings:
+        _err(f"cannot save marks to {store.path}")
     return True
 
 
 def resolve_ids(ctx: Context, texts: list[str]) -> tuple[list, list[str]]:
     """Look every id up in the library: (articles found, an error message per bad id)."""
-    from feedreader.core.library.library import AmbiguousId
-
     found, errors = [], []
     with ctx.open_library(quiet=True) as library:
         for text in texts:
-            try:
-                article = library.resolve_id(text)
-            except AmbiguousId as exc:
-                errors.append(str(exc))
-                continue
+            article, why = find_article(library, text, ctx.library_name)
             if article is None:
-                errors.append(f"no article with id {text!r} in {ctx.library_name}")
+                errors.append(str(why))
             else:
                 found.append(article)
+        if errors:
+            errors[:0] = ctx.source_problems(library)
     return found, errors
 
 
@@ -132,16 +138,20 @@ def cmd_mark(args: argparse.Namespace) -> int:
         return 1
     field, value, done = ACTIONS[args.action]
     with _open_store(ctx) as store:
+        if _unsaved(store):
+            _err("nothing was changed")
+            return 1
         marks = {field: value}
         change = store.set_marks(articles, read=marks.get("read"), hidden=marks.get("hidden"),
                                  flagged=marks.get("flagged"))
-        saved = _report(store)
+        if _unsaved(store):
+            _err(f"the change could not be saved: {plural(len(articles), 'article')} left as they were")
+            return 1
     unique = len({a.identity for a in articles})
     same = unique - change.count
-    noun = "article" if change.count == 1 else "articles"
     note = f" ({same:,} already {'was' if same == 1 else 'were'})" if same else ""
-    print(f"{change.count:,} {noun} {done}{note}")
-    return 0 if saved else 1
+    print(f"{plural(change.count, 'article')} {done}{note}")
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -167,7 +177,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             _err(f"cannot write {target}: {exc.strerror or exc}")
             return 1
-    print(f"exported the marks of {count:,} article{'' if count == 1 else 's'} to {target}", file=sys.stderr)
+    print(f"exported the marks of {plural(count, 'article')} to {target}", file=sys.stderr)
     return 0
 
 
@@ -182,6 +192,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         _err(f"cannot read {name}: {exc.strerror or exc}; nothing was changed")
         return 1
     with _open_store(ctx) as store:
+        if _unsaved(store):
+            if fp is not sys.stdin.buffer:
+                fp.close()
+            _err(f"cannot import {name}: nothing was changed")
+            return 1
         try:
             with fp:
                 change = store.import_(fp)
@@ -191,7 +206,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             _err(f"cannot import {name}: {reason}; nothing was changed")
             return 1
-        saved = _report(store)
-    noun = "article" if change.count == 1 else "articles"
-    print(f"imported {name}: the marks of {change.count:,} {noun} changed")
-    return 0 if saved else 1
+        if _unsaved(store):
+            _err(f"cannot import {name}: the change could not be saved")
+            return 1
+    print(f"imported {name}: the marks of {plural(change.count, 'article')} changed")
+    return 0

@@ -202,7 +202,8 @@ def test_marks_that_cannot_be_saved_are_an_error(library: dict, tmp_path: Path) 
         "mark", "read", library["ids"]["one"], "--path", str(library["folder"]), "--data-dir", str(blocker / "data")
     )
     assert result.returncode == 1
-    assert "could not be saved" in err(result)
+    assert f"cannot create {blocker / 'data'}" in err(result) and "nothing was changed" in err(result)
+    assert not result.stdout and "kept only until you quit" not in err(result)
 
 
 @pytest.mark.parametrize(
