@@ -58,7 +58,7 @@ class Session:
         if given:
             sources, name = given, ", ".join(p.resolve().name or str(p) for p in given)
         elif settings.sources:
-            sources = [Path(s).expanduser() for s in settings.sources]
+            sources = [config_source(s, paths.config_file) for s in settings.sources]
             name = ", ".join(settings.sources)
         else:
             sources, name = [builtin_library()], "samples"
@@ -105,6 +105,13 @@ def feed_fetcher(settings: Settings) -> Fetcher:
     from feedreader.core.web.fetch import Fetcher
 
     return Fetcher(settings.fetch, None, allow_private=settings.allow_private_hosts)
+
+
+def config_source(entry: str, config_file: Path) -> Path:
+    """A ``sources`` entry of the config file: ``~`` expanded, and a relative
+    one taken from the config file's folder (not from wherever the command runs)."""
+    path = Path(entry).expanduser()
+    return path if path.is_absolute() else config_file.parent / path
 
 
 def setup_logging(paths: Paths) -> None:

@@ -198,3 +198,14 @@ def test_counts_use_singular_and_plural(tmp_path):
     assert run("mark", "read", ids["One"], "--path", str(folder)).stdout.strip() == "1 article marked read"
     out = run("mark", "read", *ids.values(), "--path", str(folder)).stdout.strip()
     assert out == "1 article marked read (1 already was)"
+
+
+def test_a_relative_config_source_is_read_from_the_config_folder(tmp_path, isolated_dirs):
+    config = isolated_dirs["config"]
+    write(config / "news", "a.txt", doc("Beside the config", "https://x.example.com/beside"))
+    (config / "config.toml").write_text('sources = ["news"]\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = run("list", cwd=elsewhere)
+    assert proc.returncode == 0, proc.stderr
+    assert "Beside the config" in proc.stdout
