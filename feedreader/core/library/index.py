@@ -178,6 +178,11 @@ class Index:
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
+    @property
+    def write_lock(self) -> threading.Lock:
+        """Held while the index is written (a refresh, scores.write)."""
+        return self._write_lock
+
     def generation(self) -> int:
         """Bumped by every transaction that changes the articles."""
         row = self.conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()

@@ -38,6 +38,7 @@ class ListRow:
     url: str | None
     topics: tuple[str, ...]
     path: str = ""
+    score: int | None = None   # quality + scoring rules (core/rules); the quality until scored
 
     @property
     def id(self) -> str:
@@ -57,6 +58,9 @@ class Library:
         self.name = name
         self._orders: dict[str, list[int]] = {}
         self._order_generation: dict[str, int] = {}   # the index generation each was read at
+        # what feed: and folder: names mean (search.Scopes): set by the caller that
+        # knows the feeds (session); without it, folder: names a document source folder
+        self.scopes: Callable[[str, str], Sequence[str] | None] | None = None
 
     @classmethod
     def open(cls, cache_dir: Path, sources: Sequence[Path], name: str | None = None) -> "Library":
@@ -255,18 +259,42 @@ class Library:
         return row[0] if row else None
 
     # -- search (query.py: the language, search.py: running it) ----------------
-    def search(self, query, *, marks=None, now: float | None = None, tz=None):
+    def search(self, query, *, marks=None, now: float | None = None, tz=None, scopes=None):
         """``search.SearchResult`` of ``query`` (text or ``query.Query``) on this
-        library; ``marks`` (aid -> bits) for ``is:`` terms. Raises ``QueryError``."""
+        library; ``marks`` (aid -> bits) for ``is:`` terms; ``scopes`` for
+        ``feed:``/``folder:`` (default: ``self.scopes``, else the source
+        folders by name). Raises ``QueryError``."""
         from feedreader.core.library.search import search
 
-        return search(self.index.conn, query, marks=marks, now=now, tz=tz)
+        return search(self.index.conn, query, marks=marks, now=now, tz=tz, scopes=scopes or self.all_scopes)
 
     def searcher(self):
         """A ``search.Searcher`` on its own connection (for a UI thread worker)."""
         from feedreader.core.library.search import Searcher
 
-        return Searcher(self.index.db_path)
+        return Searcher(self.index.db_path, scopes=self.all_scopes)
+
+    @property
+    def all_scopes(self) -> Callable[[str, str], Sequence[str] | None]:
+        """``self.scopes`` if set, else ``source_scopes``."""
+        return self.scopes or self.source_scopes
+
+    def source_scopes(self, kind: str, name: str) -> list[str] | None:
+        """``folder:NAME`` as the document source folders called NAME (any
+        case, accents folded); None for any other name or kind (``search.Scopes``)."""
+        import os
+
+        from feedreader.core.library.folding import fold
+
+        if kind != "folder":
+            return None
+        wanted = fold(name.strip())
+        found = []
+        for source in self.sources:
+            resolved = source.resolve()
+            if fold(resolved.name) == wanted:
+                found.append(str(resolved) + os.sep if resolved.is_dir() else str(resolved))
+        return found or None
 
 
 def _pack(keys: list[int]) -> bytes:
@@ -284,8 +312,8 @@ def _unpack(blob: bytes) -> list[int]:
     return keys.tolist()
 
 
-_ROW_COLUMNS = "aid, identity, title, provider, published, quality, url, topics, path"
+_ROW_COLUMNS = "aid, identity, title, provider, published, quality, url, topics, path, score"
 
 
 def _row(r: tuple) -> ListRow:
-    return ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7].split(TOPIC_SEP)) if r[7] else (), r[8])
+    return ListRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(r[7].split(TOPIC_SEP)) if r[7] else (), r[8], r[9])

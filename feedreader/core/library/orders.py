@@ -16,16 +16,18 @@ ORDERS = tuple(ORDER_LABELS)          # ("newest", "best", "ranked")
 DEFAULT_ORDER = ORDERS[0]
 
 ORDER_SQL = {
-    # NULL sorts below every value, so DESC puts unknown dates/qualities last;
-    # written this way the order is a scan of the articles_newest/_best index
+    # NULL sorts below every value, so DESC puts unknown dates/scores last;
+    # written this way the order is a scan of the articles_newest/_best index.
+    # "best" and "ranked" use the score (quality + scoring rules, core/rules;
+    # the quality until the rules have scored an article)
     "newest": "ORDER BY published DESC, quality DESC, aid",
-    "best": "ORDER BY quality DESC, published DESC, aid",
-    # quality weighed by age, like a news ranking: (q + 1) / (age_hours + 2) ^ 1.5,
+    "best": "ORDER BY score DESC, published DESC, aid",
+    # the score weighed by age, like a news ranking: (s + 1) / (age_hours + 2) ^ 1.5,
     # age measured from ``ranked_reference`` (the newest article) so an archive
     # ranks the same any day
     "ranked": (
         "ORDER BY published IS NULL, "
-        "(coalesce(quality, 0) + 1) / pow((:ref - coalesce(published, 0)) / 3600.0 + 2, 1.5) DESC, "
+        "(coalesce(score, 0) + 1) / pow((:ref - coalesce(published, 0)) / 3600.0 + 2, 1.5) DESC, "
         "published DESC, aid"
     ),
 }

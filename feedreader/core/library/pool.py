@@ -34,7 +34,7 @@ def _problems_json(problems: Sequence[Problem]) -> str | None:
 
 def article_row(article: Article, mtime_ns: int) -> ArticleRow:
     """The ``articles`` row of an article (its search index entry follows it)."""
-    from feedreader.core.library.query import topic_key
+    from feedreader.core.library.folding import topic_key
 
     published = int(article.published.timestamp()) if article.published else None
     return (
@@ -52,6 +52,10 @@ def article_row(article: Article, mtime_ns: int) -> ArticleRow:
         TOPIC_SEP.join(article.topics),
         article.excerpt,
         " ".join([EVERY_TOKEN, *(topic_key(t) for t in article.topics)]),
+        article.author,
+        len(article.body),
+        len(article.images),
+        article.quality,     # the score until the rules score it (reasons NULL)
     )
 
 

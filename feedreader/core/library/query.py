@@ -2,11 +2,14 @@
 config and ``feedreader list --query``.
 
 A query is a list of terms separated by spaces; an article must match every
-term (AND). There is no OR and no grouping.
+term (AND). ``OR`` (upper case, between two terms) matches either side, and
+binds looser than AND: ``a b OR c`` is ``(a b) OR c``. Parentheses group:
+``topic:AI (regulation OR "privacy bill")``; ``-( ... )`` excludes what the
+group matches. A lone ``OR`` (at the start or the end) is the word "or".
 
 =====================  ======================================================
 ``xpe``                a word start, in the title, excerpt, provider name or
-                       domain, or topics (case- and accent-insensitive):
+                       domain, topics or author (case- and accent-insensitive):
                        ``xpe`` finds "Xpeng", ``cafe`` finds "Café"
 ``"solid state"``      a phrase: these whole words, in this order
 ``"solid sta"*``       a phrase whose last word is a word start
@@ -16,8 +19,16 @@ term (AND). There is no OR and no grouping.
                        ``topic:"Computer Vision"``; a trailing ``*`` matches
                        topic names starting so: ``topic:comp*``
 ``provider:caixin``    words starting so in the provider's name or domain
+``author:smith``       words starting so in the author's name
+``link:example.com``   the article's web address contains this (any case):
+                       a domain, a path, a word of the URL
+``feed:NAME``          entries of a subscribed feed, by its title or URL
+``folder:NAME``        a feed folder, or a document source folder by its name
+                       (feed: and folder: are resolved by the caller, see
+                       ``search.Scopes``)
 ``q>50``               quality (0-100): ``q>50 q>=50 q<30 q<=30 q=50``;
                        ``quality`` is a synonym of ``q``; ``q:50`` is ``q=50``
+``score>50``           the score (quality and scoring rules, 0-100), same forms
 ``since:7d``           published in the last 7 days (``12h 7d 2w 3m 1y``;
                        ``m`` is 30 days, ``y`` 365), or on/after a day:
                        ``since:2021-12-01`` (also ``2021-12``, ``2021``)
@@ -43,22 +54,34 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from functools import lru_cache
 
-FILTERS = ("topic", "provider", "q", "since", "before", "is")
+from feedreader.core.library.folding import (  # noqa: F401 (named here too, see __all__)
+    feed_query, fold, fold_char, folder_query, has_token, is_token_char, provider_query, quote, topic_key, topic_query,
+)
+
+# (the folding of words and the query text helpers live in folding.py; named
+# here too for the callers that import them from the language)
+__all__ = [
+    "FILTERS", "Group", "Node", "Query", "QueryError", "SavedView", "Term",
+    "feed_query", "fold", "fold_char", "folder_query", "has_token", "is_token_char",
+    "parse_query", "provider_query", "quote", "saved_views", "topic_key", "topic_query", "view_for_key",
+]
+
+FILTERS = ("topic", "provider", "author", "link", "feed", "folder", "q", "score", "since", "before", "is")
 ALIASES = {"quality": "q"}
+SCOPE_KINDS = ("feed", "folder")   # resolved into path prefixes by the caller (search.Scopes)
 IS_VALUES = ("unread", "read", "flagged", "hidden")
 QUALITY_OPS = (">=", "<=", ">", "<", "=")
 AGE_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
 MAX_LENGTH = 1000
 MAX_TERMS = 64
+MAX_DEPTH = 8              # parentheses inside parentheses
 
 _KEY = re.compile(r"([A-Za-z]+)(>=|<=|:|>|<|=)")
 _AGE = re.compile(r"(\d{1,6})([hdwmy])", re.IGNORECASE)
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-_SIMPLE = re.compile(r"[^\s\"\\*]+")
 
 _KNOWN = ", ".join(FILTERS)
 _DATE_HINT = "a date (2021-12-01) or an age (12h, 7d, 2w, 3m, 1y)"
@@ -96,8 +119,10 @@ class Term:
     - ``word``: the word as typed (always matched as a word start)
     - ``phrase``: the words inside the quotes (``prefix``: ``"..."*``)
     - ``topic``: the topic as typed (``prefix``: ``topic:comp*``)
-    - ``provider``: the name or domain start as typed
-    - ``quality``: an int 0..100 compared with ``op`` (``> >= < <= =``)
+    - ``provider`` / ``author``: the name (or domain) start as typed
+    - ``link``: the text the article's URL must contain, as typed
+    - ``feed`` / ``folder``: the name as typed (``prefix``: ``feed:hack*``)
+    - ``quality`` / ``score``: an int 0..100 compared with ``op`` (``> >= < <= =``)
     - ``since`` / ``before``: unix seconds (published >= / < that instant)
     - ``is``: one of ``IS_VALUES``
     """
@@ -117,11 +142,31 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """Terms joined by ``op`` ("and": all of them, "or": any), maybe negated
+    (``-( ... )``). Only queries with ``OR`` or a negated group have groups."""
+
+    op: str
+    children: tuple["Node", ...]
+    negated: bool = False
+
+
+Node = Term | Group
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
-    """A parsed query: every term must hold."""
+    """A parsed query.
+
+    ``terms`` are its terms in the order typed. ``tree`` is None when every
+    term must hold (no ``OR``, no negated group: the common case, and the
+    only one before ``OR`` existed); else the whole expression, whose
+    leaves are ``terms`` (each ``negated`` as typed, inside its group).
+    """
 
     text: str
     terms: tuple[Term, ...] = ()
+    tree: Node | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -129,75 +174,83 @@ class Query:
         return not self.terms
 
     @property
+    def is_flat(self) -> bool:
+        """Every term must hold (no ``OR``, no negated group)."""
+        return self.tree is None
+
+    def positive_terms(self) -> tuple[Term, ...]:
+        """The terms whose match makes an article match (not excluded by a ``-``
+        on them or on a group around them)."""
+        if self.tree is None:
+            return tuple(t for t in self.terms if not t.negated)
+        out: list[Term] = []
+
+        def walk(node: Node, negated: bool) -> None:
+            if isinstance(node, Term):
+                if node.negated == negated:
+                    out.append(node)
+                return
+            for child in node.children:
+                walk(child, negated != node.negated)
+
+        walk(self.tree, False)
+        return tuple(out)
+
+    @property
     def shows_hidden(self) -> bool:
         """The query asks for hidden articles (``is:hidden``)."""
-        return any(t.kind == "is" and t.value == "hidden" and not t.negated for t in self.terms)
+        return any(t.kind == "is" and t.value == "hidden" for t in self.positive_terms())
 
     @property
     def uses_marks(self) -> bool:
         return any(t.kind == "is" for t in self.terms)
 
+    def uses(self, kind: str) -> bool:
+        """Whether a term of this kind (``feed``, ``score``, …) is in the query."""
+        return any(t.kind == kind for t in self.terms)
+
     def highlight_terms(self) -> tuple[Term, ...]:
         """The words and phrases an article's title is highlighted for."""
-        return tuple(t for t in self.terms if t.is_text and not t.negated)
+        return tuple(t for t in self.positive_terms() if t.is_text)
 
     def describe(self) -> str:
         """The query in a normal form (single spaces), for headers and logs."""
-        return " ".join(t.raw for t in self.terms)
+        if self.tree is None:
+            return " ".join(t.raw for t in self.terms)
+        return _describe(self.tree, top=True)
 
 
-# --------------------------------------------------------------------------
-# folding (the same on both sides: topics stored in the index, terms typed)
-
-@lru_cache(maxsize=4096)
-def is_token_char(ch: str) -> bool:
-    """A letter, digit or private-use character: part of a word for the index."""
-    cat = unicodedata.category(ch)
-    return cat[0] in "LN" or cat == "Co"
-
-
-@lru_cache(maxsize=4096)
-def fold_char(ch: str) -> str:
-    """One character without accents, lower case (like the index's tokenizer;
-    "ﬁ" gives "fi", a combining accent gives "")."""
-    decomposed = unicodedata.normalize("NFKD", ch)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+def _describe(node: Node, *, top: bool = False) -> str:
+    if isinstance(node, Term):
+        return node.raw
+    inner = (" OR " if node.op == "or" else " ").join(_describe(c) for c in node.children)
+    if node.negated:
+        return f"-({inner})"
+    return inner if top or node.op == "and" else f"({inner})"
 
 
-def fold(text: str) -> str:
-    """Text without accents, lower case: ``fold("Café Zürich") == "cafe zurich"``."""
-    return "".join(fold_char(c) for c in text)
+def _negate(node: Node) -> Node:
+    if isinstance(node, Group):
+        return replace(node, negated=not node.negated)
+    raw = node.raw[1:] if node.negated and node.raw.startswith("-") else "-" + node.raw
+    return replace(node, negated=not node.negated, raw=raw)
 
 
-def has_token(text: str) -> bool:
-    """Whether the full-text index sees any word in ``text`` (letters or digits)."""
-    return any(is_token_char(c) for c in fold(text))
+def _join(op: str, nodes: list[Node]) -> Node:
+    """``nodes`` joined by ``op``; groups of the same op inside are merged."""
+    merged: list[Node] = []
+    for node in nodes:
+        if isinstance(node, Group) and node.op == op and not node.negated:
+            merged.extend(node.children)
+        else:
+            merged.append(node)
+    return merged[0] if len(merged) == 1 else Group(op, tuple(merged))
 
 
-def topic_key(topic: str) -> str:
-    """A topic name as one index token: folded, letters and digits only.
-
-    ``topic_key("Computer Vision") == "computervision"``; the index stores the
-    keys of an article's topics so that ``topic:`` matches whole names.
-    """
-    return "".join(c for c in fold(topic) if is_token_char(c))
-
-
-def quote(value: str) -> str:
-    """``value`` as one term of the language (quoted when it needs to be)."""
-    if _SIMPLE.fullmatch(value):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def topic_query(topic: str) -> str:
-    """The query text that filters on one topic: ``topic:"Computer Vision"``."""
-    return f"topic:{quote(topic)}"
-
-
-def provider_query(provider: str) -> str:
-    """The query text that filters on one provider (name or domain)."""
-    return f"provider:{quote(provider)}"
+def _leaves(node: Node) -> list[Term]:
+    if isinstance(node, Term):
+        return [node]
+    return [t for child in node.children for t in _leaves(child)]
 
 
 # --------------------------------------------------------------------------
@@ -219,25 +272,83 @@ class _Parser:
         self.now = now
         self.tz = tz
         self.i = 0
+        self.depth = 0        # parentheses open at ``i``
+        self.terms: list[Term] = []
 
     def parse(self) -> Query:
         text = self.text
         if len(text) > MAX_LENGTH:
             raise QueryError(f"the query is too long (at most {MAX_LENGTH} characters)", MAX_LENGTH, len(text))
-        terms: list[Term] = []
+        node = self._expression(None)
+        terms = tuple(self.terms)
+        if node is None:
+            return Query(text, ())
+        if isinstance(node, Term) or (node.op == "and" and not node.negated
+                                      and all(isinstance(c, Term) for c in node.children)):
+            return Query(text, tuple(_leaves(node)))   # every term must hold
+        return Query(text, terms, node)
+
+    # -- OR, AND and parentheses -------------------------------------------
+    def _expression(self, opening: int | None) -> Node | None:
+        """Terms up to the end (or the ``)`` closing the group opened at
+        ``opening``): AND within each run, ``OR`` between runs."""
+        text = self.text
         n = len(text)
+        runs: list[list[Node]] = [[]]
         while True:
             while self.i < n and text[self.i].isspace():
                 self.i += 1
             if self.i >= n:
+                if opening is not None:
+                    raise QueryError("missing closing parenthesis ')'", opening, n)
                 break
-            term = self._term()
-            if term is None:
+            ch = text[self.i]
+            if ch == ")":
+                if opening is None:
+                    raise QueryError("')' without a '(' before it", self.i)
+                self.i += 1
+                break
+            if runs[-1] and self._at_or():
+                self.i += 2
+                runs.append([])
                 continue
-            if len(terms) >= MAX_TERMS:
+            node = self._unary()
+            if node is not None:
+                runs[-1].append(node)
+        alternatives = [_join("and", run) for run in runs if run]
+        return _join("or", alternatives) if alternatives else None
+
+    def _at_or(self) -> bool:
+        """``OR`` as a word of its own with something after it (else it is the word "or")."""
+        text, i = self.text, self.i
+        if not text.startswith("OR", i) or (i + 2 < len(text) and not (text[i + 2].isspace() or text[i + 2] in "()")):
+            return False
+        j = i + 2
+        while j < len(text) and text[j].isspace():
+            j += 1
+        return j < len(text) and text[j] != ")"
+
+    def _unary(self) -> Node | None:
+        text = self.text
+        start = self.i
+        negated = text.startswith("-(", start)
+        if negated or text[start] == "(":
+            opening = start + negated
+            if self.depth >= MAX_DEPTH:
+                raise QueryError(f"parentheses nested too deeply (at most {MAX_DEPTH})", opening)
+            self.i = opening + 1
+            self.depth += 1
+            node = self._expression(opening)
+            self.depth -= 1
+            if node is None:
+                raise QueryError("empty parentheses: put terms between them, like (a OR b)", start, self.i)
+            return _negate(node) if negated else node
+        term = self._term()
+        if term is not None:
+            if len(self.terms) >= MAX_TERMS:
                 raise QueryError(f"too many terms (at most {MAX_TERMS})", term.start, term.end)
-            terms.append(term)
-        return Query(text, tuple(terms))
+            self.terms.append(term)
+        return term
 
     # -- one term -------------------------------------------------------------
     def _term(self) -> Term | None:
@@ -269,10 +380,12 @@ class _Parser:
         return Term("word", word, negated, True, start=start, end=self.i, raw=text[start : self.i])
 
     def _bare(self) -> str:
-        """A word up to the next space; a quote inside it is a mistake."""
+        """A word up to the next space (or a ``)`` closing a group); a quote inside it is a mistake."""
         text = self.text
         begin = self.i
         while self.i < len(text) and not text[self.i].isspace():
+            if text[self.i] == ")" and self.depth:
+                break
             if text[self.i] == '"':
                 raise QueryError(
                     'a quote (") must start a phrase: put a space before it, like "solid state"', self.i
@@ -304,7 +417,7 @@ class _Parser:
         raise QueryError('missing closing quote (")', opening, len(text))
 
     def _end_of_term(self) -> None:
-        if self.i < len(self.text) and not self.text[self.i].isspace():
+        if self.i < len(self.text) and not self.text[self.i].isspace() and not (self.text[self.i] == ")" and self.depth):
             raise QueryError("put a space after the closing quote", self.i)
 
     def _value(self) -> tuple[str, int, bool, bool]:
@@ -328,8 +441,8 @@ class _Parser:
             raise QueryError(
                 f"unknown filter '{name}:' (known: {_KNOWN}; put a word with ':' in quotes)", start, key_end
             )
-        if key == "q":
-            return self._quality(name, op, start, negated)
+        if key in ("q", "score"):
+            return self._quality(name, op, start, negated, "quality" if key == "q" else "score")
         if op != ":":
             self._bare_or_quoted_skip()
             raise QueryError(f"{name} takes ':', as in {_example(key)}", match.start(2), key_end)
@@ -355,6 +468,13 @@ class _Parser:
             if not has_token(name_text):
                 raise QueryError(f"provider: needs letters or digits, got {value!r}", vstart, end)
             return term("provider", name_text, prefix=True)
+        if key in _NAMED:
+            name_text = value.strip()
+            if not name_text:
+                raise QueryError(f"{key}: needs {_NAMED[key]}, e.g. {_example(key)}", at, end)
+            if key == "author" and not has_token(name_text):
+                raise QueryError(f"author: needs letters or digits, got {value!r}", vstart, end)
+            return term(key, name_text if key != "link" else name_text.lower(), prefix=star or key == "author")
         if key == "is":
             flag = value.lower()
             if flag not in IS_VALUES or star:
@@ -373,7 +493,7 @@ class _Parser:
         except QueryError:
             pass
 
-    def _quality(self, name: str, op: str, start: int, negated: bool) -> Term:
+    def _quality(self, name: str, op: str, start: int, negated: bool, kind: str) -> Term:
         text = self.text
         if op == ":":
             for candidate in QUALITY_OPS:
@@ -394,7 +514,7 @@ class _Parser:
                 vstart if value else start,
                 max(end, vstart),
             )
-        return Term("quality", int(value), negated, False, op, start, end, text[start:end])
+        return Term(kind, int(value), negated, False, op, start, end, text[start:end])
 
     def _when(self, key: str, value: str, vstart: int, end: int) -> int:
         age = _AGE.fullmatch(value)
@@ -416,10 +536,22 @@ def _canonical(name: str) -> str:
     return ALIASES.get(name, name)
 
 
+_NAMED = {
+    "author": "a name",
+    "link": "part of a web address",
+    "feed": "a subscribed feed's title or URL",
+    "folder": "a folder name",
+}
+
+
 def _example(key: str) -> str:
     return {
         "topic": "topic:AI",
         "provider": "provider:caixin",
+        "author": "author:smith",
+        "link": "link:example.com",
+        "feed": 'feed:"Hacker News"',
+        "folder": "folder:Tech",
         "since": "since:7d",
         "before": "before:2021-12-01",
         "is": "is:unread",

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from feedreader.core.sql import is_damage, select_in
 
-SCHEMA_VERSION = 9         # 3: article_text (FTS5) for search; 4: order indexes; 5: aid not the rowid;
+SCHEMA_VERSION = 10        # 3: article_text (FTS5) for search; 4: order indexes; 5: aid not the rowid;
                            # 6: one prefix index (3 characters), was 1, 2 and 3; 7: no detail blob;
-                           # 8: article_text reads its text from articles; 9: no prefix index
+                           # 8: article_text reads its text from articles; 9: no prefix index;
+                           # 10: author (searched), body_chars and images (scoring signals), score and reasons
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,9 +48,17 @@ CREATE TABLE IF NOT EXISTS articles(
     url TEXT,                    -- checked http(s) URL or NULL
     topics TEXT NOT NULL,        -- topics joined by U+001F
     excerpt TEXT NOT NULL,       -- for the search index (article_text), which reads it from here
-    tags TEXT NOT NULL           -- EVERY_TOKEN, then query.topic_key of each topic (topic: filters)
+    tags TEXT NOT NULL,          -- EVERY_TOKEN, then query.topic_key of each topic (topic: filters)
+    author TEXT NOT NULL, body_chars INTEGER NOT NULL, images INTEGER NOT NULL, score INTEGER, reasons TEXT
 );
-CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+-- author: "" when the document names none (author: filters; words are searched in it too);
+-- body_chars, images: signals of the base quality estimate (core/rules);
+-- score: quality + scoring rules, 0..100 (the quality until scored); reasons: JSON list
+-- of the score's reasons, NULL while not scored (new and changed articles: scores.py)
+-- covering for link: filters (a scan of the URLs, not of the wide rows) and find_by_url
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url, aid);
+-- the articles the rules have not scored yet (new and changed ones): scores.py
+CREATE INDEX IF NOT EXISTS articles_unscored ON articles(aid) WHERE reasons IS NULL;
 -- (aid is not the rowid: random keys would put every new wide row on a random
 -- page, and a cold index of 100,000 articles wrote each page many times over)
 -- the list's orders (orders.ORDER_SQL) read these, not the wide rows: the
@@ -57,7 +66,7 @@ CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
 -- 100,000 articles instead of a 400 ms sort); q> and since:/before: filters
 -- (search.py) use their leading column
 CREATE INDEX IF NOT EXISTS articles_newest ON articles(published DESC, quality DESC, aid);
-CREATE INDEX IF NOT EXISTS articles_best ON articles(quality DESC, published DESC, aid);
+CREATE INDEX IF NOT EXISTS articles_best ON articles(score DESC, published DESC, aid);
 CREATE INDEX IF NOT EXISTS files_problems ON files(path) WHERE problems IS NOT NULL;
 -- the list's orders as packed int64 keys, saved when a library closes and used
 -- by the next start while meta 'generation' (bumped by every change to the
@@ -69,33 +78,38 @@ CREATE TABLE IF NOT EXISTS orders(name TEXT PRIMARY KEY, generation INTEGER NOT 
 -- index); the triggers keep it in step, with the old values for a delete.
 -- A REPLACE deletes the old row too: connections set recursive_triggers so
 -- that this delete fires the trigger.
+-- No prefix index: a word start (search.word_start, 3 letters or more) is a
+-- scan of the words that begin so, ~25% slower than with an index of
+-- 3-letter starts, which cost ~45 us per article to build (~40% of a cold
+-- index's writing); indexes for 1, 2 and 3 letters cost ~100 us.
+-- (Comments inside a statement are stored in the file's schema, which is
+-- kept small enough for its first page: tests/helpers/damage.py.)
 CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5(
-    title, excerpt, provider, domain, topics, tags,
+    title, excerpt, provider, domain, topics, tags, author,
     content = 'articles', content_rowid = 'aid',
     tokenize = 'unicode61 remove_diacritics 2',
-    -- no prefix index: a word start (search.word_start, 3 letters or more) is a
-    -- scan of the words that begin so, ~25% slower than with an index of
-    -- 3-letter starts, which cost ~45 us per article to build (~40% of a cold
-    -- index's writing); indexes for 1, 2 and 3 letters cost ~100 us
     columnsize = 0
 );
 CREATE TRIGGER IF NOT EXISTS articles_text_insert AFTER INSERT ON articles BEGIN
-    INSERT INTO article_text(rowid, title, excerpt, provider, domain, topics, tags)
-    VALUES(new.aid, new.title, new.excerpt, new.provider, new.domain, new.topics, new.tags);
+    INSERT INTO article_text(rowid, title, excerpt, provider, domain, topics, tags, author)
+    VALUES(new.aid, new.title, new.excerpt, new.provider, new.domain, new.topics, new.tags, new.author);
 END;
 CREATE TRIGGER IF NOT EXISTS articles_text_delete AFTER DELETE ON articles BEGIN
-    INSERT INTO article_text(article_text, rowid, title, excerpt, provider, domain, topics, tags)
-    VALUES('delete', old.aid, old.title, old.excerpt, old.provider, old.domain, old.topics, old.tags);
+    INSERT INTO article_text(article_text, rowid, title, excerpt, provider, domain, topics, tags, author)
+    VALUES('delete', old.aid, old.title, old.excerpt, old.provider, old.domain, old.topics, old.tags, old.author);
 END;
-CREATE TRIGGER IF NOT EXISTS articles_text_update BEFORE UPDATE ON articles BEGIN
-    SELECT RAISE(ABORT, 'articles rows are replaced, never updated (article_text follows them)');
+-- only the score may be updated in place (scores.py): the rest is replaced
+CREATE TRIGGER IF NOT EXISTS articles_text_update
+BEFORE UPDATE OF aid, title, provider, domain, excerpt, topics, tags, author ON articles BEGIN
+    SELECT RAISE(ABORT, 'articles rows are replaced, never updated');
 END;
 """
 
 BUMP_GENERATION = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
 INSERT_ARTICLE = (
     "INSERT OR REPLACE INTO articles(aid, identity, path, mtime_ns, title, provider, domain, published,"
-    " quality, heat, url, topics, excerpt, tags) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " quality, heat, url, topics, excerpt, tags, author, body_chars, images, score)"
+    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 INSERT_FILE = "INSERT OR REPLACE INTO files VALUES(?,?,?,?,?)"
 # the facts that tell whether a document file changed since it was indexed

@@ -1,10 +1,18 @@
 """Run a :class:`~feedreader.core.library.query.Query` against the article index.
 
-Words, phrases, topics and providers go to the index's FTS5 table
-(``article_text``, see ``schema.py``); quality and dates are SQL
-conditions on ``articles``; ``is:`` terms are applied in Python with the marks
-the caller gives (marks live in another database). The result is the set of
-matching article keys (``aid``) that ``ListModel.match`` takes.
+Words, phrases, topics, providers and authors go to the index's FTS5 table
+(``article_text``, see ``schema.py``); quality, score, dates and links are SQL
+conditions on ``articles``; ``feed:`` and ``folder:`` are ranges of file
+paths (``files``), which the caller's ``Scopes`` gives for a name (the
+library knows its document folders, not the feeds); ``is:`` terms are applied
+in Python with the marks the caller gives (marks live in another database).
+The result is the set of matching article keys (``aid``) that
+``ListModel.match`` takes.
+
+A query where every term must hold (``Query.is_flat``) is one FTS5
+expression and a few SQL ranges (``plan``); one with ``OR`` or a negated
+group is evaluated as a tree of such sets (``_Tree``), each read as itself
+or as its complement, whichever is smaller.
 
 Nothing the user typed is ever put into SQL text: every value is a bound
 parameter, and every word or phrase goes into the MATCH expression as an
@@ -18,26 +26,36 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
-from feedreader.core.library.query import Query, Term, fold_char, is_token_char, parse_query, topic_key
+from feedreader.core.library.folding import topic_key
+from feedreader.core.library.highlight import (  # noqa: F401 (named here too: callers import them from search)
+    PREFIX_CHARS, Highlighter, Spans, _tokens, highlighter, word_start,
+)
+from feedreader.core.library.query import SCOPE_KINDS, Group, Node, Query, QueryError, Term, parse_query
 from feedreader.core.library.schema import EVERY_TOKEN, connect
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 
 PROVIDER_COLUMNS = "{provider domain}"
 TOPIC_COLUMN = "tags"
+AUTHOR_COLUMN = "author"
+FTS_KINDS = ("word", "phrase", "topic", "provider", "author")
 
 # quality comparisons and their inverses (which also take the unknown values)
 _SQL_OPS = {">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "="}
 _INVERSE_OPS = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "<>"}
 _FLAG_BITS = {"read": READ, "hidden": HIDDEN, "flagged": FLAGGED}
 
-Spans = list[tuple[int, int]]
-Highlighter = Callable[[str], Spans]
+
+Scopes = Callable[[str, str], Sequence[str] | None]
+"""``scopes(kind, name)`` -> the path prefixes of the files ``kind:name``
+names (``kind``: "feed" or "folder"; a prefix is a folder with its trailing
+separator, or a file's path), [] for a known name with no files, None for a
+name it does not know (the search then raises a ``QueryError`` at the term)."""
 
 
 class SearchCancelled(Exception):
@@ -96,22 +114,6 @@ def fts_string(text: str, *, prefix: bool = False) -> str:
     return '"' + text.replace("\x00", " ").replace('"', '""') + '"' + ("*" if prefix else "")
 
 
-PREFIX_CHARS = 3   # shorter word starts are whole words
-
-
-def word_start(text: str, prefix: bool) -> bool:
-    """Whether ``text`` is matched as a word start: asked for, and its last
-    word has at least ``PREFIX_CHARS`` characters. "s" or "ai" match whole
-    words: one or two letters start a word in nearly every article, which
-    is no filter, and the index has no prefix tables (see schema.py), so a
-    word start is a scan of the words that begin so: a few ms from three
-    letters, 60-130 ms at 100,000 articles for one letter."""
-    if not prefix:
-        return False
-    words = _tokens(text)
-    return bool(words) and len(words[-1][0]) >= PREFIX_CHARS
-
-
 def match_expression(term: Term) -> str:
     """The FTS5 expression for one word, phrase, topic or provider term.
 
@@ -128,6 +130,8 @@ def match_expression(term: Term) -> str:
         return f"{TOPIC_COLUMN} : {fts_string(key, prefix=word_start(key, term.prefix))}"
     if term.kind == "provider":
         return f"{PROVIDER_COLUMNS} : {fts_string(value, prefix=word_start(value, True))}"
+    if term.kind == "author":
+        return f"{AUTHOR_COLUMN} : {fts_string(value, prefix=word_start(value, True))}"
     raise ValueError(f"not a full-text term: {term.kind}")
 
 
@@ -162,47 +166,80 @@ def _fts_step(expression: str, inverse: str) -> Step:
     return Step(_COUNT_FTS, _FTS, _FTS, (expression,), (inverse,))
 
 
-def _sql_step(condition: str, inverse: str, value: int, negated: bool) -> Step:
+def _sql_step(condition: str, inverse: str, value: int | tuple, negated: bool) -> Step:
     if negated:
         condition, inverse = inverse, condition
+    params = value if isinstance(value, tuple) else (value,)
     return Step(
         f"SELECT count(*) FROM articles WHERE {condition}",
         f"{_ALL} WHERE {condition}",
         f"{_ALL} WHERE {inverse}",
-        (value,),
-        (value,),
+        params,
+        params,
         condition,
     )
 
 
-def plan(query: Query) -> list[Step]:
-    """The sets that ``query``'s words, topics, providers, quality and dates
-    select (``is:`` terms are applied with the marks afterwards).
+def _upper(prefix: str) -> str:
+    """The first string after every string that starts with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
+
+
+def _scope_step(term: Term, scopes: Scopes | None) -> Step:
+    """Articles with a file under one of the prefixes ``scopes`` gives for the term."""
+    what = "feed" if term.kind == "feed" else "feed folder or document folder"
+    if scopes is None:
+        raise QueryError(f"{term.kind}: cannot be used here (no list of feeds and folders)", term.start, term.end)
+    prefixes = scopes(term.kind, str(term.value))
+    if prefixes is None:
+        raise QueryError(f"{term.kind}: there is no {what} called {str(term.value)!r}", term.start, term.end)
+    ranges = " OR ".join("(path >= ? AND path < ?)" for _ in prefixes) or "0"
+    params = tuple(v for p in prefixes for v in (p, _upper(p)))
+    files = f"SELECT aid FROM files WHERE aid IS NOT NULL AND ({ranges})"
+    return _sql_step(f"aid IN ({files})", f"aid NOT IN ({files})", params, term.negated)
+
+
+def _compare_step(column: str, term: Term) -> Step:
+    op = term.op
+    return _sql_step(f"{column} {_SQL_OPS[op]} ?", f"({column} {_INVERSE_OPS[op]} ? OR {column} IS NULL)",
+                     int(term.value), term.negated)
+
+
+def sql_step(term: Term, scopes: Scopes | None = None) -> Step:
+    """The step of one term that is an SQL condition (not full-text, not ``is:``).
+    A filter never matches an unknown value (no quality, date or URL), so its
+    negation does."""
+    kind, value = term.kind, term.value
+    if kind in ("quality", "score"):
+        return _compare_step(kind, term)
+    if kind == "since":
+        return _sql_step("published >= ?", "(published < ? OR published IS NULL)", int(value), term.negated)
+    if kind == "before":
+        return _sql_step("published < ?", "(published >= ? OR published IS NULL)", int(value), term.negated)
+    if kind == "link":   # lower() folds ASCII only, like the value (query.py lowers it)
+        return _sql_step("instr(lower(url), ?) > 0", "(url IS NULL OR instr(lower(url), ?) = 0)",
+                         (str(value),), term.negated)
+    if kind in SCOPE_KINDS:
+        return _scope_step(term, scopes)
+    raise ValueError(f"not an SQL term: {kind}")
+
+
+def plan(query: Query, scopes: Scopes | None = None) -> list[Step]:
+    """The sets that the terms of ``query`` (every one must hold) select
+    (``is:`` terms are applied with the marks afterwards).
 
     All full-text terms make one FTS5 expression (``A AND B NOT (C OR D)``);
-    each quality or date term is a range of an index on ``articles``.
-    A quality or date filter never matches an unknown value, so its
-    negation (and its inverse) does.
+    each quality, score or date term is a range of an index on ``articles``;
+    a link is a scan of the URL index, a feed or folder a range of paths.
     """
     positive: list[str] = []
     negative: list[str] = []
     steps: list[Step] = []
     for term in query.terms:
-        if term.kind in ("word", "phrase", "topic", "provider"):
+        if term.kind in FTS_KINDS:
             (negative if term.negated else positive).append(match_expression(term))
-        elif term.kind == "quality":
-            op = term.op
-            steps.append(_sql_step(
-                f"quality {_SQL_OPS[op]} ?",
-                f"(quality {_INVERSE_OPS[op]} ? OR quality IS NULL)",
-                int(term.value), term.negated,
-            ))
-        elif term.kind == "since":
-            steps.append(_sql_step("published >= ?", "(published < ? OR published IS NULL)",
-                                   int(term.value), term.negated))
-        elif term.kind == "before":
-            steps.append(_sql_step("published < ?", "(published >= ? OR published IS NULL)",
-                                   int(term.value), term.negated))
+        elif term.kind != "is":
+            steps.append(sql_step(term, scopes))
     excluded = " OR ".join(f"({e})" for e in negative)
     if positive:
         expression = " AND ".join(f"({e})" for e in positive)
@@ -248,6 +285,7 @@ def search(
     now: float | None = None,
     tz: tzinfo | None = None,
     every: Callable[[], set[int]] | None = None,
+    scopes: Scopes | None = None,
 ) -> SearchResult:
     """The articles of the index on ``conn`` that ``query`` matches.
 
@@ -256,6 +294,9 @@ def search(
     ``is:`` terms (a missing aid is unread, not flagged, not hidden).
     ``every()`` gives every key of the index, not to be changed (a cache,
     see ``Searcher``); without it the keys are read when needed.
+    ``scopes`` resolves ``feed:`` and ``folder:`` names (``Scopes``); a query
+    that has them raises ``QueryError`` without it, or for a name it does
+    not know.
     """
     started = time.perf_counter()
     if isinstance(query, str):
@@ -270,6 +311,8 @@ def search(
                 cache.append(_keys(conn, _ALL))
             return cache[0]
 
+    if not query.is_flat:
+        return _Tree(conn, query, marks, every, scopes).result(started)
     keep: list[set[int]] = []   # the result is in each of these
     drop: list[set[int]] = []   # and in none of these
     from_index = False          # a set in ``keep`` came from the index (not only from marks)
@@ -281,7 +324,7 @@ def search(
             keep.append({a for a, bits in snapshot.items() if bits & need == need})
         if forbid:
             drop.append({a for a, bits in snapshot.items() if bits & forbid})
-    steps = plan(query)
+    steps = plan(query, scopes)
     if steps:
         total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         sized = []
@@ -322,6 +365,124 @@ def search(
     return SearchResult(query, None, time.perf_counter() - started, highlighter(query), exclude, universe)
 
 
+class _Keys:
+    """A set of keys (``inverted``: every key of the index but these)."""
+
+    __slots__ = ("keys", "inverted")
+
+    def __init__(self, keys: set[int], inverted: bool = False) -> None:
+        self.keys = keys
+        self.inverted = inverted
+
+    def invert(self) -> "_Keys":
+        return _Keys(self.keys, not self.inverted)
+
+    def both(self, other: "_Keys") -> "_Keys":
+        if self.inverted and other.inverted:
+            return _Keys(self.keys | other.keys, True)
+        if not self.inverted and not other.inverted:
+            return _Keys(self.keys & other.keys)
+        kept, dropped = (other, self) if self.inverted else (self, other)
+        return _Keys(kept.keys - dropped.keys)
+
+    def either(self, other: "_Keys") -> "_Keys":
+        return self.invert().both(other.invert()).invert()   # De Morgan
+
+
+class _Tree:
+    """A query with ``OR`` or negated groups: each node a set of keys.
+
+    A subtree of full-text terms only is one FTS5 expression (a negation is
+    ``EVERY NOT (...)``); an SQL term one step; an ``is:`` term a set from the
+    marks. Each set read from the index is read as itself or as its
+    complement, whichever is smaller (``Step``), and combined as such.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, query: Query, marks: Mapping[int, int] | None,
+                 every: Callable[[], set[int]], scopes: Scopes | None) -> None:
+        self.conn = conn
+        self.query = query
+        self.marks: dict[int, int] = dict(marks) if marks else {}   # marks may change on another thread
+        self.every = every
+        self.scopes = scopes
+        self.total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def result(self, started: float) -> SearchResult:
+        assert self.query.tree is not None
+        keys = self.node(self.query.tree)
+        light = highlighter(self.query)
+        if keys.inverted:
+            universe = self.every()
+            return SearchResult(self.query, None, time.perf_counter() - started, light, keys.keys & universe, universe)
+        found = keys.keys & self.every() if self.query.uses_marks else keys.keys
+        return SearchResult(self.query, found, time.perf_counter() - started, light)
+
+    def node(self, node: Node) -> _Keys:
+        expression = _fts_of(node)
+        if expression is not None:
+            return self.read(_fts_step(expression, f"{EVERY} NOT ({expression})"))
+        if isinstance(node, Term):
+            keys = self.marked(node) if node.kind == "is" else self.read(sql_step(node, self.scopes))
+            return keys.invert() if node.negated and node.kind == "is" else keys
+        children = list(node.children)
+        out: _Keys | None = None
+        if node.op == "and":   # the full-text children together: one expression
+            texts = [c for c in children if _fts_of(c) is not None]
+            if len(texts) > 1:
+                children = [c for c in children if _fts_of(c) is None]
+                out = self.node(Group("and", tuple(texts)))
+        for child in children:
+            keys = self.node(child)
+            out = keys if out is None else (out.both(keys) if node.op == "and" else out.either(keys))
+        assert out is not None
+        return out.invert() if node.negated else out
+
+    def read(self, step: Step) -> _Keys:
+        size = self.conn.execute(step.count, step.params).fetchone()[0]
+        if size * 2 <= self.total:
+            return _Keys(_keys(self.conn, step.select, step.params))
+        return _Keys(_keys(self.conn, step.inverse, step.inverse_params), True)
+
+    def marked(self, term: Term) -> _Keys:
+        """The articles an ``is:`` term names (not negated: the caller does)."""
+        if term.value == "unread":
+            return _Keys({a for a, bits in self.marks.items() if bits & READ}, True)
+        bit = _FLAG_BITS[str(term.value)]
+        return _Keys({a for a, bits in self.marks.items() if bits & bit})
+
+
+def _fts_of(node: Node) -> str | None:
+    """One FTS5 expression for a subtree of full-text terms only, else None."""
+    if isinstance(node, Term):
+        if node.kind not in FTS_KINDS:
+            return None
+        expression = match_expression(node)
+        return f"{EVERY} NOT ({expression})" if node.negated else expression
+    parts = [_fts_of(child) for child in node.children]
+    if any(p is None for p in parts):
+        return None
+    positive = [p for p, c in zip(parts, node.children) if not _negated(c)]
+    if node.op == "and" and positive and len(positive) < len(parts):
+        # A AND B NOT (C OR D): no EVERY needed for the negated ones
+        negative = [_fts_of(_plain(c)) for c in node.children if _negated(c)]
+        joined = " AND ".join(f"({p})" for p in positive)
+        expression = f"({joined}) NOT ({' OR '.join(f'({n})' for n in negative)})"
+    else:
+        expression = (" AND " if node.op == "and" else " OR ").join(f"({p})" for p in parts)
+    return f"{EVERY} NOT ({expression})" if node.negated else expression
+
+
+def _negated(node: Node) -> bool:
+    return node.negated
+
+
+def _plain(node: Node) -> Node:
+    """``node`` without its own negation."""
+    if isinstance(node, Term):
+        return Term(node.kind, node.value, False, node.prefix, node.op, node.start, node.end, node.raw)
+    return Group(node.op, node.children, False)
+
+
 class Searcher:
     """Searches on a connection of its own, from any thread, one at a time.
 
@@ -330,8 +491,9 @@ class Searcher:
     rather than return stale results, so a fast typist never waits for them.
     """
 
-    def __init__(self, db_path: Path | str) -> None:
+    def __init__(self, db_path: Path | str, scopes: Scopes | None = None) -> None:
         self.db_path = Path(db_path)
+        self.scopes = scopes          # feed: and folder: names (see ``Scopes``)
         self._conn: sqlite3.Connection | None = None
         self._open_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -351,7 +513,9 @@ class Searcher:
         marks: Mapping[int, int] | None = None,
         now: float | None = None,
         tz: tzinfo | None = None,
+        scopes: Scopes | None = None,
     ) -> SearchResult:
+        """Like ``search``; ``scopes`` (default: the searcher's) resolves feed: and folder:."""
         conn = self._connection()
         with self._open_lock:
             self._latest += 1
@@ -361,7 +525,8 @@ class Searcher:
             if mine != self._latest:
                 raise SearchCancelled("a newer search started")
             try:
-                result = search(conn, query, marks=marks, now=now, tz=tz, every=lambda: self._every_key(conn))
+                result = search(conn, query, marks=marks, now=now, tz=tz, every=lambda: self._every_key(conn),
+                                scopes=scopes or self.scopes)
             except sqlite3.OperationalError as exc:
                 if "interrupt" in str(exc):
                     raise SearchCancelled(str(exc)) from None
@@ -385,77 +550,3 @@ class Searcher:
                 self._conn = None
 
 
-# --------------------------------------------------------------------------
-# highlighting titles
-
-def _tokens(text: str) -> list[tuple[str, int, list[int]]]:
-    """Folded words of ``text``: (word, start, end after each folded char)."""
-    out: list[tuple[str, int, list[int]]] = []
-    word: list[str] = []
-    ends: list[int] = []
-    start = 0
-    for i, ch in enumerate(text):
-        folded = fold_char(ch)
-        if not folded:
-            if word and ends:  # a combining mark: part of the word it follows
-                ends[-1] = i + 1
-            continue
-        for f in folded:
-            if is_token_char(f):
-                if not word:
-                    start = i
-                word.append(f)
-                ends.append(i + 1)
-            elif word:
-                out.append(("".join(word), start, ends))
-                word, ends = [], []
-    if word:
-        out.append(("".join(word), start, ends))
-    return out
-
-
-def highlighter(query: Query) -> Highlighter | None:
-    """A function giving the spans of a title that the query's words and
-    phrases match (word starts, folded like the index), or None."""
-    patterns: list[tuple[tuple[str, ...], bool]] = []
-    for term in query.highlight_terms():
-        words = tuple(w for w, _s, _e in _tokens(str(term.value)))
-        if words:
-            patterns.append((words, word_start(str(term.value), term.prefix)))
-    if not patterns:
-        return None
-
-    @lru_cache(maxsize=2048)
-    def spans(title: str) -> Spans:
-        tokens = _tokens(title)
-        found: Spans = []
-        for words, prefix in patterns:
-            k = len(words)
-            for i in range(len(tokens) - k + 1):
-                if any(tokens[i + j][0] != words[j] for j in range(k - 1)):
-                    continue
-                last_text, _start, last_ends = tokens[i + k - 1]
-                tail = words[-1]
-                if prefix:
-                    if not last_text.startswith(tail):
-                        continue
-                    end = last_ends[len(tail) - 1]
-                elif last_text == tail:
-                    end = last_ends[-1]
-                else:
-                    continue
-                found.append((tokens[i][1], end))
-        return _merge(found)
-
-    return spans
-
-
-def _merge(spans: Spans) -> Spans:
-    out: Spans = []
-    for start, end in sorted(spans):
-        if out and start <= out[-1][1]:
-            if end > out[-1][1]:
-                out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
-    return out

@@ -187,12 +187,12 @@ def test_highlight_terms_are_the_positive_words_and_phrases():
         ('don"t', 'a quote (") must start a phrase: put a space before it, like "solid state"', (3, 4)),
         (
             "xpeng foo:bar",
-            "unknown filter 'foo:' (known: topic, provider, q, since, before, is; put a word with ':' in quotes)",
+            "unknown filter 'foo:' (known: topic, provider, author, link, feed, folder, q, score, since, before, is; put a word with ':' in quotes)",
             (6, 10),
         ),
         (
             "https://example.com",
-            "unknown filter 'https:' (known: topic, provider, q, since, before, is; put a word with ':' in quotes)",
+            "unknown filter 'https:' (known: topic, provider, author, link, feed, folder, q, score, since, before, is; put a word with ':' in quotes)",
             (0, 6),
         ),
         ("topic>3", "topic takes ':', as in topic:AI", (5, 6)),
