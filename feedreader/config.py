@@ -32,6 +32,11 @@ Example ``config.toml``::
     [views]
     ai = "topic:AI is:unread"
 
+    [[rules]]                     # scoring rules (README "Scoring rules"): match, add, action
+    name = "ai policy"
+    match = 'topic:AI (regulation OR "privacy bill")'
+    add = 25
+
     [keys]                        # rebind by binding id (see the help screen, ?)
     "marks.read" = "r"
     "app.sort" = "o,s"
@@ -48,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from feedreader.core.feeds.schedule import parse_duration
+from feedreader.core.rules.spec import RuleSpec, specs_from_config
 from feedreader.core.web.settings import FetchSettings
 
 SORT_ORDERS = ("newest", "best", "ranked")
@@ -82,6 +88,7 @@ class Settings:
     sync: SyncSettings = field(default_factory=SyncSettings)
     views: tuple[tuple[str, str], ...] = ()
     keys: tuple[tuple[str, str], ...] = ()
+    rules: tuple[RuleSpec, ...] = ()   # [[rules]]: scoring rules (core/rules; README "Scoring rules")
     problems: tuple[str, ...] = ()
 
 
@@ -214,7 +221,11 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
     else:
         problems.append(f"{source}: [keys] must be a table of binding-id = \"key\"; ignored")
 
-    return Settings(**values, fetch=fetch, feeds=feeds, sync=sync, views=tuple(views), keys=tuple(keys), problems=tuple(problems))
+    rules, rule_problems = specs_from_config(data.get("rules"), source)
+    problems.extend(rule_problems)
+
+    return Settings(**values, fetch=fetch, feeds=feeds, sync=sync, views=tuple(views), keys=tuple(keys),
+                    rules=rules, problems=tuple(problems))
 
 
 def _browser(value: Any) -> tuple[str, ...] | None:

@@ -1,0 +1,256 @@
+"""Scoring the index with the rules, applying their actions, explaining a score.
+
+``run_rules`` is called after every refresh of the library and whenever the
+rules change (it is cheap when neither happened: one look at a partial
+index). It scores the articles that have no score yet (new and changed
+ones), or every article when the rules (their fingerprint) differ from the
+ones the stored scores were computed with. Nothing is parsed again: the
+signals are columns of the index, the rules run as searches over it.
+
+    score = clamp(base quality + the ``add`` of every rule that matches, 0, 100)
+
+The base quality is ``base.base_quality`` (the document's, or an estimate).
+The score stays on the quality's 0-100 scale, so ``score>50`` and ``q>50``
+read alike and one rule cannot push an article off the scale; when the sum
+leaves it, the reasons say "kept within 0-100". Scores and reasons live in
+the index (``articles.score``, ``articles.reasons``; ``library/scores.py``).
+
+What is evaluated when the score is computed, not live: ``is:`` terms in a
+rule, ages (``since:7d``, from when the rules were compiled) and how you
+treat a feed. They are brought up to date when the rules change or the
+index is rebuilt (``feedreader rules rescore``).
+
+Actions (``read``, ``hide``, ``flag``) are ordinary marks set through the marks
+store (one undo step per rule and run, labelled with the rule), applied
+once per article: ``AppliedStore`` remembers each (rule, article).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from feedreader.core.ids import aid_of_identity
+from feedreader.core.library import scores
+from feedreader.core.library.query import QueryError
+from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ, Marks, bits_of
+from feedreader.core.rules.applied import AppliedStore
+from feedreader.core.rules.base import Signals, Treatment, base_quality, signed
+from feedreader.core.rules.rules import Rule, RuleProblem, RuleSet
+from feedreader.core.rules.spec import RuleSpec
+
+if TYPE_CHECKING:
+    from feedreader.core.library.library import Library
+    from feedreader.core.library.search import Scopes, SearchResult
+
+__all__ = ["Explanation", "RuleStat", "RulesReport", "explain", "explanation", "marks_by_aid", "rule_stats",
+           "run_rules", "signed"]
+
+_MARK = {"read": ("read", "marked read"), "hide": ("hidden", "hidden"), "flag": ("flagged", "flagged")}
+
+
+class MarksWriter(Protocol):
+    """What an action needs of the marks store (``marks.store.StateStore``)."""
+
+    def set_marks(self, items: Iterable[Any], *, read: bool | None = None, hidden: bool | None = None,
+                  flagged: bool | None = None, label: str | None = None) -> Any: ...
+
+
+@dataclass
+class RulesReport:
+    scored: int = 0
+    full: bool = False                  # every article was scored (the rules changed)
+    seconds: float = 0.0
+    problems: list[RuleProblem] = field(default_factory=list)   # rules that could not run (unknown feed)
+    matched: dict[str, int] = field(default_factory=dict)      # rule label -> scored articles it matched
+    actions: list[tuple[str, int]] = field(default_factory=list)   # (undo label, articles changed)
+
+    @property
+    def changed(self) -> bool:
+        """Scores or marks changed: the list should be read again."""
+        return bool(self.scored or self.actions)
+
+
+def marks_by_aid(marks: Mapping[str, Marks]) -> dict[int, int]:
+    """The marks store's marks (by identity) as aid -> READ|HIDDEN|FLAGGED bits."""
+    out: dict[int, int] = {}
+    for identity, m in marks.items():
+        bits = bits_of(m)
+        if bits:
+            out[aid_of_identity(identity)] = bits
+    return out
+
+
+def _contains(result: SearchResult, aid: int) -> bool:
+    if result.include is not None:
+        return aid in result.include
+    if result.exclude is not None:
+        return aid not in result.exclude
+    return True
+
+
+def _folder(path: str) -> str:
+    return path.rsplit(os.sep, 1)[0]
+
+
+def _treatments(library: Library, marks: Mapping[int, int]) -> dict[str, Treatment]:
+    """How the user treated each folder's articles (feeds are folders)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for aid, path in scores.paths(library.index.conn):
+        c = counts[_folder(path)]
+        c[0] += 1
+        bits = marks.get(aid, 0)
+        if bits:
+            c[1] += 1
+            c[2] += bool(bits & READ)
+            c[3] += bool(bits & FLAGGED)
+            c[4] += bool(bits & HIDDEN)
+    return {folder: Treatment(*c) for folder, c in counts.items()}
+
+
+def _matches(library: Library, rules: Sequence[Rule], marks: Mapping[int, int], scopes: Scopes | None,
+             problems: list[RuleProblem]) -> list[tuple[Rule, SearchResult]]:
+    out = []
+    for rule in rules:
+        try:
+            out.append((rule, library.search(rule.query, marks=marks, scopes=scopes)))
+        except QueryError as exc:   # an unknown feed or folder name: this rule only
+            problems.append(RuleProblem(rule.spec, exc))
+    return out
+
+
+def run_rules(
+    library: Library,
+    ruleset: RuleSet,
+    *,
+    marks: Mapping[int, int] | None = None,
+    scopes: Scopes | None = None,
+    store: MarksWriter | None = None,
+    applied: AppliedStore | None = None,
+    force: bool = False,
+    story_sizes: Mapping[int, int] | None = None,
+) -> RulesReport:
+    """Score what needs it (see the module docstring) and apply the actions of
+    the rules to the articles scored (with ``store`` and ``applied``; without
+    them no action runs). ``marks``: aid -> bits (``marks_by_aid``), for
+    ``is:`` terms and the feed treatment; ``scopes`` for ``feed:``/``folder:``
+    (default: the library's); ``story_sizes``: aid -> providers of its story."""
+    started = time.perf_counter()
+    conn = library.index.conn
+    report = RulesReport(full=force or scores.fingerprint(conn) != ruleset.fingerprint)
+    targets = scores.all_keys(conn) if report.full else scores.unscored(conn)
+    if not targets:
+        return report
+    marks = dict(marks or {})
+    matches = _matches(library, ruleset.rules, marks, scopes, report.problems)
+    treatments: dict[str, Treatment] | None = None
+    rows: list[tuple[int, int, list[str]]] = []
+    for aid, path, quality, body, excerpt, images, author in scores.signals(conn, None if report.full else targets):
+        treatment = None
+        if quality is None:
+            if treatments is None:
+                treatments = _treatments(library, marks)
+            treatment = treatments.get(_folder(path))
+        story = story_sizes.get(aid) if story_sizes else None
+        total, reasons = base_quality(Signals(quality, body, excerpt, images, author, treatment, story))
+        for rule, result in matches:
+            add = rule.spec.add
+            if add and _contains(result, aid):
+                total += add
+                reasons.append(f"{signed(add)} {rule.label}")
+                report.matched[rule.label] = report.matched.get(rule.label, 0) + 1
+        score = max(0, min(100, total))
+        if score != total:
+            reasons.append("kept within 0-100")
+        rows.append((aid, score, reasons))
+    report.scored = scores.write(library.index, rows, ruleset.fingerprint)
+    library.invalidate()
+    if store is not None and applied is not None:
+        _act(library, [m for m in matches if m[0].spec.action], targets, store, applied, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _act(library: Library, matches: list[tuple[Rule, SearchResult]], targets: list[int],
+         store: MarksWriter, applied: AppliedStore, report: RulesReport) -> None:
+    for rule, result in matches:
+        hit = [aid for aid in targets if _contains(result, aid)]
+        if not hit:
+            continue
+        identities = set(scores.identities(library.index.conn, hit).values())
+        fresh = sorted(identities - applied.applied(rule.key, identities))
+        if not fresh:
+            continue
+        field_name, done = _MARK[str(rule.spec.action)]
+        n = len(fresh)
+        label = f'rule "{rule.label}": {n:,} article{"" if n == 1 else "s"} {done}'
+        change = store.set_marks(fresh, label=label, **{field_name: True})
+        applied.record(rule.key, fresh)
+        report.actions.append((label, getattr(change, "count", n)))
+
+
+# --------------------------------------------------------------------------
+# explaining, and telling how the rules fare
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why an article scores what it does: the reasons in order, then the score."""
+
+    score: int | None
+    reasons: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """``39 from the document, +25 ai policy, −10 summary only = 54``."""
+        return explain(self.score, self.reasons)
+
+
+def explain(score: int | None, reasons: Sequence[str]) -> str:
+    head = ", ".join(reasons)
+    if score is None:
+        return head or "no score"
+    return f"{head} = {score}" if head else str(score)
+
+
+def explanation(library: Library, aid: int) -> Explanation | None:
+    """The stored score of one article and its reasons (None: no such article).
+    Before the rules have scored it: its quality, "not scored yet"."""
+    found = scores.score_of(library.index.conn, aid)
+    if found is None:
+        return None
+    score, reasons = found
+    if reasons is None:
+        return Explanation(score, ((f"{score} from the document", "not scored yet") if score is not None
+                                   else ("not scored yet",)))
+    return Explanation(score, tuple(reasons))
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStat:
+    spec: RuleSpec
+    matched: int | None           # articles it matches now (None: it does not compile or run)
+    applied: int = 0              # articles its action was ever applied to
+    problem: RuleProblem | None = None
+
+
+def rule_stats(library: Library, ruleset: RuleSet, *, marks: Mapping[int, int] | None = None,
+               scopes: Scopes | None = None, applied: AppliedStore | None = None) -> list[RuleStat]:
+    """Every configured rule, in config order, with how many articles it
+    matches now and how many its action was applied to."""
+    problems: list[RuleProblem] = list(ruleset.problems)
+    found = {id(rule.spec): (rule, result) for rule, result in
+             _matches(library, ruleset.rules, dict(marks or {}), scopes, problems)}
+    counts = applied.counts() if applied is not None else {}
+    by_spec = {id(p.spec): p for p in problems}
+    out = []
+    specs = sorted([r.spec for r in ruleset.rules] + [p.spec for p in ruleset.problems], key=lambda s: s.position)
+    for spec in specs:
+        hit = found.get(id(spec))
+        matched = hit[1].count if hit is not None else None
+        key = hit[0].key if hit is not None else ""
+        out.append(RuleStat(spec, matched, counts.get(key, 0), by_spec.get(id(spec))))
+    return out
