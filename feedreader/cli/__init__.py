@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "feedreader.cli.feed_cmds",
     "feedreader.cli.cache_cmds",
     "feedreader.cli.sync_cmds",
+    "feedreader.cli.rules_cmds",
 )
 _OPTIONS_WITH_VALUES = {"--data-dir", "--cache-dir", "--config-dir", "--sort"}
 

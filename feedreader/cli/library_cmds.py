@@ -79,10 +79,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         if query is None:
             return 2
     order = args.sort or ctx.settings.sort
-    with ctx.open_library() as library, ctx.read_marks() as state:
-        from feedreader.cli.rules_cmds import apply_rules, score_fields
+    from feedreader.cli.rules_cmds import apply_rules, score_fields
 
-        apply_rules(ctx, library)   # scores new articles, applies the rules' actions (README "Scoring rules")
+    library = ctx.open_library()
+    try:
+        apply_rules(ctx, library)   # scores new articles; its actions are marks: before they are read
+    except BaseException:
+        library.close()
+        raise
+    with library, ctx.read_marks() as state:
         bad_sources = ctx.print_source_problems(library)
         for warning in state.pop_warnings():
             print(f"feedreader: {warning}", file=sys.stderr)
