@@ -15,14 +15,15 @@ Rooms (one job each):
   export file;
 * ``web/``: guarded fetching, the page cache, readable text;
 * ``feeds/``: subscriptions and feed entries as articles;
-* ``sync/``: talking to a feed server.
+* ``sync/``: talking to a feed server;
+* ``rules/``: scoring rules in the query language (score, reasons, actions).
 
 Import rule (checked by ``tests/test_architecture.py`` with import-linter,
 lazy imports included): base modules import no room; ``documents``,
 ``marks`` and ``web`` import only the base, never each other; ``library``
 may import ``documents`` and ``marks``; ``feeds`` may import ``web`` and
-``documents``; ``sync`` may import ``feeds``, ``marks`` and ``web``; the
-rooms to come, ``rules`` and ``stories``, may import ``library``. Nothing in
+``documents``; ``sync`` may import ``feeds``, ``marks`` and ``web``; ``rules``
+and ``stories`` may import ``library``. Nothing in
 core imports Textual, Rich or ``feedreader.config`` (settings come in as
 arguments), and nothing here creates a connection, client or folder at
 import time.
