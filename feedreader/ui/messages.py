@@ -12,11 +12,17 @@ The widgets' own messages (``ArticleList.Highlighted``, ``SearchBar.Changed``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from feedreader.core.library.search import SearchResult
 from feedreader.core.model import Problem
+
+if TYPE_CHECKING:   # core.feeds.refresh loads httpx: imported with the first refresh, not at start-up
+    from feedreader.core.feeds.discover import FoundFeed
+    from feedreader.core.feeds.refresh import FeedResult, Probe, RefreshSummary
+    from feedreader.core.feeds.store import Feed
 
 
 @dataclass
@@ -63,3 +69,77 @@ class SearchFound(Message):
     text: str
     result: SearchResult | None
     failure: str | None
+
+
+# -- feeds (ui/sources.py) ---------------------------------------------------------
+
+
+@dataclass
+class FeedsListed(Message):
+    """The subscriptions as the feed store has them now (names, folders, errors)."""
+
+    feeds: list[Feed]
+
+
+@dataclass
+class FeedsProgress(Message):
+    """A refresh of feeds has done ``done`` of ``total`` feeds, ``failed`` of them failed."""
+
+    done: int
+    total: int
+    failed: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FeedsProgress)
+
+
+@dataclass
+class FeedsRefreshed(Message):
+    """A refresh of feeds is over: its summary (None: nothing was due, or
+    ``error``: it could not run) and how many old entries were pruned."""
+
+    summary: RefreshSummary | None
+    pruned: int = 0
+    error: str | None = None
+    quiet: bool = False         # the start-up refresh: says nothing when all went well
+
+
+@dataclass
+class FeedProbed(Message):
+    """``url`` was fetched to subscribe to it: a feed (``Probe``), the feeds the
+    page links to (a list, maybe empty), or ``error``."""
+
+    url: str
+    found: Probe | list[FoundFeed] | None
+    error: str | None = None
+
+
+@dataclass
+class FeedAdded(Message):
+    """A subscription was made (``result``: its first refresh) or not (``error``)."""
+
+    url: str
+    probe: Probe | None
+    result: FeedResult | None
+    error: str | None = None
+
+
+@dataclass
+class FeedsImported(Message):
+    """Subscriptions were read from ``name``: ``added`` feed ids, ``existing``
+    already subscribed, ``problems`` skipped lines (``error``: unreadable file)."""
+
+    name: str
+    added: list[int]
+    existing: int
+    problems: tuple[str, ...]
+    error: str | None = None
+
+
+@dataclass
+class SourcesGrouped(Message):
+    """The article keys of each source folder and feed (sources pane), read
+    off the UI thread at the index generation ``generation``."""
+
+    generation: int
+    groups: dict[str, set[int]]
