@@ -156,7 +156,7 @@ class ListModel:
                     keys.add(aid)
                 else:
                     keys.discard(aid)
-        if (old ^ bits) & READ and self.index_of(aid) is not None and not self.unread_only:
+        if (old ^ bits) & READ and self.index_of(aid) is not None:
             self.unread += -1 if bits & READ else 1
 
     def replace_marks(self, marks: dict[int, int]) -> None:

@@ -366,12 +366,16 @@ class StateStore:
         hidden: bool | None = None,
         flagged: bool | None = None,
         label: str | None = None,
+        undo: bool = True,
     ) -> Change:
         """Set the given marks (None: leave as is) on every article of ``items``.
 
         ``items`` are identities or objects with ``.identity`` and ``.id``
         (``Article``, a list row). One transaction, one undo step (none when
-        nothing changed). ``label`` replaces the generated description.
+        nothing changed, or with ``undo`` False: a change the user did not
+        make, such as the app's read-after-a-while, is not one to undo, and
+        must not hide the user's own last one). ``label`` replaces the
+        generated description.
         """
         wanted = (read, hidden, flagged)
         if all(v is None for v in wanted):
@@ -380,7 +384,7 @@ class StateStore:
         def new_flags(old: Flags) -> Flags:
             return tuple(o if w is None else int(w) for w, o in zip(wanted, old))  # type: ignore[return-value]
 
-        return self._change(items, new_flags, lambda n: label or describe(n, read, hidden, flagged))
+        return self._change(items, new_flags, lambda n: label or describe(n, read, hidden, flagged), undo=undo)
 
     def toggle(self, item: str | ArticleLike, field: str) -> Change:
         """Flip one mark (``field``: read, hidden or flagged) of one article.
@@ -406,6 +410,8 @@ class StateStore:
         items: Iterable[str | ArticleLike],
         new_flags: Callable[[Flags], Flags],
         label: Callable[[int], str],
+        *,
+        undo: bool = True,
     ) -> Change:
         """One write transaction: each article's flags become ``new_flags(old)``."""
         articles = articles_of(items)
@@ -432,12 +438,12 @@ class StateStore:
         with self._lock:
             step = self._write(apply)
             step.label = label(len(step.after))
-            return self._record(step, len(step.after))
+            return self._record(step, len(step.after), undo=undo)
 
-    def _record(self, step: UndoStep, count: int) -> Change:
+    def _record(self, step: UndoStep, count: int, *, undo: bool = True) -> Change:
         """Keep ``step`` for undo when it changed any mark; the Change to return."""
         changed = frozenset(i for i, flags in step.after.items() if flags != db.flags_of(step.before[i]))
-        if count:
+        if count and undo:
             self._undo.append(step)
             del self._undo[:-UNDO_LEVELS]
         if step.after:
