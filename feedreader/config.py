@@ -132,6 +132,7 @@ _FETCH = {
     "deadline": (_is_num(0.1, 3600), "a number of seconds from 0.1 to 3600"),
     "max_bytes": (_is_int(1024, 1_000_000_000), "a whole number of bytes from 1024 to 1e9"),
     "max_redirects": (_is_int(0, 30), "a whole number from 0 to 30"),
+    "cache_max_mb": (_is_int(0, 1_000_000), "a whole number of megabytes from 0 (no cap) to 1000000"),
 }
 MAX_CONFIG_BYTES = 1_000_000
 _THEME_RE = re.compile(r"[A-Za-z0-9_\-]{1,40}")
@@ -157,13 +158,23 @@ def _apply(table: dict, spec: dict, prefix: str, problems: list[str]) -> dict[st
     return out
 
 
+def _unknown(source: str, key: Any, known: set[str], prefix: str = "") -> str:
+    """"unknown setting 'fetch.job' ignored (did you mean 'jobs'?)"."""
+    import difflib
+
+    name = str(key)[:40]
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{source}: unknown setting {prefix + name!r} ignored{hint}"
+
+
 def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
     """Turn a parsed TOML table into Settings, reporting every bad value."""
     problems: list[str] = []
     known = {f.name for f in fields(Settings)} - {"problems"}
     for key in data:
         if key not in known:
-            problems.append(f"{source}: unknown setting {key!r} ignored")
+            problems.append(_unknown(source, key, known))
     values = _apply(data, _TOP_LEVEL, f"{source}: ", problems)
 
     sources = data.get("sources", [])
@@ -189,6 +200,13 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
     else:
         problems.append(f"{source}: [fetch] must be a table; ignored")
 
+    sections = (("fetch", set(_FETCH)), ("feeds", {f.name for f in fields(FeedSettings)}),
+                ("sync", {f.name for f in fields(SyncSettings)}))
+    for section, names in sections:
+        table = data.get(section)
+        for key in table if isinstance(table, dict) else ():
+            if key not in names:
+                problems.append(_unknown(source, key, names, f"{section}."))
     feeds = _feeds(data.get("feeds", {}), source, problems)
     sync = _sync(data.get("sync", {}), source, problems)
 
@@ -296,6 +314,56 @@ def _env_overrides(settings: Settings, env: dict[str, str] | os._Environ) -> Set
     return replace(settings, problems=tuple(problems))
 
 
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_MAX_TOML_RETRIES = 20
+
+
+def parse_toml(raw: bytes, source: str) -> tuple[dict[str, Any], list[str]]:
+    """The file's tables, keeping what can be kept: a byte order mark is
+    skipped; on a syntax error the section holding the bad line (or the line
+    itself, before any section) is left out and the rest read again. Each
+    error is a sentence naming its line and column."""
+    problems: list[str] = []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return {}, [f"{source}: not valid TOML (not UTF-8 text, line {line}); using defaults"]
+    lines = text.splitlines(keepends=True)
+    for _attempt in range(_MAX_TOML_RETRIES):
+        try:
+            return tomllib.loads("".join(lines)), problems
+        except tomllib.TOMLDecodeError as exc:
+            message = str(exc)
+            at = _TOML_AT.search(message)
+            what = _TOML_AT.sub("", message).strip()
+            if at is None:
+                problems.append(f"{source}: not valid TOML ({message}); using defaults")
+                return {}, problems
+            line, column = int(at.group(1)), int(at.group(2))
+            start, end, header = _section_around(lines, line - 1)
+            left_out = f"section {header} left out, its defaults apply" if header else "that line left out"
+            problems.append(f"{source}: not valid TOML at line {line}, column {column} ({what}); {left_out}")
+            lines[start:end] = ["\n"] * (end - start)    # (the line numbers of later errors stay true)
+    problems.append(f"{source}: too many TOML errors; using defaults")
+    return {}, problems
+
+
+def _section_around(lines: list[str], index: int) -> tuple[int, int, str | None]:
+    """(first, end, "[name]") of the section holding line ``index``; before
+    any section header: just that line and None."""
+    def is_header(text: str) -> bool:
+        stripped = text.strip()
+        return stripped.startswith("[") and (stripped.endswith("]") or "#" in stripped)
+
+    start = next((i for i in range(min(index, len(lines) - 1), -1, -1) if is_header(lines[i])), None)
+    if start is None:
+        return index, min(index + 1, len(lines)), None
+    end = next((i for i in range(start + 1, len(lines)) if is_header(lines[i])), len(lines))
+    end = max(end, index + 1)
+    return start, end, lines[start].strip().split("#", 1)[0].strip()
+
+
 def load_settings(config_file: Path, environ: dict[str, str] | None = None) -> Settings:
     """Read ``config_file`` (missing is fine) and apply environment overrides."""
     env = os.environ if environ is None else environ
@@ -311,10 +379,7 @@ def load_settings(config_file: Path, environ: dict[str, str] | None = None) -> S
         if len(raw) > MAX_CONFIG_BYTES:
             settings = Settings(problems=(f"{config_file}: larger than {MAX_CONFIG_BYTES} bytes; using defaults",))
         else:
-            try:
-                data = tomllib.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                settings = Settings(problems=(f"{config_file}: not valid TOML ({exc}); using defaults",))
-            else:
-                settings = parse_settings(data, str(config_file))
+            data, toml_problems = parse_toml(raw, str(config_file))
+            settings = parse_settings(data, str(config_file))
+            settings = replace(settings, problems=(*toml_problems, *settings.problems))
     return _env_overrides(settings, env)

@@ -209,3 +209,12 @@ def test_a_relative_config_source_is_read_from_the_config_folder(tmp_path, isola
     proc = run("list", cwd=elsewhere)
     assert proc.returncode == 0, proc.stderr
     assert "Beside the config" in proc.stdout
+
+
+def test_the_cache_cap_comes_from_the_config(isolated_dirs):
+    isolated_dirs["config"].mkdir(parents=True, exist_ok=True)
+    (isolated_dirs["config"] / "config.toml").write_text("[fetch]\ncache_max_mb = 0\n")
+    status = run("cache", "status")
+    assert "of no cap" in status.stdout and status.stderr == ""
+    proc = run("cache", "prune")
+    assert proc.returncode == 2 and "no cap is set" in proc.stderr

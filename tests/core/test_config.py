@@ -98,3 +98,70 @@ def test_images_theme_and_browser_settings():
     bad = parse_settings({"theme": "no way; rm", "browser": [1], "images": "yes"})
     assert (bad.theme, bad.browser, bad.images) == ("", (), True)
     assert len(bad.problems) == 3 and any("browser" in p for p in bad.problems)
+
+
+# -- issue 14: a config file a person can fix ------------------------------------------
+
+def test_a_byte_order_mark_is_fine(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'sort = "best"\n[fetch]\njobs = 3\n')
+    s = load_settings(path, environ={})
+    assert s.problems == () and s.sort == "best" and s.fetch.jobs == 3
+
+
+def test_a_toml_error_names_the_line_and_keeps_the_other_sections(tmp_path):
+    path = write(tmp_path, """sort = "best"
+mark_read_after = 5
+
+[fetch]
+jobs = 3
+timeout = = 2
+
+[views]
+ai = "topic:AI"
+""")
+    s = load_settings(path, environ={})
+    (problem,) = s.problems
+    assert "line 6, column" in problem and "[fetch]" in problem and str(path) in problem
+    assert s.sort == "best" and s.mark_read_after == 5 and s.views == (("ai", "topic:AI"),)
+    assert s.fetch == FetchSettings()                 # the broken section: defaults
+
+
+def test_a_toml_error_at_the_top_level_drops_only_that_line(tmp_path):
+    path = write(tmp_path, 'sort = "best"\nmark_read_after = oops\n[fetch]\njobs = 3\n')
+    s = load_settings(path, environ={})
+    (problem,) = s.problems
+    assert "line 2, column" in problem
+    assert s.sort == "best" and s.fetch.jobs == 3 and s.mark_read_after == Settings().mark_read_after
+
+
+def test_a_file_that_is_no_toml_at_all_gives_defaults_and_says_where(tmp_path):
+    path = write(tmp_path, 'sort = "unterminated\n')
+    s = load_settings(path, environ={})
+    assert len(s.problems) == 1 and "not valid TOML" in s.problems[0] and "line 1" in s.problems[0]
+    assert s.sort == "newest"
+
+
+def test_unknown_keys_inside_sections_are_reported_with_a_suggestion(tmp_path):
+    path = write(tmp_path, """sortt = "best"
+[fetch]
+job = 4
+jobs = 2
+[feeds]
+refresh_evry = "2h"
+[sync]
+every = "5m"
+""")
+    s = load_settings(path, environ={})
+    text = "\n".join(s.problems)
+    assert "unknown setting 'sortt' ignored (did you mean 'sort'?)" in text
+    assert "unknown setting 'fetch.job' ignored (did you mean 'jobs'?)" in text
+    assert "unknown setting 'feeds.refresh_evry' ignored (did you mean 'refresh_every'?)" in text
+    assert "unknown setting 'sync.every' ignored" in text
+    assert s.fetch.jobs == 2 and len(s.problems) == 4
+
+
+def test_the_page_cache_cap(tmp_path):
+    assert load_settings(write(tmp_path, "[fetch]\ncache_max_mb = 0\n"), environ={}).fetch.cache_max_mb == 0
+    s = load_settings(write(tmp_path, "[fetch]\ncache_max_mb = -3\n"), environ={})
+    assert s.fetch.cache_max_mb == 500 and "fetch.cache_max_mb must be" in s.problems[0]
