@@ -92,6 +92,9 @@ class Settings:
     problems: tuple[str, ...] = ()
 
 
+_THEME_RE = re.compile(r"[A-Za-z0-9_\-]{1,40}")
+
+
 # key -> (type, validator description, check)
 def _is_bool(v: Any) -> bool:
     return isinstance(v, bool)
@@ -135,7 +138,6 @@ _FETCH = {
     "cache_max_mb": (_is_int(0, 1_000_000), "a whole number of megabytes from 0 (no cap) to 1000000"),
 }
 MAX_CONFIG_BYTES = 1_000_000
-_THEME_RE = re.compile(r"[A-Za-z0-9_\-]{1,40}")
 _KEY_RE = re.compile(r"[A-Za-z0-9_+\-]{1,30}(,[A-Za-z0-9_+\-]{1,30}){0,5}")
 _BINDING_ID_RE = re.compile(r"[a-z_]{1,20}\.[a-z_]{1,30}")
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from rich.console import RenderableType
@@ -38,11 +39,14 @@ from feedreader.core.marks.store import StateStore
 from feedreader.core.library.view import ListModel
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
-from feedreader.ui.fetching import FETCH_BINDINGS, FetchController, Opener, default_opener
+from feedreader.ui.fetching import FETCH_BINDINGS, FetchController, Opener
+from feedreader.ui.lead_image import ImageController, ImageReady
 from feedreader.ui.marking import MARK_BINDINGS, MarksController
+from feedreader.ui.reader import ReaderScreen
 from feedreader.ui.messages import BrowserOpened, IndexBatch, IndexProgress, IndexScanned
 from feedreader.ui.search_bar import SearchBar
 from feedreader.ui.searching import SEARCH_BINDINGS, SEARCH_HELP, SearchController
+from feedreader.ui.themes import ThemeKeeper
 
 log = logging.getLogger("feedreader.ui")
 
@@ -73,8 +77,10 @@ class Services:
     state: StateStore
     page_cache: PageCache
     clock: Callable[[], float] = time.time
-    opener: Opener = default_opener
+    opener: Opener | None = None       # None: the browser setting, $BROWSER, the system's (ui/browser.py)
     scan_on_start: bool = True
+    renderer: str = "auto"             # lead images: auto | kitty | sixel | halfblocks (ui/lead_image.py)
+    ui_state: Path | None = None       # where the chosen theme is remembered (ui/themes.py); None: nowhere
 
 
 class FeedReaderApp(App[int]):
@@ -100,6 +106,8 @@ class FeedReaderApp(App[int]):
         Binding("escape", "focus_list", "List", show=False, tooltip="Back to the list", id="app.focus_list"),
         Binding("ctrl+r", "rescan", "Rescan", show=False, tooltip="Look for new, changed and deleted files",
                 id="app.rescan"),
+        Binding("i", "toggle_images", "Images", show=False, tooltip="Show or hide the lead image",
+                id="app.images"),
         *MARK_BINDINGS,
         *FETCH_BINDINGS,
         *SEARCH_BINDINGS,
@@ -154,12 +162,18 @@ class FeedReaderApp(App[int]):
         self.page_cache = services.page_cache
         self.opener = services.opener
         self.model = ListModel(self.library, services.settings.sort)
+        from feedreader.core.web.images import ImageCache
+
+        self.images = ImageController(self, fetcher=lambda: self.fetching.fetcher,
+                                      cache=ImageCache(self.page_cache.dir / "images"),
+                                      enabled=services.settings.images, renderer=services.renderer)
+        self.themes = ThemeKeeper(self, configured=services.settings.theme, state_path=services.ui_state)
         self.marking = MarksController(
             self, model=self.model, state=self.state, library=self.library, settings=self.settings,
             update_header=self.update_header, refresh_notes=self.refresh_detail_notes)
         self.fetching = FetchController(
             self, model=self.model, library=self.library, settings=self.settings, page_cache=self.page_cache,
-            opener=self.opener, marks=self.marking, update_header=self.update_header,
+            opener=self.opener, marks=self.marking, images=self.images, update_header=self.update_header,
             refresh_notes=self.refresh_detail_notes)
         self.searching = SearchController(
             self, model=self.model, library=self.library, settings=self.settings, clock=self.clock,
@@ -176,7 +190,8 @@ class FeedReaderApp(App[int]):
         yield self.searching.make_bar()
         with Horizontal(id="panes"):
             yield ArticleList(self.model, clock=self.clock, status=self.fetching.row_status, id="list")
-            yield ArticleView(clock=self.clock, id="detail")
+            yield ArticleView(clock=self.clock, images=self.images.enabled, renderer=self.services.renderer,
+                              id="detail")
         yield ProgressBar(id="indexing", show_eta=False)
         yield ProgressBar(id="fetching", show_eta=False)
         yield Footer()
@@ -195,6 +210,9 @@ class FeedReaderApp(App[int]):
 
     def on_mount(self) -> None:
         self.title = f"feedreader — {self.library.name}"
+        self.themes.start()
+        if self.themes.problem:
+            self.notify(self.themes.problem, title="Settings", severity="warning", timeout=8)
         self.query_one("#indexing", ProgressBar).display = False
         self.query_one("#fetching", ProgressBar).display = False
         if self.settings.keys:
@@ -330,6 +348,7 @@ class FeedReaderApp(App[int]):
     def show_article(self, aid: int | None) -> None:
         article = self.library.article(aid) if aid is not None else None
         self.article_view.show(article)
+        self.images.load(self.article_view.lead.image)
         self.refresh_detail_notes()
         self.marking.start_read_timer(aid)
 
@@ -410,6 +429,21 @@ class FeedReaderApp(App[int]):
 
     def on_browser_opened(self, message: BrowserOpened) -> None:
         self.fetching.opened(message)
+
+    def on_reader_screen_follow(self, message: ReaderScreen.Follow) -> None:
+        self.fetching.follow(message.url, read=message.read)
+
+    async def on_image_ready(self, message: ImageReady) -> None:
+        """A lead image (or why not) for the detail pane and any reader view showing it."""
+        for view in self.query(ArticleView):     # none once the app is closing
+            await view.lead.set_result(message.url, message.result)
+        await self.fetching.image_ready(message)
+
+    def action_toggle_images(self) -> None:
+        self.images.enabled = not self.images.enabled
+        self.article_view.set_images(self.images.enabled)
+        self.images.load(self.article_view.lead.image)
+        self.notify("Images on." if self.images.enabled else "Images off.", timeout=1.5)
 
     def action_search(self) -> None:
         self.searching.open()

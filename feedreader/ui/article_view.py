@@ -14,12 +14,19 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from feedreader.core import detail as fmt
-from feedreader.core.model import Article, Related
+from feedreader.core.model import Article, Image, Related
+from feedreader.ui.lead_image import LeadImage
+
+# the style words of status lines (marks, fetch state) -> theme variables, so they
+# stay legible in every theme, light ones included (resolved when drawn)
+NOTE_STYLES = {"red": "$text-error", "green": "$text-success", "yellow": "$text-warning",
+               "dim": "$text-muted", "italic": "italic", "bold": "bold", "": ""}
 
 
 class RelatedList(OptionList):
@@ -59,9 +66,12 @@ class ArticleView(VerticalScroll, can_focus=True):
     class ReadRequested(Message):
         """enter on the detail pane: open the reader view."""
 
-    def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
+    def __init__(self, *, clock: Callable[[], float], images: bool = False, renderer: str = "auto",
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
+        self.images = images            # the lead image above the text (the app's i turns it off)
+        self.renderer = renderer
         self.article: Article | None = None
         self.notes: list[tuple[str, str, str]] = []  # (label, text, style) lines under the header
 
@@ -77,6 +87,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         # and no layout of the screen while its height stays the same)
         yield Static(Text("No article selected.", style="dim"), id="detail-head")
         yield Static(id="detail-notes")
+        yield LeadImage(self.renderer, id="lead-image")
         yield Static(id="detail-body")
         yield Static(Text("Related coverage", style="bold"), id="related-heading")
         yield RelatedList(id="related", markup=False)
@@ -85,6 +96,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._head = self.query_one("#detail-head", Static)
         self._notes = self.query_one("#detail-notes", Static)
         self._body = self.query_one("#detail-body", Static)
+        self.lead = self.query_one(LeadImage)
         self._notes_height: int | None = None
         self._notes.display = self._body.display = False
         self.query_one("#related-heading").display = False
@@ -106,6 +118,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             self.notes = []
             self._head.update(Text("No article selected.", style="dim"))
             self._notes.display = self._body.display = False
+            self.lead.show(None)
             related.clear_options()
             related.display = heading.display = False
             return
@@ -113,6 +126,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         if notes is not None:
             self.notes = notes
             self._show_notes(layout=True)
+        self.lead.show(self.lead_of(article))
         self._body.update(self.render_body(article))
         self._body.display = True
         if related.option_count:
@@ -125,6 +139,16 @@ class ArticleView(VerticalScroll, can_focus=True):
         related.display = heading.display = bool(article.related)
         if self.scroll_offset != (0, 0):
             self.scroll_home(animate=False)
+
+    def lead_of(self, article: Article | None) -> Image | None:
+        """The image shown above the text (None: images off, or none)."""
+        return article.images[0] if self.images and article is not None and article.images else None
+
+    def set_images(self, on: bool) -> None:
+        self.images = on
+        if self.article is not None:
+            self.lead.show(self.lead_of(self.article))
+            self._body.update(self.render_body(self.article))
 
     def set_notes(self, notes: list[tuple[str, str, str]]) -> None:
         """Update the status lines (marks, fetch state): only their own widget is
@@ -166,14 +190,14 @@ class ArticleView(VerticalScroll, can_focus=True):
             t.append(value)
         return t
 
-    def render_notes(self) -> Text:
-        t = Text()
+    def render_notes(self) -> Content:
+        parts: list[tuple[str, str] | str] = []
         for n, (label, note, style) in enumerate(self.notes):
             if n:
-                t.append("\n")
-            t.append(f"{label:<10}", "dim")
-            t.append(note, style)
-        return t
+                parts.append("\n")
+            parts.append((f"{label:<10}", "$text-muted"))
+            parts.append((note, " ".join(NOTE_STYLES.get(word, "") for word in style.split())))
+        return Content.assemble(*parts)
 
     def render_body(self, a: Article) -> Text:
         """Excerpt, body, images, problems: a blank line before each part (empty:
@@ -187,17 +211,18 @@ class ArticleView(VerticalScroll, can_focus=True):
             t.append("\n")
             t.append(a.body)
             t.append("\n")
-        if a.images:
-            t.append("\nImages\n", "bold")
-            for n, image in enumerate(a.images):
+        shown = 1 if self.lead_of(a) is not None else 0     # the lead image shows above
+        if a.images[shown:]:
+            t.append("\nImages\n" if not shown else "\nMore images\n", "bold")
+            for n, image in enumerate(a.images[shown:], shown):
                 size = f"{image.width}×{image.height}" if image.width and image.height else "size unknown"
                 t.append(f"{'lead image' if n == 0 else f'image {n + 1}'}, {size}\n", "dim")
                 t.append(fmt.url_text(image.url, image.raw_url))
                 t.append("\n")
         if a.warnings:
-            t.append("\nProblems in this file\n", "bold red")
+            t.append("\nProblems in this file\n", "bold")
             for warning in a.warnings:
-                t.append(f"• {warning}\n", "red")
+                t.append(f"• {warning}\n")
         return t     # ends with a line break: a blank line under the article, as always
 
     def _related_prompt(self, item: Related) -> Text:

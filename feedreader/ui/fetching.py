@@ -5,19 +5,19 @@ app's ``action_*`` methods for ``FETCH_BINDINGS`` call it. One ``Fetcher``
 (one shared httpx client) lives as long as the app, created on first use;
 fetches run as async workers on the app's event loop (they may touch the
 app: same thread), HTML extraction in a thread, and the browser is started
-in a thread worker that reports back with a ``BrowserOpened`` message.
+in a thread worker that reports back with a ``BrowserOpened`` message; a
+text browser (``ui/browser.py``) runs in the terminal while the app is suspended.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import webbrowser
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
+from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
 from textual.widgets import ProgressBar
 from textual.worker import Worker
@@ -31,6 +31,8 @@ from feedreader.core.text import check_url, url_problem
 from feedreader.core.web.pagecache import PageCache
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
+from feedreader.ui.browser import Browser
+from feedreader.ui.lead_image import ImageController, ImageReady
 from feedreader.ui.marking import MarksController
 from feedreader.ui.messages import BrowserOpened
 
@@ -54,12 +56,7 @@ FETCH_BINDINGS = [
 # list row status column
 CACHED, FETCHING, FAILED, UNKNOWN = "✓", "↓", "✗", " "
 
-Opener = Callable[[str], object]
-
-
-def default_opener(url: str) -> bool:
-    """Python's webbrowser (honours $BROWSER); never a shell."""
-    return webbrowser.open(url, new=2)
+Opener = Callable[[str], object]     # tests: called (in a thread) instead of a browser
 
 
 class FetchController:
@@ -78,8 +75,9 @@ class FetchController:
         library: Library,
         settings: Settings,
         page_cache: PageCache,
-        opener: Opener,
+        opener: Opener | None,
         marks: MarksController,
+        images: ImageController | None = None,
         update_header: Callable[[], None],
         refresh_notes: Callable[[], None],
     ) -> None:
@@ -89,7 +87,9 @@ class FetchController:
         self.settings = settings
         self.page_cache = page_cache
         self.opener = opener
+        self.browser = Browser.choose(settings.browser, settings.browser_in_terminal)
         self.marks = marks
+        self.images = images
         self.update_header = update_header
         self.refresh_notes = refresh_notes
         self.note = ""                          # for the header: a prefetch's progress
@@ -186,15 +186,38 @@ class FetchController:
             reason = url_problem(raw) if raw else "there is no link"
             self.app.notify(f"Not opened: {reason}", severity="warning", timeout=5)
             return
+        related = self.article_view.highlighted_related is not None
+        self.open_url(url)
+        if not related:
+            self.marks.mark_opened()
+
+    def open_url(self, url: str) -> None:
+        """Open a checked URL: a text browser in the terminal (the app suspended
+        meanwhile), any other started in a thread."""
+        if self.opener is None and self.browser.in_terminal:
+            self._open_in_terminal(url)
+            return
         self.app.run_worker(partial(self._open, url), name="_open_worker", group="open", thread=True,
                             exit_on_error=False)
-        if self.article_view.highlighted_related is None:
-            self.marks.mark_opened()
+
+    def _open_in_terminal(self, url: str) -> None:
+        try:
+            with self.app.suspend():
+                code = self.browser.run_in_terminal(url)
+        except SuspendNotSupported:
+            self.app.notify(f"{self.browser.name} needs the terminal, which this app cannot hand over here.",
+                            severity="warning")
+            return
+        except OSError as exc:
+            self.app.post_message(BrowserOpened(url, False, f"{self.browser.name}: {exc.strerror or exc}"))
+            return
+        self.app.post_message(BrowserOpened(url, True, None if code in (0, None) else
+                                            f"{self.browser.name} ended with status {code}"))
 
     def _open(self, url: str) -> None:
         """(A thread: a browser may take its time to start.)"""
         try:
-            ok = self.opener(url)
+            ok = self.opener(url) if self.opener is not None else self.browser.start_detached(url)
         except Exception as exc:  # noqa: BLE001 - a broken $BROWSER must not end the app
             log.warning("could not open %s: %s", url, exc)
             self.app.post_message(BrowserOpened(url, False, str(exc)))
@@ -203,11 +226,12 @@ class FetchController:
 
     def opened(self, message: BrowserOpened) -> None:
         if message.error is not None:
-            self.app.notify(f"Could not open the browser: {message.error}", severity="error")
+            self.app.notify(f"Could not open the browser: {message.error}", severity="error", markup=False)
         elif not message.started:
-            self.app.notify("No browser could be started (set $BROWSER).", severity="warning")
+            self.app.notify("No browser could be started (set browser in the config, or $BROWSER).",
+                            severity="warning")
         else:
-            self.app.notify(f"Opened {message.url}", timeout=2)
+            self.app.notify(f"Opened {message.url}", timeout=2, markup=False)
 
     # -- prefetch ------------------------------------------------------------------
     def prefetch(self) -> None:
@@ -257,6 +281,10 @@ class FetchController:
 
         try:
             results = await self.fetcher.fetch_many(list(by_url), progress)
+            if self.images is not None and self.images.enabled:
+                # their lead images too, so they show offline
+                articles = [a for a in (self.library.article(row.aid) for row in rows) if a is not None]
+                await self.images.prefetch(articles)
         finally:
             if many:
                 bar.display = False
@@ -301,9 +329,43 @@ class FetchController:
                             severity="warning")
             return
         self.marks.mark_opened()
-        screen = ReaderScreen(None, url=article.url, loading=True, title=article.title)
+        self.read(article, self.article_list.current)
+
+    def read(self, article: Article, aid: int | None) -> None:
+        """Push a reader view of ``article`` (its page, fetched if need be, and its lead image)."""
+        from feedreader.ui.reader import ReaderScreen
+
+        assert article.url is not None
+        lead = self.images.lead(article) if self.images is not None else None
+        screen = ReaderScreen(None, url=article.url, loading=True, title=article.title, lead=lead,
+                              renderer=self.images.renderer if self.images is not None else "auto")
         self.app.push_screen(screen)
-        self._start_reader(screen, article.url, self.article_list.current)
+        if self.images is not None:
+            self.images.load(lead, delay=0)
+        self._start_reader(screen, article.url, aid)
+
+    async def image_ready(self, message: ImageReady) -> None:
+        """A lead image for the reader views on the screen stack."""
+        from feedreader.ui.reader import ReaderScreen
+
+        for screen in list(self.app.screen_stack) if self.app.is_running else ():
+            if isinstance(screen, ReaderScreen):
+                await screen.set_image(message.url, message.result)
+
+    def follow(self, url: str, *, read: bool) -> None:
+        """A reader view's link: ``read`` reads it in the reader view when it is an
+        article of the library, else it (or ``read`` False) opens in the browser."""
+        if check_url(url) is None:
+            self.app.notify(f"Not opened: {url_problem(url) or 'not a link'}", severity="warning", markup=False)
+            return
+        if read:
+            aid = self.library.find_by_url(url)
+            article = self.library.article(aid) if aid is not None else None
+            if article is not None and article.url:
+                self.read(article, aid)
+                return
+            self.app.notify("Not an article in this library: opening it in the browser.", timeout=3)
+        self.open_url(url)
 
     def _start_reader(self, screen: ReaderScreen, url: str, aid: int | None) -> Worker[None]:
         return self.app.run_worker(partial(self._load_reader, screen, url, aid), name="_load_reader",

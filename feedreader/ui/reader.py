@@ -5,36 +5,65 @@ and, when a fetch finishes, calls :meth:`ReaderScreen.set_readable` or
 :meth:`ReaderScreen.set_error`. Every string shown comes from the web and is
 put on screen as a Rich ``Text`` (never parsed as markup), already cleaned by
 the core.
+
+Links: the page's links are numbered ``[n]``. Typing a number opens link n
+in the browser (a number that could go on, 1 of 12, waits ``NUMBER_WAIT``
+for the next digit; ``l`` then the number and ``enter`` never guesses);
+``tab``/``shift+tab`` select a link, ``enter`` reads the selected link in the
+reader view when it is an article of the library (else it opens in the
+browser), ``o`` opens it; ``y`` copies the article's URL (OSC 52). These
+travel to the app as ``ReaderScreen.Follow`` messages.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, LoadingIndicator, Static
 
+from feedreader.core.model import Image
+from feedreader.core.web.images import DecodedImage, ImageProblem
 from feedreader.core.web.readable import ReadableText
 from feedreader.core.text import clean_text
+from feedreader.ui.lead_image import LeadImage
 
 ReaderState = Literal["loading", "ready", "empty", "error"]
+NUMBER_WAIT = 0.8      # seconds a typed number waits for another digit
 
 
 def render_body(readable: ReadableText) -> Text:
     """The article text, then its numbered links, as one Text (no markup involved)."""
     body = Text(readable.text or "", no_wrap=False)
-    if readable.links:
-        body.append("\n\nLinks\n", style="bold")
-        for n, link in enumerate(readable.links, 1):
-            body.append(f"[{n}] ", style="dim")
-            body.append(link, style="underline")
-            body.append("\n")
-        body.rstrip()
+    links = render_links(readable.links)
+    if links.plain:
+        body.append("\n\n")
+        body.append_text(links)
     return body
+
+
+def render_links(links: tuple[str, ...] | list[str], selected: int | None = None) -> Text:
+    """"Links" and one line per link, ``[n] url`` (``selected``: shown reversed)."""
+    t = Text()
+    if not links:
+        return t
+    t.append("Links\n", style="bold")
+    for n, link in enumerate(links, 1):
+        line = Text(overflow="ellipsis", no_wrap=True, end="")
+        line.append(f"[{n}] ", style="reverse bold" if n == selected else "bold")
+        line.append(link, style="underline reverse" if n == selected else "underline")
+        t.append_text(line)
+        if n < len(links):
+            t.append("\n")
+    return t
 
 
 class ReaderScreen(Screen[None]):
@@ -63,9 +92,26 @@ class ReaderScreen(Screen[None]):
         max-width: 100;
     }
     ReaderScreen.-error #reader-body {
-        color: $error;
+        color: $text-error;
+    }
+    ReaderScreen #reader-links {
+        max-width: 100;
+        margin-top: 1;
+    }
+    ReaderScreen #reader-status {
+        height: 1;
+        padding: 0 2;
+        color: $text-muted;
     }
     """
+
+    @dataclass
+    class Follow(Message):
+        """A link of the page: ``read`` it in the reader view (when it is an
+        article of the library), else open it in the browser."""
+
+        url: str
+        read: bool
 
     BINDINGS = [
         Binding("escape,q", "close", "Close"),
@@ -75,6 +121,12 @@ class ReaderScreen(Screen[None]):
         Binding("b,pageup", "page(-1)", "Page up"),
         Binding("g,home", "edge(0)", "Top", show=False),
         Binding("G,end", "edge(1)", "Bottom", show=False),
+        Binding("tab", "select_link(1)", "Next link", show=False),
+        Binding("shift+tab", "select_link(-1)", "Previous link", show=False),
+        Binding("enter", "read_link", "Read link", show=False),
+        Binding("o", "open_link", "Open", show=False),
+        Binding("l", "link_number", "Link n", show=False),
+        Binding("y", "copy_url", "Copy URL"),
     ]
 
     def __init__(
@@ -84,6 +136,8 @@ class ReaderScreen(Screen[None]):
         url: str,
         loading: bool = False,
         title: str = "",
+        lead: Image | None = None,
+        renderer: str = "auto",
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -93,6 +147,12 @@ class ReaderScreen(Screen[None]):
         self._readable = readable
         self._fallback_title = clean_text(title, limit=300)
         self._error: str | None = None
+        self._lead = lead
+        self._renderer = renderer
+        self.selected: int | None = None      # the selected link (1-based)
+        self.typed = ""                       # digits of a link number being typed
+        self._link_mode = False               # l was pressed: wait for enter
+        self._number_timer: Timer | None = None
         self.state: ReaderState = "loading" if loading and readable is None else self._ready_state(readable)
 
     @staticmethod
@@ -105,10 +165,14 @@ class ReaderScreen(Screen[None]):
         yield Static(Text(clean_text(self.url, limit=2048), style="underline"), id="reader-url", markup=False)
         yield LoadingIndicator(id="reader-loading")
         with VerticalScroll(id="reader-scroll"):
+            yield LeadImage(self._renderer, max_rows=20, id="reader-image")
             yield Static(id="reader-body", markup=False)
+            yield Static(id="reader-links", markup=False)
+        yield Static(id="reader-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(LeadImage).show(self._lead)
         self._paint()
         self.query_one("#reader-scroll", VerticalScroll).focus()
 
@@ -128,8 +192,29 @@ class ReaderScreen(Screen[None]):
             body.update(Text("No readable text was found on this page.", style="dim"))
         else:
             assert readable is not None
-            body.update(render_body(readable))
+            body.update(Text(readable.text or "", no_wrap=False))
+        self._paint_links()
+        self._status()
         self.query_one("#reader-scroll", VerticalScroll).scroll_home(animate=False)
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        return tuple(self._readable.links) if self._readable is not None and self.state == "ready" else ()
+
+    def _paint_links(self) -> None:
+        links = self.query_one("#reader-links", Static)
+        links.update(render_links(self.links, self.selected))
+        links.display = bool(self.links)
+
+    def _status(self, text: str = "") -> None:
+        if not text and self.links:
+            text = "type a link's number to open it · tab selects a link, enter reads it · y copies the URL"
+        self.query_one("#reader-status", Static).update(Text(text))
+
+    async def set_image(self, url: str, result: DecodedImage | ImageProblem) -> None:
+        """The lead image arrived (``url`` is checked against the one shown)."""
+        if self.is_mounted:
+            await self.query_one(LeadImage).set_result(url, result)
 
     # -- what the app calls ---------------------------------------------------------
     def set_fetching(self) -> None:
@@ -155,8 +240,108 @@ class ReaderScreen(Screen[None]):
         if self.is_mounted:
             self._paint()
 
+    # -- links -------------------------------------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        if event.character is not None and event.character.isdigit() and len(event.character) == 1:
+            event.stop()
+            event.prevent_default()
+            self.type_digit(event.character)
+        elif event.key == "escape" and (self.typed or self._link_mode):
+            event.stop()
+            event.prevent_default()
+            self._reset_number()
+            self._status()
+
+    def type_digit(self, digit: str) -> None:
+        links = self.links
+        if not links:
+            self._status("this page has no links")
+            return
+        typed = (self.typed + digit).lstrip("0")
+        if not typed:
+            return
+        if int(typed) > len(links):
+            self._reset_number()
+            self._status(f"there is no link {typed} (1 to {len(links)})")
+            return
+        self.typed = typed
+        self._select(int(typed), scroll=True)
+        if self._number_timer is not None:
+            self._number_timer.stop()
+            self._number_timer = None
+        if self._link_mode:
+            self._status(f"link {typed}: enter opens it, escape cancels")
+        elif int(typed) * 10 > len(links):
+            self._open_typed()       # no longer number starts with these digits
+        else:
+            self._status(f"link {typed}…")
+            self._number_timer = self.set_timer(NUMBER_WAIT, self._open_typed)
+
+    def _open_typed(self) -> None:
+        typed = self.typed
+        self._reset_number()
+        if typed:
+            self._follow(int(typed), read=False)
+
+    def _reset_number(self) -> None:
+        self.typed = ""
+        self._link_mode = False
+        if self._number_timer is not None:
+            self._number_timer.stop()
+            self._number_timer = None
+
+    def _follow(self, n: int, *, read: bool) -> None:
+        links = self.links
+        if 1 <= n <= len(links):
+            self._status(f"{'reading' if read else 'opening'} link {n}")
+            self.post_message(self.Follow(links[n - 1], read))
+
+    def _select(self, n: int | None, *, scroll: bool) -> None:
+        self.selected = n
+        self._paint_links()
+        if scroll and n is not None:
+            links = self.query_one("#reader-links", Static)
+            # one line per link under the "Links" line
+            self._scroller().scroll_to(y=links.virtual_region.y + n, animate=False)
+
+    def action_select_link(self, step: int) -> None:
+        links = self.links
+        if not links:
+            return
+        n = self.selected or (0 if step > 0 else len(links) + 1)
+        n = (n - 1 + step) % len(links) + 1
+        self._select(n, scroll=True)
+        self._status(f"link {n}: enter reads it, o opens it in the browser")
+
+    def action_read_link(self) -> None:
+        if self._link_mode or self.typed:
+            self._open_typed()
+        elif self.selected is not None:
+            self._follow(self.selected, read=True)
+        elif self.links:
+            self._status("tab selects a link first")
+
+    def action_open_link(self) -> None:
+        if self.selected is not None:
+            self._follow(self.selected, read=False)
+        else:
+            self.post_message(self.Follow(self.url, False))
+
+    def action_link_number(self) -> None:
+        if not self.links:
+            self._status("this page has no links")
+            return
+        self._reset_number()
+        self._link_mode = True
+        self._status("open link: type its number, then enter")
+
+    def action_copy_url(self) -> None:
+        self.app.copy_to_clipboard(self.url)
+        self._status(f"copied {self.url}")
+
     # -- keys --------------------------------------------------------------------------
     def action_close(self) -> None:
+        self._reset_number()
         self.dismiss(None)
 
     def _scroller(self) -> VerticalScroll:

@@ -49,8 +49,13 @@ def _run_app(args: argparse.Namespace) -> int:
 
         state = session.open_marks()
         try:
+            if settings.images:
+                from feedreader.ui.lead_image import prepare_terminal
+
+                prepare_terminal()    # textual-image asks the terminal (kitty, Sixel?) before Textual owns it
             app = FeedReaderApp(
-                Services(library=library, settings=settings, state=state, page_cache=session.open_page_cache())
+                Services(library=library, settings=settings, state=state, page_cache=session.open_page_cache(),
+                         ui_state=session.paths.data_dir / "ui-state.json")
             )
             tune_gc()
             app.run()

@@ -40,6 +40,7 @@ def make_app(tmp_path):
         state = StateStore.open(state_db or tmp_path / "data" / "state.db")
         opened.extend((library, state))
         settings.setdefault("mark_read_after", 0)
+        settings.setdefault("images", False)   # no network for the seeds' images (tests that want them say so)
         from feedreader.core.web.pagecache import PageCache
 
         return FeedReaderApp(

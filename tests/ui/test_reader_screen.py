@@ -46,8 +46,8 @@ async def test_shows_title_url_text_and_links():
         assert shown(screen, "reader-title") == "Rivers rise"
         assert shown(screen, "reader-url") == URL
         body = shown(screen, "reader-body")
-        assert body.startswith("Water rose [1].\n\n• Stay away")
-        assert body.endswith("Links\n[1] https://agency.example/report")
+        assert body == "Water rose [1].\n\n• Stay away"
+        assert shown(screen, "reader-links") == "Links\n[1] https://agency.example/report"
         assert not screen.query_one("#reader-loading", LoadingIndicator).display
         assert screen.state == "ready"
 
