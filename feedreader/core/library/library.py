@@ -276,8 +276,12 @@ class Library:
 
     @property
     def all_scopes(self) -> Callable[[str, str], Sequence[str] | None]:
-        """``self.scopes`` if set, else ``source_scopes``."""
-        return self.scopes or self.source_scopes
+        """What feed:/folder: names mean: ``self.scopes`` as it is when a search
+        runs (a searcher made before it was set sees it too), else ``source_scopes``."""
+        return self._scope
+
+    def _scope(self, kind: str, name: str) -> Sequence[str] | None:
+        return (self.scopes or self.source_scopes)(kind, name)
 
     def source_scopes(self, kind: str, name: str) -> list[str] | None:
         """``folder:NAME`` as the document source folders called NAME (any
