@@ -94,11 +94,15 @@ def apply_rules(ctx: Context, library: Library, *, force: bool = False) -> Rules
 
     ruleset = ruleset_of(ctx)
     library.scopes = scopes_for(ctx, library)
-    with ctx.open_marks() as store, AppliedStore(ctx.paths.data_dir / "rules.sqlite") as applied:
-        for warning in ([applied.warning] if applied.warning else []):
-            print(f"feedreader: {warning}", file=sys.stderr)
-        report = run_rules(library, ruleset, marks=marks_by_aid(store.marks()), store=store, applied=applied,
-                           force=force)
+    if not ruleset.acting:   # nothing to write in the data dir: the marks are only read
+        with ctx.read_marks() as marks:
+            report = run_rules(library, ruleset, marks=marks_by_aid(marks.marks()), force=force)
+    else:
+        with ctx.open_marks() as store, AppliedStore(ctx.paths.data_dir / "rules.sqlite") as applied:
+            for warning in ([applied.warning] if applied.warning else []):
+                print(f"feedreader: {warning}", file=sys.stderr)
+            report = run_rules(library, ruleset, marks=marks_by_aid(store.marks()), store=store, applied=applied,
+                               force=force)
     for problem in report.problems:
         print("feedreader: " + "\n".join(problem.lines()), file=sys.stderr)
     for label, _count in report.actions:
@@ -119,7 +123,7 @@ def score_fields(library: Library, aids: list[int]) -> dict[int, tuple[int | Non
 def _marks(ctx: Context) -> dict[int, int]:
     from feedreader.core.rules.scoring import marks_by_aid
 
-    with ctx.open_marks() as store:
+    with ctx.read_marks() as store:
         for warning in store.pop_warnings():
             print(f"feedreader: {warning}", file=sys.stderr)
         return marks_by_aid(store.marks())
@@ -181,7 +185,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     ctx.print_settings_problems()
     ruleset = ruleset_of(ctx, quiet=True)
     marks = _marks(ctx)
-    with ctx.open_library() as library, AppliedStore(ctx.paths.data_dir / "rules.sqlite") as applied:
+    remembered = ctx.paths.data_dir / "rules.sqlite"   # only read here: not created
+    with ctx.open_library() as library, AppliedStore(remembered if remembered.exists() else None) as applied:
         library.scopes = scopes_for(ctx, library)
         stats = rule_stats(library, ruleset, marks=marks, applied=applied)
         total = library.count()
