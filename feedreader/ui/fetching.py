@@ -143,7 +143,7 @@ class FetchController:
         status = self.page_cache.status(url)
         state = self._fetch_state.get(url)
         if state == FETCHING:
-            return [("Page", "fetching…", "italic")]
+            return [("Page", "downloading…", "italic")]
         if status.cached:
             size = f"{status.size / 1024:.0f} KB" if status.size else "cached"
             note = f"saved for offline reading ({size}); v reads it"
@@ -158,6 +158,8 @@ class FetchController:
         self._fetch_state[url] = state
         for aid in aids or ():
             self.article_list.refresh_key(aid)
+        if state == FETCHING and self.article_list.current in (aids or ()):
+            self.refresh_notes()    # the detail pane says the page is downloading
 
     # -- open --------------------------------------------------------------------
     def current_article(self) -> Article | None:
@@ -342,7 +344,7 @@ class FetchController:
         self.app.push_screen(screen)
         if self.images is not None:
             self.images.load(lead, delay=0)
-        self._start_reader(screen, article.url, aid)
+        self._start_reader(screen, article.url, aid, known=_known_text(article))
 
     async def image_ready(self, message: ImageReady) -> None:
         """A lead image for the reader views on the screen stack."""
@@ -367,18 +369,29 @@ class FetchController:
             self.app.notify("Not an article in this library: opening it in the browser.", timeout=3)
         self.open_url(url)
 
-    def _start_reader(self, screen: ReaderScreen, url: str, aid: int | None) -> Worker[None]:
-        return self.app.run_worker(partial(self._load_reader, screen, url, aid), name="_load_reader",
+    def _start_reader(self, screen: ReaderScreen, url: str, aid: int | None, *, known: str = "") -> Worker[None]:
+        return self.app.run_worker(partial(self._load_reader, screen, url, aid, known), name="_load_reader",
                                    group="reader", exclusive=True, exit_on_error=False)
 
-    async def _load_reader(self, screen: ReaderScreen, url: str, aid: int | None) -> None:
+    async def _load_reader(self, screen: ReaderScreen, url: str, aid: int | None, known: str = "") -> None:
+        """The page for ``screen``; a result for a reader view closed meanwhile is
+        dropped (the page is still saved); offline, the document's own text
+        (``known``) is shown with the reason."""
         readable = await asyncio.to_thread(self.page_cache.readable, url)
         if readable is None and not self.page_cache.status(url).cached:
             self._set_state(url, FETCHING, [aid] if aid is not None else [])
             result = await self.fetcher.fetch(url)
             self._finished(result, [aid] if aid is not None else [])
             if not result.ok:
-                screen.set_error(result.error or "unknown error")
+                if not screen.closed:
+                    screen.set_error(result.error or "unknown error", known=known)
                 return
             readable = await asyncio.to_thread(self.page_cache.readable, url)
-        screen.set_readable(readable)
+        if not screen.closed:
+            screen.set_readable(readable)
+
+
+def _known_text(article: Article) -> str:
+    """What a document says itself (excerpt, body): the reader view's text when
+    its page cannot be fetched."""
+    return "\n\n".join(part for part in (article.excerpt, article.body) if part)

@@ -147,6 +147,8 @@ class ReaderScreen(Screen[None]):
         self._readable = readable
         self._fallback_title = clean_text(title, limit=300)
         self._error: str | None = None
+        self._known = ""      # the document's own text, shown when the page cannot be fetched
+        self.closed = False   # dismissed: nothing more to show
         self._lead = lead
         self._renderer = renderer
         self.selected: int | None = None      # the selected link (1-based)
@@ -187,7 +189,12 @@ class ReaderScreen(Screen[None]):
         if self.state == "loading":
             body.update(Text("Fetching the page…", style="dim"))
         elif self.state == "error":
-            body.update(Text(f"Could not fetch: {self._error}"))
+            text = Text(f"Could not fetch: {self._error}", style="bold")
+            if self._known:
+                text.append("\n\nWhat the document itself says (the page is not saved for offline reading):\n\n",
+                            style="dim")
+                text.append(self._known, style="")
+            body.update(text)
         elif self.state == "empty":
             body.update(Text("No readable text was found on this page.", style="dim"))
         else:
@@ -230,15 +237,25 @@ class ReaderScreen(Screen[None]):
         self._readable = readable
         self._error = None
         self.state = self._ready_state(readable)
-        if self.is_mounted:
+        if self.showing:
             self._paint()
 
-    def set_error(self, message: str) -> None:
-        """The fetch failed: ``message`` is the reason ("HTTP 404", "timeout after 30 s"…)."""
+    def set_error(self, message: str, *, known: str = "") -> None:
+        """The fetch failed: ``message`` is the reason ("HTTP 404", "timeout after 30 s"…);
+        ``known``: what the document says itself (its excerpt and body), shown under it."""
         self._error = clean_text(message, limit=300) or "unknown error"
+        self._known = known
         self.state = "error"
-        if self.is_mounted:
+        if self.showing:
             self._paint()
+
+    @property
+    def showing(self) -> bool:
+        """Whether the screen has its widgets to paint (mounted, not closed)."""
+        return self.is_mounted and not self.closed
+
+    def on_unmount(self) -> None:
+        self.closed = True      # a result for a reader view closed meanwhile is dropped
 
     # -- links -------------------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
