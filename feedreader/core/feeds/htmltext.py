@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 
 from feedreader.core.text import clean_text
 
-__all__ = ["FoundImage", "html_to_text", "markup_to_line", "text_to_line"]
+__all__ = ["FoundImage", "html_to_text", "markup_line_and_image", "markup_to_line", "text_to_line"]
 
 # Markup is cut to this many times the wanted text length before parsing (tags
 # and attributes take room); the cut never reaches the terminal unmarked,
@@ -205,6 +205,14 @@ def html_to_text(markup: str, *, limit: int, multiline: bool = True) -> tuple[st
     if multiline:
         raw = _tidy_lines(raw)
     return clean_text(raw, multiline=multiline, limit=limit), collector.image
+
+
+def markup_line_and_image(markup: str, *, limit: int, image_limit: int) -> tuple[str, FoundImage | None]:
+    """``(markup_to_line(markup, limit=limit), html_to_text(markup, limit=image_limit)[1])``
+    with one parse when both read all of ``markup`` (the image does not depend on the limit)."""
+    if len(markup) <= max(_MIN_INPUT, min(limit, image_limit) * _INPUT_FACTOR):
+        return html_to_text(markup, limit=limit, multiline=False)
+    return markup_to_line(markup, limit=limit), html_to_text(markup, limit=image_limit)[1]
 
 
 def markup_to_line(markup: str, *, limit: int) -> str:

@@ -52,9 +52,11 @@ from feedreader.core.feeds.entries import (
 from feedreader.core.feeds.htmltext import (
     dimension,
     html_to_text,
+    markup_line_and_image,
     markup_to_line,
     text_to_line,
 )
+from feedreader.core.feeds.fastfeed import read_simple
 from feedreader.core.feeds.jsonfeed import parse_json_feed
 from feedreader.core.text import clean_text
 
@@ -214,6 +216,14 @@ def _bozo_message(exc: object) -> str:
 
 
 def _parse_xml(data: bytes, url: str, content_type: str | None, now: datetime) -> ParsedFeed:
+    simple = read_simple(data, url, content_type)
+    if simple is not None:   # plain RSS 2.0: what feedparser would give, without feedparser
+        feed, raw_entries, version = simple
+        return _build(feed, raw_entries, version, data, url, now, Problems())
+    return _parse_with_feedparser(data, url, content_type, now)
+
+
+def _parse_with_feedparser(data: bytes, url: str, content_type: str | None, now: datetime) -> ParsedFeed:
     import feedparser  # imported here: parsing is rare next to starting the reader
 
     problems = Problems()
@@ -242,7 +252,11 @@ def _parse_xml(data: bytes, url: str, content_type: str | None, now: datetime) -
         raise FeedParseError("this is not an RSS, Atom or JSON feed")
     if result.get("bozo"):
         problems.add(_bozo_message(result.get("bozo_exception")))
+    return _build(feed, raw_entries, version, data, url, now, problems)
 
+
+def _build(feed: dict[str, Any], raw_entries: list[Any], version: str, data: bytes, url: str, now: datetime,
+           problems: Problems) -> ParsedFeed:
     kind: FeedKind
     if version.startswith("atom") or (not version and _root_name(data) == "feed"):
         kind = "atom"
@@ -431,12 +445,15 @@ def _entry(raw: Any, feed_url: str, now: datetime, problems: Problems, where: st
         if link is None and why and not from_guid:  # feedparser copies a guid such as tag:… into link
             problems.add(f"{where}link '{short(raw_link)}' dropped: {why}")
 
-    summary = _text_field(raw, "summary", SUMMARY_LIMIT)
     content, content_html, first_img = _content(raw)
-    if first_img is None:
-        summary_html = raw.get("summary")
-        if isinstance(summary_html, str) and _detail_is_html(raw.get("summary_detail")):
-            first_img = html_to_text(summary_html, limit=200)[1]
+    summary_html = raw.get("summary")
+    if isinstance(summary_html, str) and summary_html and _detail_is_html(raw.get("summary_detail")):
+        # one parse gives the summary's text and its first image
+        summary, summary_img = markup_line_and_image(summary_html, limit=SUMMARY_LIMIT, image_limit=200)
+        if first_img is None:
+            first_img = summary_img
+    else:
+        summary = _text_field(raw, "summary", SUMMARY_LIMIT)
     images = _images(raw, base, first_img)
 
     published = _date(raw, "published", now, problems, where)

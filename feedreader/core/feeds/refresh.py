@@ -40,6 +40,7 @@ from feedreader.core.feeds.discover import FoundFeed, discover_feeds, looks_like
 from feedreader.core.feeds.entries import MAX_FEED_BYTES, FeedEntry, FeedParseError, ParsedFeed
 from feedreader.core.feeds.entrydoc import entry_document, entry_filename
 from feedreader.core.feeds.parse import parse_feed
+from feedreader.core.feeds.parsepool import FeedParsers, doc_names
 from feedreader.core.feeds.schedule import Random, next_check
 from feedreader.core.feeds.store import EntryRow, Feed, FeedStore, StoreError
 from feedreader.core.files import replace_atomically
@@ -162,14 +163,21 @@ def _writing(data: bytes) -> Callable[[IO[bytes]], int]:
     return lambda fp: fp.write(data)
 
 
-class _Writer:
-    """Writes the new and changed entries of one fetch (runs in a thread)."""
+def _names(feed: Feed) -> tuple[str, str, str]:
+    return feed.user_title, feed.title, _host(feed.url)
 
-    def __init__(self, store: FeedStore, feed: Feed, parsed: ParsedFeed, entries_dir: Path, now: float) -> None:
+
+class _Writer:
+    """Writes the new and changed entries of one fetch (runs in a thread).
+    ``rendered``: documents of entries first seen at ``now`` made already
+    (by a parser process)."""
+
+    def __init__(self, store: FeedStore, feed: Feed, parsed: ParsedFeed, entries_dir: Path, now: float,
+                 rendered: dict[str, bytes] | None = None) -> None:
         self.store, self.feed, self.parsed, self.now = store, feed, parsed, now
         self.folder = entries_dir / str(feed.id)
-        self.title = feed.user_title or parsed.title or feed.title or _host(feed.url)
-        self.domain = _host(parsed.site_url) or _host(feed.url)
+        self.title, self.domain = doc_names(_names(feed), parsed)
+        self.rendered = rendered or {}
 
     def run(self) -> tuple[int, int]:
         known = self.store.known_entries(self.feed)
@@ -187,8 +195,11 @@ class _Writer:
         self.folder.mkdir(parents=True, exist_ok=True)
         rows = []
         for entry, name in fresh + changed:
-            first = seen.get(entry.key, self.now)
-            data = entry_document(self.feed.url, self.title, self.domain, entry, datetime.fromtimestamp(first, _UTC))
+            first = seen.get(entry.key)
+            data = self.rendered.get(entry.key) if first is None else None
+            if data is None:
+                when = datetime.fromtimestamp(self.now if first is None else first, _UTC)
+                data = entry_document(self.feed.url, self.title, self.domain, entry, when)
             replace_atomically(self.folder.parent / name, _writing(data))
             rows.append(EntryRow(entry.key, name, entry.content_hash, _stamp(entry.published or entry.updated)))
         self.store.record_entries(self.feed, rows)
@@ -205,15 +216,17 @@ async def refresh_feed(
     refresh_every: float,
     rng: Random | None,
     probe: Probe | None = None,
+    parsers: FeedParsers | None = None,
 ) -> FeedResult:
     """Fetch one feed (or use ``probe``, what :func:`subscribe` fetched) and
-    store what it gave. Never raises (except cancellation)."""
+    store what it gave. Never raises (except cancellation). ``parsers``: where
+    :func:`refresh_feeds` parses (default: a thread)."""
     every = feed.refresh_every or refresh_every
     try:
         resource = probe.resource if probe is not None else await fetcher.get(
             feed.url, validators=_validators(feed), accept=FEED_ACCEPT, max_bytes=MAX_FEED_BYTES
         )
-        return await _apply(store, feed, resource, probe, entries_dir, now, every, rng)
+        return await _apply(store, feed, resource, probe, entries_dir, now, every, rng, parsers)
     except (StoreError, OSError) as exc:
         why = str(exc) if isinstance(exc, StoreError) else f"cannot write its entries ({exc.strerror or exc})"
         return FeedResult(feed.id, feed.url, feed.name, "failed", error=clean_text(why, limit=500))
@@ -223,7 +236,7 @@ async def refresh_feed(
 
 async def _apply(
     store: FeedStore, feed: Feed, resource: Resource, probe: Probe | None, entries_dir: Path,
-    now: Callable[[], float], every: float, rng: Random | None,
+    now: Callable[[], float], every: float, rng: Random | None, parsers: FeedParsers | None = None,
 ) -> FeedResult:
     moved = resource.permanent_redirect_to
     new_url = moved if moved and canonical_url(moved) != feed.url else None
@@ -251,13 +264,19 @@ async def _apply(
         return FeedResult(feed.id, feed.url, row.name, "not_modified", status, moved_to=_moved(feed, row),
                           next_check=when)
     base = resource.final_url or feed.url
+    rendered: dict[str, bytes] | None = None
     try:
-        parsed = probe.feed if probe is not None else await asyncio.to_thread(
-            parse_feed, resource.body, base, resource.content_type)
+        if probe is not None:
+            parsed, stamp = probe.feed, now()
+        elif parsers is not None:
+            parsed, rendered, stamp = await parsers.parse(
+                resource.body, base, resource.content_type, feed.url, _names(feed), now)
+        else:
+            parsed = await asyncio.to_thread(parse_feed, resource.body, base, resource.content_type)
+            stamp = now()
     except FeedParseError as exc:
         return await asyncio.to_thread(failed, str(exc))
-    stamp = now()
-    new, changed = await asyncio.to_thread(_Writer(store, feed, parsed, entries_dir, stamp).run)
+    new, changed = await asyncio.to_thread(_Writer(store, feed, parsed, entries_dir, stamp, rendered).run)
     when = next_check(stamp, refresh_every=every, status=status, headers=headers,
                       ttl_minutes=parsed.ttl_minutes, rng=rng)
     row = await asyncio.to_thread(
@@ -294,16 +313,21 @@ async def refresh_feeds(
     results: dict[int, FeedResult] = {}
     queue = iter(order)
 
+    parsers = FeedParsers()   # a thread for the first few bodies, then a process pool
+
     async def worker() -> None:
         for feed in queue:
             result = await refresh_feed(store, fetcher, feed, entries_dir, now=now,
-                                        refresh_every=refresh_every, rng=rng)
+                                        refresh_every=refresh_every, rng=rng, parsers=parsers)
             results[feed.id] = result
             if on_progress is not None:
                 on_progress(len(results), len(order), result)
 
     workers = max(1, min(len(order), fetcher.settings.jobs * 2))
-    await asyncio.gather(*(worker() for _ in range(workers)))
+    try:
+        await asyncio.gather(*(worker() for _ in range(workers)))
+    finally:
+        await parsers.close()
     return RefreshSummary(tuple(results[f.id] for f in given if f.id in results))
 
 
