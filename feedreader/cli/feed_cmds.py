@@ -201,22 +201,20 @@ def _unread(ctx: Context, feeds: list[Feed]) -> dict[int, int]:
     """Entries of each feed in the library that are not read (hidden ones left out)."""
     from feedreader.core.ids import aid_of_identity
     from feedreader.core.library.scopes import count_by_scope, folder_prefix
-    from feedreader.core.marks.store import StateStore
 
     if not feeds or not ctx.paths.feed_entries.is_dir():
         return {}
     read: set[int] = set()
     hidden: set[int] = set()
-    if ctx.paths.state_db.exists():     # a read-only command never creates the marks store
-        state = StateStore.open(ctx.paths.state_db)
-        try:
-            for identity, m in state.marks().items():
-                if m.read:
-                    read.add(aid_of_identity(identity))
-                if m.hidden:
-                    hidden.add(aid_of_identity(identity))
-        finally:
-            state.close()
+    marks = ctx.read_marks()    # a read-only command: the marks database is never written
+    try:
+        for identity, m in marks.marks().items():
+            if m.read:
+                read.add(aid_of_identity(identity))
+            if m.hidden:
+                hidden.add(aid_of_identity(identity))
+    finally:
+        marks.close()
     library = ctx.open_library(quiet=True)
     try:
         scopes = {f.id: folder_prefix(ctx.paths.feed_entries / str(f.id)) for f in feeds}
@@ -262,15 +260,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _flagged_entries(ctx: Context) -> list[str]:
     """The files of flagged articles (the library knows which file holds which article)."""
     from feedreader.core.ids import aid_of_identity
-    from feedreader.core.marks.store import StateStore
 
-    if not ctx.paths.state_db.exists():
-        return []
-    state = StateStore.open(ctx.paths.state_db)
+    marks = ctx.read_marks()
     try:
-        flagged = [aid_of_identity(i) for i, m in state.marks().items() if m.flagged]
+        flagged = [aid_of_identity(i) for i, m in marks.marks().items() if m.flagged]
     finally:
-        state.close()
+        marks.close()
     if not flagged:
         return []
     library = ctx.open_library(quiet=True)
@@ -283,7 +278,6 @@ def _flagged_entries(ctx: Context) -> list[str]:
 def _flagged_files(ctx: Context, files: list[str]) -> list[str]:
     """Those of ``files`` (relative to the entries dir) whose article is flagged."""
     from feedreader.core.documents.parse import load_document
-    from feedreader.core.marks.store import StateStore
 
     if not files or not ctx.paths.state_db.exists():
         return []
@@ -292,7 +286,7 @@ def _flagged_files(ctx: Context, files: list[str]) -> list[str]:
         article, _problems = load_document(ctx.paths.feed_entries / name)
         if article is not None:
             identities[article.identity] = name
-    state = StateStore.open(ctx.paths.state_db)
+    state = ctx.read_marks()
     try:
         marks = state.marks(list(identities))
     finally:

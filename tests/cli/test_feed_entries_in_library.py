@@ -61,7 +61,11 @@ def test_feed_entries_join_the_samples_and_take_marks(isolated_dirs):
     assert unread() == 2
     marked = feedreader("mark", "read", bridge["id"])
     assert marked.returncode == 0, marked.stderr
+    state = isolated_dirs["data"] / "state.db"
+    before_bytes, before_mtime = state.read_bytes(), state.stat().st_mtime_ns
     assert unread() == 1
+    # feed list only looks: the marks database is not written
+    assert state.read_bytes() == before_bytes and state.stat().st_mtime_ns == before_mtime
     again = {r["id"]: r for r in rows()}
     assert again[bridge["id"]]["read"] is True
     assert again[entries["Rail strike called off"]["id"]]["read"] is False
