@@ -25,6 +25,7 @@ Example ``config.toml``::
     [feeds]
     refresh_every = "1h"          # how often a feed is checked (90s, 30m, 1h, 2d, 1w)
     keep_days = 90                # entries older than that, not flagged, are pruned; absent = keep all
+    refresh_on_start = true       # the app refreshes the feeds that are due when it starts
 
     [sync]                        # the feed server (feedreader sync setup URL --user NAME)
     sync_every = "15m"            # how often the app syncs in the background; "0" = only at start
@@ -65,6 +66,7 @@ _FALSE = {"0", "false", "no", "off", ""}
 class FeedSettings:
     refresh_every: float = 3600.0      # seconds
     keep_days: int | None = None       # None: keep every entry
+    refresh_on_start: bool = True      # the app refreshes the feeds that are due when it starts
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,13 @@ def _feeds(table: Any, source: str, problems: list[str]) -> FeedSettings:
                 f"{source}: feeds.keep_days must be a whole number of days from 1 to 36500, "
                 f"got {_describe(raw)}; keeping every entry"
             )
+    if "refresh_on_start" in table:
+        raw = table["refresh_on_start"]
+        if _is_bool(raw):
+            values["refresh_on_start"] = raw
+        else:
+            problems.append(f"{source}: feeds.refresh_on_start must be true or false, got {_describe(raw)}; "
+                            "using the default (true)")
     return FeedSettings(**values)
 
 

@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from rich.console import RenderableType
 from textual import events, on
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -27,7 +28,7 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.visual import VisualType
-from textual.widgets import Footer, Header, ProgressBar
+from textual.widgets import Footer, Header, Input, ProgressBar
 from textual.widgets._header import HeaderTitle  # not exported; AppHeader's title (tests/ui/test_textual_internals.py)
 from textual.worker import Worker, WorkerState
 
@@ -44,8 +45,10 @@ from feedreader.ui.lead_image import ImageController, ImageReady
 from feedreader.ui.marking import MARK_BINDINGS, MarksController
 from feedreader.ui.reader import ReaderScreen
 from feedreader.ui.messages import BrowserOpened, IndexBatch, IndexProgress, IndexScanned
+from feedreader.ui.commands import FeedCommands
 from feedreader.ui.search_bar import SearchBar
 from feedreader.ui.searching import SEARCH_BINDINGS, SEARCH_HELP, SearchController
+from feedreader.ui.sources import SOURCES_BINDINGS, SourcesController
 from feedreader.ui.themes import ThemeKeeper
 
 log = logging.getLogger("feedreader.ui")
@@ -79,6 +82,8 @@ class Services:
     clock: Callable[[], float] = time.time
     opener: Opener | None = None       # None: the browser setting, $BROWSER, the system's (ui/browser.py)
     scan_on_start: bool = True
+    feed_store: Path | None = None     # feeds.sqlite (ui/sources.py); None: no feeds in this run
+    feed_entries: Path | None = None   # the folder of feed entries (one of the library's sources)
     renderer: str = "auto"             # lead images: auto | kitty | sixel | halfblocks (ui/lead_image.py)
     ui_state: Path | None = None       # where the chosen theme is remembered (ui/themes.py); None: nowhere
 
@@ -111,7 +116,9 @@ class FeedReaderApp(App[int]):
         *MARK_BINDINGS,
         *FETCH_BINDINGS,
         *SEARCH_BINDINGS,
+        *SOURCES_BINDINGS,
     ]
+    COMMANDS = App.COMMANDS | {FeedCommands}
 
     # Textual's handler of an uncaught exception (no public hook does this);
     # tests/ui/test_textual_internals.py checks it is still there
@@ -170,7 +177,7 @@ class FeedReaderApp(App[int]):
         self.themes = ThemeKeeper(self, configured=services.settings.theme, state_path=services.ui_state)
         self.marking = MarksController(
             self, model=self.model, state=self.state, library=self.library, settings=self.settings,
-            update_header=self.update_header, refresh_notes=self.refresh_detail_notes)
+            update_header=self._marks_changed, refresh_notes=self.refresh_detail_notes)
         self.fetching = FetchController(
             self, model=self.model, library=self.library, settings=self.settings, page_cache=self.page_cache,
             opener=self.opener, marks=self.marking, images=self.images, update_header=self.update_header,
@@ -178,6 +185,10 @@ class FeedReaderApp(App[int]):
         self.searching = SearchController(
             self, model=self.model, library=self.library, settings=self.settings, clock=self.clock,
             update_header=self.update_header)
+        self.sources = SourcesController(
+            self, model=self.model, library=self.library, settings=self.settings, marks=self.marking,
+            fetching=self.fetching, feed_store=services.feed_store, feed_entries=services.feed_entries,
+            update_header=self.update_header, refresh_notes=self.refresh_detail_notes, rescan=self.rescan)
         self.scan_problems: list[Problem] = []
         self._problem_count = 0
         self._last_batch = 0.0
@@ -189,6 +200,7 @@ class FeedReaderApp(App[int]):
         yield AppHeader()
         yield self.searching.make_bar()
         with Horizontal(id="panes"):
+            yield self.sources.make_pane()
             yield ArticleList(self.model, clock=self.clock, status=self.fetching.row_status, id="list")
             yield ArticleView(clock=self.clock, images=self.images.enabled, renderer=self.services.renderer,
                               id="detail")
@@ -230,6 +242,7 @@ class FeedReaderApp(App[int]):
         self.searching.report_view_problems()
         if self.services.scan_on_start:
             self.rescan()
+        self.sources.start()    # the feeds that are due, in the background (never waits on the network)
         # another feedreader may mark articles too: look every 2 s (and on focus)
         self.set_interval(2.0, self.check_other_instances)
 
@@ -255,9 +268,13 @@ class FeedReaderApp(App[int]):
             parts.append(f"{self._problem_count:,} problems (!)")
         if self.fetching.note:
             parts.append(self.fetching.note)
+        if self.sources.note:
+            parts.append(self.sources.note)
         label = self.searching.label()
         if label:
             parts.insert(0, label)
+        if self.sources.label():
+            parts.insert(0, self.sources.label())
         self.sub_title = " · ".join(parts)
 
     # -- indexing -----------------------------------------------------------
@@ -333,6 +350,7 @@ class FeedReaderApp(App[int]):
         self.article_list.reload(keep=keep)
         self.update_header()
         self.search_bar.rerun()
+        self.sources.index_changed()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -357,7 +375,8 @@ class FeedReaderApp(App[int]):
         article = self.article_view.article
         if aid is None or article is None:
             return []
-        return self.marking.notes(aid) + self.fetching.notes(article.url, article.original_url or article.web_url)
+        return (self.marking.notes(aid) + self.fetching.notes(article.url, article.original_url or article.web_url)
+                + self.sources.notes(article))
 
     def refresh_detail_notes(self) -> None:
         self.article_view.set_notes(self.article_notes(self.article_list.current))
@@ -425,7 +444,21 @@ class FeedReaderApp(App[int]):
         self.fetching.prefetch_view()
 
     def action_reader(self) -> None:
-        self.fetching.reader()
+        if not self.sources.reader():   # a feed entry's own content first, else the page
+            self.fetching.reader()
+
+    def action_toggle_sources(self) -> None:
+        self.sources.toggle()
+
+    def action_refresh_feed(self) -> None:
+        self.sources.refresh_current()
+
+    def action_refresh_all_feeds(self) -> None:
+        self.sources.refresh_all()
+
+    def _marks_changed(self) -> None:
+        self.update_header()
+        self.sources.marks_changed()
 
     def on_browser_opened(self, message: BrowserOpened) -> None:
         self.fetching.opened(message)
@@ -446,6 +479,8 @@ class FeedReaderApp(App[int]):
         self.notify("Images on." if self.images.enabled else "Images off.", timeout=1.5)
 
     def action_search(self) -> None:
+        if self.screen is not self.screen_stack[0] and isinstance(self.focused, Input):
+            raise SkipAction()      # a "/" typed in a dialog's input (an address, a path) is a "/"
         self.searching.open()
 
     def action_saved_view(self, key: str) -> None:
@@ -498,7 +533,8 @@ class FeedReaderApp(App[int]):
 
         return [
             ("Anywhere", describe_bindings(
-                b for b in self.BINDINGS if b not in MARK_BINDINGS + FETCH_BINDINGS + SEARCH_BINDINGS)),
+                b for b in self.BINDINGS
+                if b not in MARK_BINDINGS + FETCH_BINDINGS + SEARCH_BINDINGS + SOURCES_BINDINGS)),
             ("List", describe_bindings(ArticleList.BINDINGS)),
             ("Detail", describe_bindings(ArticleView.BINDINGS)),
             ("Also", [("tab / shift+tab", "switch panes"), ("ctrl+p", "command palette"),
@@ -506,6 +542,7 @@ class FeedReaderApp(App[int]):
             ("Marks", describe_bindings(MARK_BINDINGS)),
             ("Pages", describe_bindings(FETCH_BINDINGS)),
             ("Search", SEARCH_HELP),
+            ("Sources and feeds", describe_bindings(SOURCES_BINDINGS)),
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -53,9 +53,13 @@ def _run_app(args: argparse.Namespace) -> int:
                 from feedreader.ui.lead_image import prepare_terminal
 
                 prepare_terminal()    # textual-image asks the terminal (kitty, Sixel?) before Textual owns it
+            # feeds join the app when no PATH is given (their entries are then in the list)
+            with_feeds = not getattr(args, "paths", None)
             app = FeedReaderApp(
                 Services(library=library, settings=settings, state=state, page_cache=session.open_page_cache(),
-                         ui_state=session.paths.data_dir / "ui-state.json")
+                         ui_state=session.paths.data_dir / "ui-state.json",
+                         feed_store=session.paths.feed_store if with_feeds else None,
+                         feed_entries=session.paths.feed_entries if with_feeds else None)
             )
             tune_gc()
             app.run()
