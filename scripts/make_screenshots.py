@@ -25,7 +25,53 @@ SHOTS = [
     ("main.svg", (150, 42), ["m", "j", "j", "f", "j", "m", "j", "m", "find:" + XPENG]),
     ("help.svg", (150, 48), ["question_mark"]),
     ("search.svg", (150, 42), ["slash", *"quillon", "wait", "enter"]),
+    # the sources pane: the samples and a few feeds served on 127.0.0.1, one of them failing
+    ("sources.svg", (150, 42), ["feeds", "S", "wait", "pane:Example Status"]),
 ]
+
+FEEDS = [  # (path, title, folder, items)
+    ("/wire.xml", "Example Tech Wire", "News", ["Chip makers report record quarter", "A new open laptop",
+                                                "Batteries that charge in minutes", "The quiet return of RSS"]),
+    ("/science.xml", "Example Science Daily", "News/Science", ["Comet seen from the city", "Bees count to four"]),
+    ("/notes.xml", "Example Notes", "", ["Weekly notes", "On reading slowly", "Terminal tricks"]),
+    ("/status.xml", "Example Status", "", []),      # answers 503: its error shows in the pane
+]
+
+
+def rss(title: str, items: list[str]) -> bytes:
+    out = [f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>'
+           "<link>https://example.com/</link>"]
+    for n, item in enumerate(items):
+        out.append(f"<item><title>{item}</title><link>https://example.com/{title[8:12]}{n}</link>"
+                   f"<pubDate>Mon, {21 + n} Feb 2022 10:00:00 GMT</pubDate><description>{item}.</description></item>")
+    return ("".join(out) + "</channel></rss>").encode()
+
+
+async def subscribe_and_refresh(home: Path) -> None:
+    """Serve FEEDS on 127.0.0.1, subscribe to them and refresh them once (core, like the CLI)."""
+    import random
+
+    sys.path.insert(0, str(ROOT))
+    from tests.helpers.httpserver import TestServer, html_page, status_page
+
+    from feedreader.config import Settings
+    from feedreader.core.feeds.refresh import refresh_feeds
+    from feedreader.core.feeds.store import FeedStore
+    from feedreader.session import feed_fetcher
+
+    with TestServer() as server, FeedStore(home / "data" / "feeds.sqlite") as store:
+        feeds = []
+        for path, title, folder, items in FEEDS:
+            route = html_page(rss(title, items), content_type="application/rss+xml") if items else status_page(503)
+            feed = store.add(server.route(path, route), folder=folder)
+            feeds.append(store.rename(feed, title) if not items else feed)   # (its URL has the port)
+
+        async def run() -> None:
+            async with feed_fetcher(Settings(allow_private_hosts=True)) as fetcher:
+                await refresh_feeds(store, fetcher, feeds, home / "data" / "feeds", refresh_every=3600,
+                                    rng=random.Random(1))
+
+        await run()
 
 
 async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -> None:
@@ -37,15 +83,23 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
 
     from feedreader.core.marks.store import StateStore
 
-    library = Library.open(home / "cache", [builtin_library()], "samples")
+    sources, feeds = [builtin_library()], {}
+    if keys[:1] == ["feeds"]:
+        keys = keys[1:]
+        await subscribe_and_refresh(home)
+        sources.append(home / "data" / "feeds")
+        feeds = {"feed_store": home / "data" / "feeds.sqlite", "feed_entries": home / "data" / "feeds"}
+    library = Library.open(home / "cache", sources, "samples" + (" + feeds" if feeds else ""))
     library.refresh(workers=1)
     state = StateStore.open(home / name / "state.db")
+    from feedreader.config import FeedSettings
     from feedreader.core.web.pagecache import PageCache
 
     app = FeedReaderApp(
-        Services(library=library, settings=Settings(mark_read_after=0), state=state,
+        Services(library=library, state=state,
+                 settings=Settings(mark_read_after=0, feeds=FeedSettings(refresh_on_start=False)),
                  page_cache=PageCache(home / "pages"), opener=lambda url: False,
-                 clock=lambda: FIXED_NOW, scan_on_start=False)
+                 clock=lambda: FIXED_NOW, scan_on_start=False, **feeds)  # type: ignore[arg-type]
     )
     try:
         async with app.run_test(size=size) as pilot:
@@ -54,6 +108,9 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
                 if key == "wait":
                     await pilot.pause(0.5)
                     await app.workers.wait_for_complete()
+                elif key.startswith("pane:"):       # highlight that row of the sources pane
+                    pane = app.sources.pane
+                    pane.option_list.highlighted = next(i for i, r in enumerate(pane.rows) if r.label == key[5:])
                 elif key.startswith("find:"):
                     title = key[5:]
                     lst = app.query_one(ArticleList)
