@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from feedreader import __version__
+from feedreader.core.library.orders import ORDERS
 from feedreader.cli.common import Context, add_common_options, add_paths_argument
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -53,7 +54,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, se
         epilog="commands: " + ", ".join(sorted(names)) + " (feedreader COMMAND --help)",
     )
     app.add_argument("--version", action="version", version=f"feedreader {__version__}")
-    app.add_argument("--sort", choices=("newest", "best", "ranked"), help="initial order of the list")
+    app.add_argument("--sort", choices=ORDERS, help="initial order of the list")
     add_common_options(app)
     add_paths_argument(app)
     app.set_defaults(func=_run_app, command=None)

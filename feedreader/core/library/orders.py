@@ -8,8 +8,11 @@ parameters ``order_params`` gives (the ranked order's reference time).
 
 from __future__ import annotations
 
-import sqlite3
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # no sqlite3 at import: the command line reads ORDERS before any database
+    import sqlite3
 
 ORDER_LABELS = {"newest": "newest first", "best": "best first", "ranked": "ranked"}
 ORDERS = tuple(ORDER_LABELS)          # ("newest", "best", "ranked")
