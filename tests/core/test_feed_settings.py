@@ -42,3 +42,11 @@ def test_feed_paths_are_in_the_data_dir_and_not_created(tmp_path):
     assert paths.feed_store == tmp_path / "d" / "feeds.sqlite"
     assert paths.feed_entries == tmp_path / "d" / "feeds"
     assert not (tmp_path / "d").exists()
+
+
+def test_refresh_on_start(tmp_path):
+    assert settings_from(tmp_path, "").feeds.refresh_on_start is True
+    assert settings_from(tmp_path, "[feeds]\nrefresh_on_start = false\n").feeds.refresh_on_start is False
+    bad = settings_from(tmp_path, '[feeds]\nrefresh_on_start = "no"\n')
+    assert bad.feeds.refresh_on_start is True
+    assert any("feeds.refresh_on_start must be true or false" in p for p in bad.problems)
