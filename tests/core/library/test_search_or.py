@@ -93,6 +93,8 @@ def test_author_and_link(lib, root):
     assert names(lib, root, "smith") == {"docs/a.txt", "docs/c.txt"}             # words are searched in authors
     assert names(lib, root, "link:GOV.example.org") == {"docs/b.txt", "docs/c.txt"}
     assert names(lib, root, "link:/lunar") == {"feeds/1/y.txt"}
+    assert names(lib, root, "link:%") == set() and names(lib, root, "link:_") == set()   # no wildcards
+    assert names(lib, root, "link:ai-rules") == {"docs/c.txt"}
     assert names(lib, root, "-link:example.org -link:example.net") == {"docs/a.txt", "feeds/2/z.txt"}
 
 
