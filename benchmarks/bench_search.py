@@ -55,6 +55,10 @@ QUERIES = [
     "s",
     "-is:read sat",
     'caf "data leak" -regulators q<40 since:1y',
+    'topic:AI (regulation OR "privacy bill")',  # OR and groups (issue 15)
+    "chip OR battery -is:read",
+    "-(topic:AI OR q<30) since:1y",
+    "link:example score>60",
 ]
 
 
@@ -91,7 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", type=Path, default=None, help="a folder of documents (default: generated)")
     p.add_argument("--cache", type=Path, default=None, help="where the index goes (kept between runs)")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="cpu: this thread's CPU time (SQLite runs in it), for a machine busy with other work")
     args = p.parse_args(argv)
+    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
     from feedreader.ui.run import tune_gc
 
     tune_gc()   # the garbage collector settings the app runs with
@@ -131,22 +138,22 @@ def main(argv: list[str] | None = None) -> int:
             slowest = 0.0
             matched = None
             for text in keystrokes(query):
-                t0 = time.perf_counter()
+                t0 = clock()
                 try:
                     parse_query(text, now=now)
                 except QueryError:
                     continue  # the UI shows the error in place; nothing is searched
                 result = searcher.search(text, marks=marks, now=now)
-                t1 = time.perf_counter()
+                t1 = clock()
                 model.set_search(result)
                 model.rebuild()
-                rebuild_only.append(time.perf_counter() - t1)
+                rebuild_only.append(clock() - t1)
                 if result.highlight is not None:
                     for i in range(min(40, len(model))):
                         row = model.row_at(i)
                         if row is not None:
                             result.highlight(row.title)
-                elapsed = time.perf_counter() - t0
+                elapsed = clock() - t0
                 every.append(elapsed)
                 search_only.append(t1 - t0)
                 matched = result.count
