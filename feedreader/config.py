@@ -49,6 +49,7 @@ import math
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,24 @@ _FETCH = {
 MAX_CONFIG_BYTES = 1_000_000
 _KEY_RE = re.compile(r"[A-Za-z0-9_+\-]{1,30}(,[A-Za-z0-9_+\-]{1,30}){0,5}")
 _BINDING_ID_RE = re.compile(r"[a-z_]{1,20}\.[a-z_]{1,30}")
+
+
+def _key_name_hint(key: Any) -> str:
+    """ (write "question_mark") for keys written as characters: Textual's key
+    names are the characters' Unicode names, lower case, with underscores."""
+    if not isinstance(key, str):
+        return ""
+    named = []
+    for part in key.split(","):
+        part = part.strip()
+        if len(part) == 1 and not part.isalnum():
+            try:
+                part = unicodedata.name(part).lower().replace(" ", "_").replace("-", "_")
+            except ValueError:
+                return ""
+        named.append(part)
+    hint = ",".join(named)
+    return f" (write {hint!r})" if hint != key and _KEY_RE.fullmatch(hint) else ""
 
 
 def _describe(value: Any) -> str:
@@ -238,7 +257,7 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
             else:
                 problems.append(
                     f"{source}: keys.{binding_id[:40]!s} must be a key name like \"r\" or \"ctrl+r,o\", "
-                    f"got {_describe(key)}; ignored"
+                    f"got {_describe(key)}{_key_name_hint(key)}; ignored"
                 )
     else:
         problems.append(f"{source}: [keys] must be a table of binding-id = \"key\"; ignored")

@@ -165,3 +165,12 @@ def test_the_page_cache_cap(tmp_path):
     assert load_settings(write(tmp_path, "[fetch]\ncache_max_mb = 0\n"), environ={}).fetch.cache_max_mb == 0
     s = load_settings(write(tmp_path, "[fetch]\ncache_max_mb = -3\n"), environ={})
     assert s.fetch.cache_max_mb == 500 and "fetch.cache_max_mb must be" in s.problems[0]
+
+
+def test_a_key_written_as_its_character_suggests_its_name():
+    from feedreader.config import parse_settings
+
+    settings = parse_settings({"keys": {"marks.flag": "?", "app.sort": "s,!"}})
+    assert settings.keys == ()
+    told = " ".join(settings.problems)
+    assert "write 'question_mark'" in told and "write 's,exclamation_mark'" in told
