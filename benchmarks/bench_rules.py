@@ -68,7 +68,8 @@ def main() -> int:
         ruleset = compile_rules(RULES)
         started = time.perf_counter()
         report = run_rules(library, ruleset, marks=marks)
-        print(f"full scoring: {report.scored:,} articles in {time.perf_counter() - started:.2f} s "
+        print(f"full scoring: {report.considered:,} articles ({report.scored:,} written) in "
+              f"{time.perf_counter() - started:.2f} s "
               f"(matched: {', '.join(f'{k} {v:,}' for k, v in report.matched.items())})")
         started = time.perf_counter()
         report = run_rules(library, ruleset, marks=marks)
@@ -78,7 +79,13 @@ def main() -> int:
         conn.executemany("UPDATE articles SET reasons=NULL WHERE aid=?", [(k,) for k in fresh])
         started = time.perf_counter()
         report = run_rules(library, ruleset, marks=marks)
-        print(f"1,000 new articles: {report.scored:,} scored in {(time.perf_counter() - started) * 1000:.0f} ms")
+        print(f"1,000 new articles: {report.considered:,} scored in {(time.perf_counter() - started) * 1000:.0f} ms")
+        edited = compile_rules([RuleSpec(s.match, s.add + (5 if s.position == 2 else 0), s.action, s.name, s.position)
+                                for s in RULES])
+        started = time.perf_counter()
+        report = run_rules(library, edited, marks=marks)
+        print(f"one rule's add edited: {report.considered:,} scored, {report.scored:,} written, "
+              f"in {time.perf_counter() - started:.2f} s")
         started = time.perf_counter()
         library.order("best")
         print(f"best order read again after scoring: {(time.perf_counter() - started) * 1000:.0f} ms")

@@ -218,5 +218,5 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     ctx.print_settings_problems()
     with ctx.open_library() as library:
         report = apply_rules(ctx, library, force=True)
-    print(f"scored {report.scored:,} articles in {report.seconds:.2f} s")
+    print(f"scored {report.considered:,} articles ({report.scored:,} changed) in {report.seconds:.2f} s")
     return 1 if report.problems else 0

@@ -104,5 +104,5 @@ def test_rules_stats_and_rescore(isolated_dirs):
     assert text.returncode == 1 and "−40" in text.stdout and "broken" in text.stdout
     configure(isolated_dirs, '[[rules]]\nmatch = "xpeng"\nadd = -100\n')
     proc = run("rules", "rescore", str(SEEDS))
-    assert proc.returncode == 0 and proc.stdout.startswith("scored 51 articles")
+    assert proc.returncode == 0 and proc.stdout.startswith("scored 51 articles (")
     assert next(r for r in listed() if r["title"] == XPENG)["score"] == 0

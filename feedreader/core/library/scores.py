@@ -24,9 +24,12 @@ from feedreader.core.sql import select_in
 if TYPE_CHECKING:
     from feedreader.core.library.index import Index
 
-# (aid, path, quality, body_chars, excerpt_chars, images, has_author)
-Signals = tuple[int, str, int | None, int, int, int, bool]
-_SIGNALS = "SELECT aid, path, quality, body_chars, length(excerpt), images, author <> '' FROM articles"
+# (aid, path, quality, body_chars, excerpt_chars, images, has_author, (rowid, score, reasons JSON) as stored)
+Stored = tuple[int, int | None, str | None]
+Signals = tuple[int, str, int | None, int, int, int, bool, Stored]
+_encode = json.JSONEncoder(ensure_ascii=False).encode   # (json.dumps with keywords: 3x slower per call)
+_SIGNALS = ("SELECT aid, path, quality, body_chars, length(excerpt), images, author <> '', id, score, reasons"
+            " FROM articles")
 
 
 def fingerprint(conn: sqlite3.Connection) -> str | None:
@@ -47,8 +50,8 @@ def all_keys(conn: sqlite3.Connection) -> list[int]:
 def signals(conn: sqlite3.Connection, aids: Sequence[int] | None = None) -> Iterator[Signals]:
     """The scoring signals of these articles (every article when None)."""
     rows = conn.execute(_SIGNALS) if aids is None else select_in(conn, f"{_SIGNALS} WHERE aid IN ({{}})", aids)
-    for aid, path, quality, body, excerpt, images, author in rows:
-        yield aid, path, quality, body, excerpt, images, bool(author)
+    for aid, path, quality, body, excerpt, images, author, rowid, score, reasons in rows:
+        yield aid, path, quality, body, excerpt, images, bool(author), (rowid, score, reasons)
 
 
 def paths(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
@@ -69,16 +72,24 @@ def score_of(conn: sqlite3.Connection, aid: int) -> tuple[int | None, list[str] 
     return row[0], (json.loads(row[1]) if row[1] is not None else None)
 
 
-def write(index: Index, scores: Iterable[tuple[int, int, Sequence[str]]], rules: str) -> int:
-    """Store (aid, score, reasons) and the rules' fingerprint in one transaction
-    (under the index's write lock: never inside a refresh's batch). Returns
-    how many articles got a score."""
-    rows = [(score, json.dumps(list(reasons), ensure_ascii=False), aid) for aid, score, reasons in scores]
+def write(index: Index, scores: Iterable[tuple[Stored, int, Sequence[str]]], rules: str) -> int:
+    """Store each (stored, score, reasons) whose score or reasons differ from
+    ``stored`` (the row's (rowid, score, reasons) from ``signals``), and the
+    rules' fingerprint, in one transaction (under the index's write lock:
+    never inside a refresh's batch). Rows are written in storage order (a
+    rewritten wide row costs much less next to the last one). Returns how
+    many articles got a new score or new reasons."""
+    rows = []
+    for (rowid, old_score, old_reasons), score, reasons in scores:
+        text = _encode(list(reasons))
+        if score != old_score or text != old_reasons:
+            rows.append((score, text, rowid))
+    rows.sort(key=lambda r: r[2])
     conn = index.conn
     with index.write_lock:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany("UPDATE articles SET score=?, reasons=? WHERE aid=?", rows)
+            conn.executemany("UPDATE articles SET score=?, reasons=? WHERE id=?", rows)
             conn.execute("INSERT OR REPLACE INTO meta VALUES('rules', ?)", (rules,))
             if rows:
                 conn.execute(BUMP_GENERATION)

@@ -62,7 +62,8 @@ class MarksWriter(Protocol):
 
 @dataclass
 class RulesReport:
-    scored: int = 0
+    scored: int = 0                     # articles whose score or reasons changed
+    considered: int = 0                 # articles scored (the new ones, or all when the rules changed)
     full: bool = False                  # every article was scored (the rules changed)
     seconds: float = 0.0
     problems: list[RuleProblem] = field(default_factory=list)   # rules that could not run (unknown feed)
@@ -85,7 +86,7 @@ def marks_by_aid(marks: Mapping[str, Marks]) -> dict[int, int]:
     return out
 
 
-def _contains(result: SearchResult, aid: int) -> bool:
+def _contains(result: SearchResult, aid: int) -> bool:   # (for the actions: a few articles each)
     if result.include is not None:
         return aid in result.include
     if result.exclude is not None:
@@ -147,9 +148,24 @@ def run_rules(
         return report
     marks = dict(marks or {})
     matches = _matches(library, ruleset.rules, marks, scopes, report.problems)
+    wanted = set(targets)
+    hits: dict[int, list[tuple[int, str]]] = defaultdict(list)   # aid -> (add, reason), in rule order
+    for rule, result in matches:
+        add = rule.spec.add
+        if not add:
+            continue
+        reason = f"{signed(add)} {rule.label}"
+        if result.include is not None:
+            matched = result.include & wanted
+        else:
+            matched = wanted - result.exclude if result.exclude is not None else wanted
+        report.matched[rule.label] = len(matched)
+        for aid in matched:
+            hits[aid].append((add, reason))
     treatments: dict[str, Treatment] | None = None
-    rows: list[tuple[int, int, list[str]]] = []
-    for aid, path, quality, body, excerpt, images, author in scores.signals(conn, None if report.full else targets):
+    rows: list[tuple[scores.Stored, int, list[str]]] = []
+    for aid, path, quality, body, excerpt, images, author, stored in scores.signals(
+            conn, None if report.full else targets):
         treatment = None
         if quality is None:
             if treatments is None:
@@ -157,16 +173,14 @@ def run_rules(
             treatment = treatments.get(_folder(path))
         story = story_sizes.get(aid) if story_sizes else None
         total, reasons = base_quality(Signals(quality, body, excerpt, images, author, treatment, story))
-        for rule, result in matches:
-            add = rule.spec.add
-            if add and _contains(result, aid):
-                total += add
-                reasons.append(f"{signed(add)} {rule.label}")
-                report.matched[rule.label] = report.matched.get(rule.label, 0) + 1
+        for add, reason in hits.get(aid, ()):
+            total += add
+            reasons.append(reason)
         score = max(0, min(100, total))
         if score != total:
             reasons.append("kept within 0-100")
-        rows.append((aid, score, reasons))
+        rows.append((stored, score, reasons))
+    report.considered = len(rows)
     report.scored = scores.write(library.index, rows, ruleset.fingerprint)
     library.invalidate()
     if store is not None and applied is not None:

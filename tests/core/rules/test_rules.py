@@ -189,7 +189,8 @@ def test_changed_rules_rescore_everything_without_reading_a_file(lib, root):
     run_rules(lib, compile_rules(RULES))
     shutil.rmtree(root)                                   # nothing left to parse
     report = run_rules(lib, compile_rules([RuleSpec("topic:AI", add=-30, name="less ai", position=1)]))
-    assert report.full and report.scored == len(FILES)
+    assert report.full and report.considered == len(FILES)
+    assert report.scored == 3   # written: the ones whose score or reasons changed
     assert scores_of(lib)["AI regulation advances"] == 9
     assert scores_of(lib)["You won't believe"] == 30
 
