@@ -55,10 +55,11 @@ from pathlib import Path
 from typing import Any
 
 from feedreader.core.feeds.schedule import parse_duration
+from feedreader.core.library.orders import ORDERS
 from feedreader.core.rules.spec import RuleSpec, specs_from_config
 from feedreader.core.web.settings import FetchSettings
 
-SORT_ORDERS = ("newest", "best", "ranked")
+SORT_ORDERS = ORDERS          # the one list of order names (core/library/orders.py)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
