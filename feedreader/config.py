@@ -39,8 +39,8 @@ Example ``config.toml``::
     add = 25
 
     [keys]                        # rebind by binding id (see the help screen, ?)
-    "marks.read" = "r"
-    "app.sort" = "o,s"
+    "marks.read" = "w"
+    "app.sort" = "s,O"
 """
 
 from __future__ import annotations
