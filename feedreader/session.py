@@ -25,6 +25,7 @@ from feedreader.paths import Paths, builtin_library
 if TYPE_CHECKING:   # each loads SQLite (or httpx): imported when opened, not at start-up
     from feedreader.core.feeds.store import FeedStore
     from feedreader.core.library.library import Library
+    from feedreader.core.library.search import Scopes
     from feedreader.core.marks.store import StateStore
     from feedreader.core.web.fetch import Fetcher
     from feedreader.core.web.pagecache import PageCache
@@ -70,10 +71,27 @@ class Session:
         return cls(paths, settings, sources, name)
 
     def open_library(self) -> Library:
-        """The library on the sources, its index in the cache dir (not refreshed)."""
+        """The library on the sources, its index in the cache dir (not refreshed),
+        with ``feed:``/``folder:`` names resolved through the subscriptions."""
         from feedreader.core.library.library import Library
 
-        return Library.open(self.paths.cache_dir, self.sources, self.library_name)
+        library = Library.open(self.paths.cache_dir, self.sources, self.library_name)
+        library.scopes = self.scopes_for(library)
+        return library
+
+    def scopes_for(self, library: Library) -> Scopes:
+        """``feed:``/``folder:`` names: the subscribed feeds, then the library's folders."""
+        from feedreader.core.feeds.scopes import feed_scopes
+        from feedreader.core.feeds.store import FeedStore, StoreError
+
+        feeds = []
+        if self.paths.feed_store.exists():
+            try:
+                with FeedStore(self.paths.feed_store) as store:
+                    feeds = store.list()
+            except StoreError as exc:
+                log.warning("%s; feed: and folder: know only the document folders", exc)
+        return feed_scopes(feeds, self.paths.feed_entries, library.source_scopes)
 
     def open_marks(self) -> StateStore:
         """The marks store in the data dir."""

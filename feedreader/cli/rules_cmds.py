@@ -71,21 +71,6 @@ def ruleset_of(ctx: Context, *, quiet: bool = False) -> RuleSet:
     return ruleset
 
 
-def scopes_for(ctx: Context, library: Library) -> Scopes:
-    """``feed:``/``folder:`` names: the subscribed feeds, then the library's folders."""
-    from feedreader.core.feeds.scopes import feed_scopes
-    from feedreader.core.feeds.store import FeedStore, StoreError
-
-    feeds = []
-    if ctx.paths.feed_store.exists():
-        try:
-            with FeedStore(ctx.paths.feed_store) as store:
-                feeds = store.list()
-        except StoreError as exc:
-            print(f"feedreader: {exc}; feed: and folder: know only the document folders", file=sys.stderr)
-    return feed_scopes(feeds, ctx.paths.feed_entries, library.source_scopes)
-
-
 def apply_rules(ctx: Context, library: Library, *, force: bool = False) -> RulesReport:
     """Score what needs it and apply the actions (see core/rules/scoring.py);
     says broken rules and the actions taken on stderr. Sets ``library.scopes``."""
@@ -93,7 +78,7 @@ def apply_rules(ctx: Context, library: Library, *, force: bool = False) -> Rules
     from feedreader.core.rules.scoring import marks_by_aid, run_rules
 
     ruleset = ruleset_of(ctx)
-    library.scopes = scopes_for(ctx, library)
+    library.scopes = ctx.scopes_for(library)
     if not ruleset.acting:   # nothing to write in the data dir: the marks are only read
         with ctx.read_marks() as marks:
             report = run_rules(library, ruleset, marks=marks_by_aid(marks.marks()), force=force)
@@ -146,7 +131,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     from feedreader.core.library.query import QueryError
 
     with ctx.open_library() as library:
-        library.scopes = scopes_for(ctx, library)
+        library.scopes = ctx.scopes_for(library)
         try:
             result = library.search(rule.query, marks=marks)
         except QueryError as exc:
@@ -187,7 +172,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     marks = _marks(ctx)
     remembered = ctx.paths.data_dir / "rules.sqlite"   # only read here: not created
     with ctx.open_library() as library, AppliedStore(remembered if remembered.exists() else None) as applied:
-        library.scopes = scopes_for(ctx, library)
+        library.scopes = ctx.scopes_for(library)
         stats = rule_stats(library, ruleset, marks=marks, applied=applied)
         total = library.count()
     if args.json:

@@ -107,3 +107,30 @@ def test_refresh_prunes_old_unflagged_entries_with_keep_days(isolated_dirs):
         out = feedreader("feed", "refresh", "--all")
         assert out.returncode == 0, out.stderr
         assert "Old one" not in {r["title"] for r in rows()}
+
+
+def test_the_sessions_library_knows_feed_and_folder_names(isolated_dirs):
+    """The app's search box and the commands get one library from the session:
+    feed:/folder: resolve through the subscriptions in both."""
+    from types import SimpleNamespace
+
+    from feedreader.session import Session
+
+    with TestServer() as server:
+        server.route("/wire.xml", html_page(RSS, content_type="application/rss+xml"))
+        assert feedreader("feed", "add", server.url("/wire.xml"), "--folder", "News").returncode == 0
+    out = feedreader("list", "--json", "--query", "feed:wire")
+    assert out.returncode == 0, out.stderr
+    assert sorted(json.loads(line)["title"] for line in out.stdout.splitlines()) == [
+        "Harbour bridge reopens", "Rail strike called off"]
+
+    session = Session.from_args(SimpleNamespace())
+    library = session.open_library()
+    try:
+        library.refresh()
+        by_feed = library.search("feed:wire rail").match
+        by_folder = library.search("folder:News").match
+        assert [library.rows(list(by_feed))[a].title for a in by_feed] == ["Rail strike called off"]
+        assert len(by_folder) == 2
+    finally:
+        library.close()
