@@ -20,7 +20,6 @@ from feedreader.cli.common import Context, add_common_options, add_paths_argumen
 
 if TYPE_CHECKING:
     from feedreader.core.library.library import Library, ListRow
-    from feedreader.core.library.search import Scopes
     from feedreader.core.rules.rules import RuleSet
     from feedreader.core.rules.scoring import RulesReport
 
