@@ -238,6 +238,42 @@ def content_hash(
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def make_entry(
+    *,
+    raw_id: str,
+    feed_url: str,
+    title: str,
+    link: str | None,
+    summary: str,
+    content: str,
+    content_html: str,
+    published: datetime | None,
+    updated: datetime | None,
+    author: str,
+    categories: list[str] | tuple[str, ...],
+    images: list[EntryImage] | tuple[EntryImage, ...],
+) -> FeedEntry:
+    """A parsed entry with its key (:func:`entry_key`) and :func:`content_hash`
+    (the one way the feed parsers, RSS/Atom and JSON, finish an entry)."""
+    key = entry_key(raw_id, link, feed_url, title, published or updated, summary or content)
+    cats = tuple(categories)
+    pics = tuple(images)
+    return FeedEntry(
+        key=key,
+        title=title,
+        link=link,
+        summary=summary,
+        content=content,
+        content_html=content_html,
+        published=published,
+        updated=updated,
+        author=author,
+        categories=cats,
+        images=pics,
+        content_hash=content_hash(title, link, summary, content, published, updated, author, cats, pics),
+    )
+
+
 def add_image(images: list[EntryImage], seen: set[str], url: str | None,
               width: int | None = None, height: int | None = None) -> None:
     """Append an image unless it is already there or the list is full."""

@@ -30,8 +30,7 @@ from feedreader.core.feeds.entries import (
     Problems,
     add_category,
     add_image,
-    content_hash,
-    entry_key,
+    make_entry,
     resolve_url,
     sane_date,
     short,
@@ -287,12 +286,9 @@ def _entry(r: _Reader, item: dict[str, Any], where: str, feed_url: str, now: dat
         else:
             r.problems.add(f"{where}tags[{i}] must be a string, got {_describe(tag)}; ignored")
 
-    key = entry_key(_raw_id(r, item, where), link, feed_url, title, published or updated,
-                    summary or content)
-    cats = tuple(categories)
-    pics = tuple(images)
-    return FeedEntry(
-        key=key,
+    return make_entry(
+        raw_id=_raw_id(r, item, where),
+        feed_url=feed_url,
         title=title,
         link=link,
         summary=summary,
@@ -301,8 +297,7 @@ def _entry(r: _Reader, item: dict[str, Any], where: str, feed_url: str, now: dat
         published=published,
         updated=updated,
         author=author,
-        categories=cats,
-        images=pics,
-        content_hash=content_hash(title, link, summary, content, published, updated, author, cats, pics),
+        categories=categories,
+        images=images,
     )
 

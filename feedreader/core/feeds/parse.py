@@ -42,8 +42,7 @@ from feedreader.core.feeds.entries import (
     Problems,
     add_category,
     add_image,
-    content_hash,
-    entry_key,
+    make_entry,
     resolve_url,
     sane_date,
     short,
@@ -468,17 +467,9 @@ def _entry(raw: Any, feed_url: str, now: datetime, problems: Problems, where: st
             add_category(categories, term)
 
     raw_id = raw.get("id")
-    key = entry_key(
-        raw_id if isinstance(raw_id, str) else "",
-        link,
-        feed_url,
-        title,
-        published or updated,
-        summary or content,
-    )
-    cats = tuple(categories)
-    return FeedEntry(
-        key=key,
+    return make_entry(
+        raw_id=raw_id if isinstance(raw_id, str) else "",
+        feed_url=feed_url,
         title=title,
         link=link,
         summary=summary,
@@ -487,8 +478,7 @@ def _entry(raw: Any, feed_url: str, now: datetime, problems: Problems, where: st
         published=published,
         updated=updated,
         author=author,
-        categories=cats,
+        categories=categories,
         images=images,
-        content_hash=content_hash(title, link, summary, content, published, updated, author, cats, images),
     )
 
