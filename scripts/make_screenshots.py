@@ -27,6 +27,10 @@ SHOTS = [
     ("search.svg", (150, 42), ["slash", *"quillon", "wait", "enter"]),
     # the sources pane: the samples and a few feeds served on 127.0.0.1, one of them failing
     ("sources.svg", (150, 42), ["feeds", "S", "wait", "pane:Example Status"]),
+    # the common 80x24: the headline first, the other columns compact; and one pane at a time below 70
+    ("main-80x24.svg", (80, 24), ["m", "j", "j", "f", "j", "m", "j", "m", "find:" + XPENG]),
+    ("detail-60x20.svg", (60, 20), ["find:" + XPENG, "enter"]),
+    ("help-80x24.svg", (80, 24), ["question_mark"]),
 ]
 
 FEEDS = [  # (path, title, folder, items)

@@ -24,6 +24,8 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -42,18 +44,23 @@ from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
 from feedreader.ui.fetching import FETCH_BINDINGS, FetchController, Opener
 from feedreader.ui.lead_image import ImageController, ImageReady
+from feedreader.ui.keys import MAIN_SCREEN_ONLY, app_key_groups, binding_commands, help_sections, keys_in_force
+from feedreader.ui.keys import resolve_keymap
+from feedreader.ui.layout import LayoutController, fit_header
 from feedreader.ui.marking import MARK_BINDINGS, MarksController
 from feedreader.ui.reader import ReaderScreen
 from feedreader.ui.messages import BrowserOpened, IndexBatch, IndexProgress, IndexScanned
 from feedreader.ui.commands import FeedCommands
+from feedreader.ui.safe import notify_plain, plain_command, plural
 from feedreader.ui.search_bar import SearchBar
-from feedreader.ui.searching import SEARCH_BINDINGS, SEARCH_HELP, SearchController
+from feedreader.ui.searching import SEARCH_BINDINGS, SearchController
 from feedreader.ui.sources import SOURCES_BINDINGS, SourcesController
 from feedreader.ui.themes import ThemeKeeper
 
 log = logging.getLogger("feedreader.ui")
 
 INDEX_BAR_DELAY = 0.3      # seconds a refresh runs before its progress bar shows
+RESCAN_EVERY = 30.0        # seconds between looks for new files in the sources (Services.rescan_every)
 
 
 class _Title(HeaderTitle):
@@ -82,6 +89,7 @@ class Services:
     clock: Callable[[], float] = time.time
     opener: Opener | None = None       # None: the browser setting, $BROWSER, the system's (ui/browser.py)
     scan_on_start: bool = True
+    rescan_every: float | None = None  # seconds between rescans for new files; None: RESCAN_EVERY if scan_on_start
     feed_store: Path | None = None     # feeds.sqlite (ui/sources.py); None: no feeds in this run
     feed_entries: Path | None = None   # the folder of feed entries (one of the library's sources)
     renderer: str = "auto"             # lead images: auto | kitty | sixel | halfblocks (ui/lead_image.py)
@@ -133,6 +141,15 @@ class FeedReaderApp(App[int]):
                 " feedreader again to rebuild it from your documents (your marks are kept elsewhere and are safe)."))
             return
         super()._handle_exception(error)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification, whoever asks: plain text, never markup (ui/safe.py)."""
+        notify_plain(self, message, title=title, severity=severity, timeout=timeout)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's line: elided to the terminal's width, the counts kept (ui/layout.py)."""
+        return fit_header(title, sub_title, self.size.width)
 
     async def on_event(self, event: events.Event) -> None:
         """A key is handled and its frame painted with the garbage collector
@@ -189,6 +206,10 @@ class FeedReaderApp(App[int]):
             self, model=self.model, library=self.library, settings=self.settings, marks=self.marking,
             fetching=self.fetching, feed_store=services.feed_store, feed_entries=services.feed_entries,
             update_header=self.update_header, refresh_notes=self.refresh_detail_notes, rescan=self.rescan)
+        self.layout = LayoutController(self)
+        self.keys_now: dict[str, str] = {}      # binding id -> its keys in force (help, palette)
+        self._scans = 0 if services.scan_on_start else 1   # index refreshes done (the first: start-up)
+        self._count_before: int | None = None   # articles before a rescan ("3 new")
         self.scan_problems: list[Problem] = []
         self._problem_count = 0
         self._last_batch = 0.0
@@ -227,8 +248,10 @@ class FeedReaderApp(App[int]):
             self.notify(self.themes.problem, title="Settings", severity="warning", timeout=8)
         self.query_one("#indexing", ProgressBar).display = False
         self.query_one("#fetching", ProgressBar).display = False
-        if self.settings.keys:
-            self.set_keymap(dict(self.settings.keys))
+        groups = app_key_groups(self.BINDINGS)
+        keymap, key_problems = resolve_keymap(groups, self.settings.keys)
+        self.set_keymap(keymap)
+        self.keys_now = keys_in_force(groups, keymap)
         self.marking.load_marks()
         self.model.rebuild()
         self._problem_count = len(self.library.index.problems())
@@ -237,7 +260,7 @@ class FeedReaderApp(App[int]):
         self.update_header()
         if self.library.index.notice:
             self.notify(self.library.index.notice, severity="warning")
-        for problem in self.settings.problems:
+        for problem in (*self.settings.problems, *key_problems):
             self.notify(problem, title="Settings", severity="warning", timeout=8)
         self.searching.report_view_problems()
         if self.services.scan_on_start:
@@ -245,6 +268,23 @@ class FeedReaderApp(App[int]):
         self.sources.start()    # the feeds that are due, in the background (never waits on the network)
         # another feedreader may mark articles too: look every 2 s (and on focus)
         self.set_interval(2.0, self.check_other_instances)
+        every = self.services.rescan_every
+        if (every if every is not None else RESCAN_EVERY * self.services.scan_on_start) > 0:
+            self.set_interval(every or RESCAN_EVERY, self.rescan)   # new files in the sources: "3 new"
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.layout.resized(event.size.width)
+        self.update_header()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The list's keys act on the main screen only (not behind the reader view or a dialog)."""
+        if action in MAIN_SCREEN_ONLY and self.screen_stack and self.screen is not self.screen_stack[0]:
+            return False
+        return True
+
+    async def action_quit(self) -> None:
+        """``q``: with marks that could not be saved (a read-only marks file), ask first."""
+        self.marking.confirm_quit(self.exit)
 
     def on_app_focus(self) -> None:
         self.check_other_instances()
@@ -259,26 +299,31 @@ class FeedReaderApp(App[int]):
     # -- header ---------------------------------------------------------------
     def update_header(self) -> None:
         total = len(self.model)
-        parts = [f"{self.model.unread:,} unread / {total:,} articles", ORDER_LABELS[self.model.order]]
+        parts = [f"{self.model.unread:,} unread / {total:,} articles"]
+        if not self.state.persistent:
+            parts.append("marks not saved (read-only)")
+        parts.append(ORDER_LABELS[self.model.order])
         filters = [name for name, on in (("unread only", self.model.unread_only),
                                          ("with hidden", self.model.show_hidden)) if on]
         if filters:
             parts.append(", ".join(filters))
         if self._problem_count:
-            parts.append(f"{self._problem_count:,} problems (!)")
+            parts.append(f"{plural(self._problem_count, 'problem')} (!)")
         if self.fetching.note:
             parts.append(self.fetching.note)
         if self.sources.note:
             parts.append(self.sources.note)
         label = self.searching.label()
         if label:
-            parts.insert(0, label)
+            parts.insert(1, label)      # after the counts: a narrow header cuts from the end (ui/layout.py)
         if self.sources.label():
-            parts.insert(0, self.sources.label())
+            parts.insert(1, self.sources.label())
         self.sub_title = " · ".join(parts)
 
     # -- indexing -----------------------------------------------------------
     def rescan(self) -> None:
+        if self._count_before is None:
+            self._count_before = self.library.count()
         self.run_worker(partial(self._scan, self._last_batch), name="_scan_worker", group="index",
                         exclusive=True, thread=True, exit_on_error=False)
 
@@ -319,6 +364,10 @@ class FeedReaderApp(App[int]):
 
     def on_index_scanned(self, message: IndexScanned) -> None:
         self.scan_problems = message.problems
+        before, self._count_before, self._scans = self._count_before, None, self._scans + 1
+        new = self.library.count() - before if before is not None else 0
+        if self._scans > 1 and new > 0:     # not the start-up scan's (a cold start: everything)
+            self.notify(f"{new:,} new", title="Sources", timeout=4)
 
     def on_index_progress(self, message: IndexProgress) -> None:
         """The indexing bar, once a refresh has taken ``INDEX_BAR_DELAY``: the
@@ -361,14 +410,15 @@ class FeedReaderApp(App[int]):
     # -- highlighting -------------------------------------------------------------
     @on(ArticleList.Highlighted)
     def _show_highlighted(self, message: ArticleList.Highlighted) -> None:
-        self.show_article(message.aid)
+        self.show_article(message.aid, moved=message.moved)
 
-    def show_article(self, aid: int | None) -> None:
+    def show_article(self, aid: int | None, *, moved: bool = False) -> None:
+        """Show ``aid``; ``moved``: the user moved the cursor to it (the read timer, ui/marking.py)."""
         article = self.library.article(aid) if aid is not None else None
         self.article_view.show(article)
         self.images.load(self.article_view.lead.image)
         self.refresh_detail_notes()
-        self.marking.start_read_timer(aid)
+        self.marking.start_read_timer(aid, moved=moved)
 
     def article_notes(self, aid: int | None) -> list[tuple[str, str, str]]:
         """Status lines under the detail header: marks (and fetch state)."""
@@ -384,6 +434,7 @@ class FeedReaderApp(App[int]):
     @on(ArticleList.Selected)
     def _focus_detail(self, _message: ArticleList.Selected) -> None:
         self.marking.mark_opened()
+        self.layout.open_detail()
         self.article_view.focus()
 
     @on(ArticleView.ReadRequested)
@@ -403,7 +454,8 @@ class FeedReaderApp(App[int]):
         if index is None:
             self.notify("That article is filtered out of the current view.", severity="warning")
             return
-        self.article_list.cursor = index
+        self.layout.close_detail()
+        self.article_list.move(index)
         self.article_list.focus()
 
     # -- the controllers' keys and messages (MARK_, FETCH_, SEARCH_BINDINGS) -------
@@ -503,6 +555,12 @@ class FeedReaderApp(App[int]):
 
     # -- actions ------------------------------------------------------------------
     def action_focus_list(self) -> None:
+        """``escape``: back to the list (narrow: from the full-size detail); in the list: clear a kept search."""
+        if self.layout.close_detail():
+            self.article_list.focus()
+            return
+        if self.focused is self.article_list and self.searching.clear_kept():
+            return
         self.article_list.focus()
 
     def action_cycle_sort(self) -> None:
@@ -527,38 +585,15 @@ class FeedReaderApp(App[int]):
 
         self.push_screen(ProblemsScreen(self.library.problems(self.scan_problems)))
 
-    def key_help(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """(section, [(keys, description)]) for every binding, for the help screen."""
-        from feedreader.ui.screens import describe_bindings
-
-        return [
-            ("Anywhere", describe_bindings(
-                b for b in self.BINDINGS
-                if b not in MARK_BINDINGS + FETCH_BINDINGS + SEARCH_BINDINGS + SOURCES_BINDINGS)),
-            ("List", describe_bindings(ArticleList.BINDINGS)),
-            ("Detail", describe_bindings(ArticleView.BINDINGS)),
-            ("Also", [("tab / shift+tab", "switch panes"), ("ctrl+p", "command palette"),
-                      ("mouse", "click a row to select it, double-click to open the detail")]),
-            ("Marks", describe_bindings(MARK_BINDINGS)),
-            ("Pages", describe_bindings(FETCH_BINDINGS)),
-            ("Search", SEARCH_HELP),
-            ("Sources and feeds", describe_bindings(SOURCES_BINDINGS)),
-        ]
+    def key_help(self) -> list[tuple[str, list[tuple[str, ...]]]]:
+        """(section, [(keys in force, description, binding id)]) for the help screen."""
+        return help_sections(self.BINDINGS, self.keys_now)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for order in ORDERS:
-            yield SystemCommand(f"Sort: {ORDER_LABELS[order]}", f"Order the list {ORDER_LABELS[order]}",
-                                lambda order=order: self.set_order(order))
-        # every key of the app is a command too, with its key as the help text
-        from feedreader.ui.screens import describe_bindings
-
-        for binding in self.BINDINGS:
-            if not isinstance(binding, Binding) or binding.action in {"quit", "focus_list"}:
-                continue
-            [(keys, longer)] = describe_bindings([binding]) or [("", "")]
-            if binding.description:
-                hint = f"{longer} (key: {keys})" if longer != binding.description else f"key: {keys}"
-                yield SystemCommand(binding.description, hint,
-                                    lambda action=binding.action: self.run_action(action))
+            yield plain_command(f"Sort: {ORDER_LABELS[order]}", f"Order the list {ORDER_LABELS[order]}",
+                                partial(self.set_order, order))
+        # every key of the app is a command too, with its key in force as the help text
+        yield from binding_commands(self.BINDINGS, self.keys_now, self.run_action)
         yield from self.searching.view_commands()

@@ -23,33 +23,18 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
 from feedreader.core.library.library import ListRow
+from feedreader.ui.list_columns import ELLIPSIS, fit_cells, highlighted, row_layout
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 from feedreader.core.library.view import ListModel
 
 Clock = Callable[[], float]
 TimeZone = Callable[[datetime], datetime]
 
-ELLIPSIS = "…"
 _STYLES_KEY = ("feedreader:article-list-row-styles",)
 STRIP_CACHE = 256      # rendered rows kept (keyed by everything that shows): ~5 screens
 PREPARE_ROWS = 100     # at most this many rows rendered ahead (the next page, after a page key)
 _PART_STYLES = tuple(f"article-list--{name}" for name in (
     "unread", "read", "hidden", "flag", "date", "quality", "provider", "status", "match"))
-
-
-def _highlighted(title: str, spans: list[tuple[int, int]], body: Style, match: Style) -> list[tuple[str, Style]]:
-    """The title cut into (text, style) pieces, the matched spans in ``match``."""
-    marked = [False] * len(title)
-    for a, b in spans:
-        for i in range(max(0, a), min(len(title), b)):
-            marked[i] = True
-    pieces: list[tuple[str, Style]] = []
-    start = 0
-    for i in range(1, len(title) + 1):
-        if i == len(title) or marked[i] != marked[start]:
-            pieces.append((title[start:i], match if marked[start] else body))
-            start = i
-    return pieces
 
 
 def local_zone(when: datetime) -> datetime:
@@ -169,11 +154,14 @@ class ArticleList(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     class Highlighted(Message):
-        """The cursor moved to another article (``aid`` None when empty)."""
+        """The cursor is on another article (``aid`` None when empty);
+        ``moved``: the user moved it there (a key, a click, a jump), not a
+        reload of the list (start-up, a rescan, a filter, another copy's marks)."""
 
-        def __init__(self, aid: int | None) -> None:
+        def __init__(self, aid: int | None, moved: bool = False) -> None:
             super().__init__()
             self.aid = aid
+            self.moved = moved
 
     class Selected(Message):
         def __init__(self, aid: int) -> None:
@@ -200,12 +188,15 @@ class ArticleList(ScrollView, can_focus=True):
         self.highlight: Callable[[str], list[tuple[int, int]]] | None = None
         self._last_aid: int | None = None
         self._highlight_due = False
+        self._moving = False            # the cursor change under way is the user's (``move``)
+        self._moved_due = False         # a user's move is part of the Highlighted due
+        self._keys_shown: list[int] = []   # the model's keys at the last reload (for ``reload``'s nearest)
         self._prepare_direction = 0     # a page key's direction: render the next page ahead
         self._sized: tuple[Size, Size, Size] | None = None
         self._strips: FIFOCache[tuple, Strip] = FIFOCache(STRIP_CACHE)     # rendered rows, ~5 screens
         self._finished: FIFOCache[tuple, Strip] = FIFOCache(STRIP_CACHE)   # the same rows styled for the screen
         self._look: tuple | None = None            # what those were styled with
-        self._dates: dict[int, str] = {}
+        self._dates: dict[tuple[int, int], str] = {}
         self._this_year = 0
         self._year_checked = float("-inf")
 
@@ -225,14 +216,44 @@ class ArticleList(ScrollView, can_focus=True):
 
     # -- data ---------------------------------------------------------------
     def reload(self, keep: int | None = None) -> None:
-        """The model's keys changed: resize, keep the cursor on ``keep`` if visible."""
+        """The model's keys changed: resize, keep the cursor on ``keep`` if it is
+        still listed, else on the nearest article after it that is (in the list
+        as it was), else at the same place."""
         self.virtual_size = Size(self.size.width, len(self.model))
         target = self.model.index_of(keep) if keep is not None else None
+        if target is None and keep is not None:
+            target = self._nearest_after(keep)
         if target is None:
             target = min(self.cursor, max(0, len(self.model) - 1))
+        self._keys_shown = self.model.keys
         self._last_aid = None
+        self._moving = False
         self.cursor = target
         self.refresh()
+
+    NEAREST_LOOK = 5000     # articles after the vanished one looked at for one still listed
+
+    def _nearest_after(self, aid: int) -> int | None:
+        old = self._keys_shown
+        start = self.cursor if 0 <= self.cursor < len(old) and old[self.cursor] == aid else None
+        if start is None:
+            try:
+                start = old.index(aid)
+            except ValueError:
+                return None
+        for key in old[start + 1 : start + 1 + self.NEAREST_LOOK]:
+            index = self.model.index_of(key)
+            if index is not None:
+                return index
+        return None
+
+    def move(self, index: int) -> None:
+        """Put the cursor on row ``index`` for the user (``Highlighted.moved``)."""
+        self._moving = True
+        try:
+            self.cursor = index
+        finally:
+            self._moving = False
 
     def refresh_key(self, aid: int) -> None:
         """Repaint the one line showing ``aid`` (if it is on screen)."""
@@ -258,19 +279,21 @@ class ArticleList(ScrollView, can_focus=True):
             first = self._last_aid is None     # after mount or reload: tell the app now
             self._last_aid = aid
             if first:
-                self._highlight_due = False
-                self.post_message(self.Highlighted(aid))
+                self._highlight_due = self._moved_due = False
+                self.post_message(self.Highlighted(aid, self._moving))
+                return
+            self._moved_due = self._moved_due or self._moving
             # a move: tell the app after the frame that shows the moved cursor; the
             # detail pane follows, and keys pressed faster than frames cost one
             # detail update, not one each
-            elif not self._highlight_due:
+            if not self._highlight_due:
                 self._highlight_due = True
                 self.call_after_refresh(self._post_highlighted)
 
     def _post_highlighted(self) -> None:
         if self._highlight_due:
-            self._highlight_due = False
-            self.post_message(self.Highlighted(self.model.key_at(self.cursor)))
+            moved, self._highlight_due, self._moved_due = self._moved_due, False, False
+            self.post_message(self.Highlighted(self.model.key_at(self.cursor), moved))
         direction, self._prepare_direction = self._prepare_direction, 0
         if direction:
             # after the frame the app's detail update causes
@@ -281,23 +304,23 @@ class ArticleList(ScrollView, can_focus=True):
         self.scroll_to_region(region, animate=False, force=True, immediate=True)
 
     def action_cursor_down(self) -> None:
-        self.cursor += 1
+        self.move(self.cursor + 1)
 
     def action_cursor_up(self) -> None:
-        self.cursor -= 1
+        self.move(self.cursor - 1)
 
     def action_cursor_first(self) -> None:
-        self.cursor = 0
+        self.move(0)
 
     def action_cursor_last(self) -> None:
-        self.cursor = len(self.model) - 1
+        self.move(len(self.model) - 1)
 
     def action_page_down(self) -> None:
-        self.cursor += max(1, self.scrollable_content_region.height - 1)
+        self.move(self.cursor + max(1, self.scrollable_content_region.height - 1))
         self._prepare_page(1)
 
     def action_page_up(self) -> None:
-        self.cursor -= max(1, self.scrollable_content_region.height - 1)
+        self.move(self.cursor - max(1, self.scrollable_content_region.height - 1))
         self._prepare_page(-1)
 
     def _prepare_page(self, direction: int) -> None:
@@ -330,7 +353,7 @@ class ArticleList(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         index = event.y + int(self.scroll_offset.y)
         if 0 <= index < len(self.model):
-            self.cursor = index
+            self.move(index)
             if event.chain >= 2:
                 self.action_select()
 
@@ -468,19 +491,22 @@ class ArticleList(ScrollView, can_focus=True):
             body = read
         else:
             body = unread
-        quality = " --" if row.quality is None else f"{row.quality:3d}"
-        provider = (row.provider or "—")[:16].ljust(16)
+        date_cells, provider_cells, show_quality = row_layout(width)
         parts: list[tuple[str, Style]] = [
             ("●" if not flags & READ else " ", unread),
             ("★" if flags & FLAGGED else ("⊘" if flags & HIDDEN else " "), flag_style),
             (status, status_style),
-            (f" {self._date(row.published)} ", date_style),
-            (quality, quality_style),
-            (f" {provider} ", provider_style),
+            (f" {self._date(row.published, date_cells)} " if date_cells else " ", date_style),
         ]
+        if show_quality:
+            parts.append((" --" if row.quality is None else f"{row.quality:3d}", quality_style))
+        if provider_cells:
+            parts.append((f" {fit_cells(row.provider or '—', provider_cells)} ", provider_style))
+        elif show_quality:
+            parts.append((" ", provider_style))
         title = row.title or "(untitled)"
         if self.highlight is not None and row.title:
-            parts.extend(_highlighted(title, self.highlight(row.title), body, body + match_style))
+            parts.extend(highlighted(title, self.highlight(row.title), body, body + match_style))
         else:
             parts.append((title, body))
         plain = "".join(text for text, _ in parts)
@@ -531,19 +557,21 @@ class ArticleList(ScrollView, can_focus=True):
             self._year_checked = now
         return self._this_year
 
-    def _date(self, published: int | None) -> str:
+    def _date(self, published: int | None, cells: int = 12) -> str:
+        """The date column: 12 cells ("Mar 01 14:05", "2021-12-03"), or 6 ("Mar 01", "Dec'21")."""
         if published is None:
-            return "unknown date"[:12].ljust(12)
-        text = self._dates.get(published)
+            return ("unknown date" if cells >= 12 else "—").ljust(cells)
+        key = (published, cells)
+        text = self._dates.get(key)
         if text is None:
             when = self.zone(datetime.fromtimestamp(published, timezone.utc))
-            if when.year == self._this_year:
-                text = when.strftime("%b %d %H:%M")
+            if cells >= 12:
+                text = when.strftime("%b %d %H:%M") if when.year == self._this_year else when.strftime("%Y-%m-%d  ")
             else:
-                text = when.strftime("%Y-%m-%d  ")
+                text = when.strftime("%b %d") if when.year == self._this_year else when.strftime("%b'%y")
             if len(self._dates) >= STRIP_CACHE * 4:
                 self._dates.clear()
-            self._dates[published] = text
+            self._dates[key] = text
         return text
 
     def clear_render_cache(self) -> None:

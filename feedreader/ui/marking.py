@@ -22,6 +22,8 @@ from feedreader.core.library.view import ListModel
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ, bits_of
 from feedreader.core.marks.store import Change, Marks, StateStore
 from feedreader.ui.article_list import ArticleList
+from feedreader.ui.article_view import ArticleView
+from feedreader.ui.safe import plural
 
 MARK_BINDINGS = [
     Binding("m", "toggle_read", "Read/unread", id="marks.read"),
@@ -44,6 +46,14 @@ class MarksController:
 
     ``update_header`` and ``refresh_notes`` are the app's: the header's counts
     and the detail pane's status lines, after marks changed.
+
+    The read timer (``mark_read_after`` seconds): time counts only while the
+    article is shown in a detail pane on screen, after the user moved the
+    cursor to it (not the article the list starts on, nor one a reload,
+    filter, hide or another copy's change puts under the cursor). An article
+    the user marked unread (``m``) stays unread until the user opens it. A
+    read by the timer is not an undo step (``z`` undoes the user's own last
+    change).
     """
 
     def __init__(
@@ -65,7 +75,10 @@ class MarksController:
         self.update_header = update_header
         self.refresh_notes = refresh_notes
         self._read_timer: Timer | None = None
+        self._timer_aid: int | None = None
+        self._kept_unread: set[int] = set()     # set unread by the user: no timer until opened
         self._state_version = -1
+        self.unsaved = 0        # changes made while the store keeps marks in memory only
 
     @property
     def article_list(self) -> ArticleList:
@@ -99,6 +112,8 @@ class MarksController:
         self.show_state_warnings()
         if not change.count:
             return
+        if not self.state.persistent:
+            self.unsaved += change.count
         current = self.state.marks(change.identities)
         lst = self.article_list
         for identity in change.identities:
@@ -112,15 +127,11 @@ class MarksController:
         self.refresh_notes()
 
     def _refilter(self) -> None:
-        """Re-apply filters, keeping the cursor at the same place in the list."""
+        """Re-apply filters; the cursor stays on its article, or the nearest after it."""
         lst = self.article_list
-        keep, position = lst.current, lst.cursor
+        keep = lst.current
         self.model.rebuild()
-        if keep is not None and self.model.index_of(keep) is not None:
-            lst.reload(keep=keep)
-        else:
-            lst.reload()
-            lst.cursor = min(position, max(0, len(self.model) - 1))
+        lst.reload(keep=keep)
 
     def _current_row(self) -> ListRow | None:
         return self.model.row_at(self.article_list.cursor)
@@ -132,25 +143,42 @@ class MarksController:
         self.check_other_instances()
         return self.state.toggle(row, field)
 
-    def mark_read(self, rows: Iterable[ListRow | None], *, label: str | None = None) -> None:
-        """Mark these rows read (opening, the 2-second timer)."""
+    def mark_read(self, rows: Iterable[ListRow | None], *, label: str | None = None, undo: bool = True) -> None:
+        """Mark these rows read (opening; the read timer, with ``undo`` False)."""
         unread = [r for r in rows if r is not None and not self.model.flags(r.aid) & READ]
         if unread:
-            self._apply_change(self.state.set_marks(unread, read=True, label=label))
+            self._apply_change(self.state.set_marks(unread, read=True, label=label, undo=undo))
+
+    def _title(self, identities: Iterable[str]) -> str:
+        """“Title” of the one article of ``identities`` ("" for several or none)."""
+        found = list(identities)
+        if len(found) != 1:
+            return ""
+        aid = aid_of_identity(found[0])
+        row = self.library.rows([aid]).get(aid)
+        return f"“{row.title or '(untitled)'}”" if row is not None else ""
 
     # -- keys ---------------------------------------------------------------
     def toggle_read(self) -> None:
         self.cancel_read_timer()
+        row = self._current_row()
         change = self._toggle("read")
         if change is not None:
             self._apply_change(change)
+            if row is not None:
+                if self.model.flags(row.aid) & READ:
+                    self._kept_unread.discard(row.aid)
+                else:
+                    self._kept_unread.add(row.aid)
 
     def toggle_hidden(self) -> None:
+        row = self._current_row()
         change = self._toggle("hidden")
         if change is not None:
             self._apply_change(change, refilter=not self.model.show_hidden)
-            if change.count:
-                self.app.notify(f"{change.label.capitalize()} (z undoes)", timeout=2)
+            if change.count and row is not None:
+                verb = "Hidden" if self.model.flags(row.aid) & HIDDEN else "Unhidden"
+                self.app.notify(f"{verb}: “{row.title or '(untitled)'}” (z undoes)", timeout=2)
 
     def toggle_flag(self) -> None:
         change = self._toggle("flagged")
@@ -176,7 +204,7 @@ class MarksController:
         keys, marks = self.model.keys, self.model.marks
         while 0 <= index < len(keys):
             if not marks.get(keys[index], 0) & READ:
-                lst.cursor = index
+                lst.move(index)
                 return
             index += step
         self.app.notify("No more unread articles this way.", timeout=1.5)
@@ -196,50 +224,98 @@ class MarksController:
             rows = self.library.rows(unread)
             change = self.state.set_marks(
                 [rows[a] for a in unread if a in rows], read=True,
-                label=f"mark {len(unread):,} articles in this view read",
+                label=f"mark {plural(len(unread), 'article')} in this view read",
             )
             self._apply_change(change, refilter=self.model.unread_only)
             self.article_list.refresh()
-            self.app.notify(f"Marked {change.count:,} articles read (z undoes)", timeout=3)
+            self.app.notify(f"Marked {plural(change.count, 'article')} read (z undoes)", timeout=3)
 
         self.app.push_screen(
-            ConfirmScreen(f"Mark {len(unread):,} articles in this view as read?", "y marks them, n or escape cancels"),
+            ConfirmScreen(f"Mark {plural(len(unread), 'article')} in this view as read?",
+                          "y marks them, n or escape cancels"),
             done,
         )
 
     def undo(self) -> None:
+        label = self.state.undo_label
         change = self.state.undo_change()
         if change is None:
             self.app.notify("Nothing to undo.", timeout=1.5)
             return
         self._apply_change(change, refilter=True)
         self.article_list.refresh()
-        self.app.notify(change.label, timeout=3)
+        title = self._title(change.identities)
+        text = f"Undid: {label}" if label else change.label
+        self.app.notify(f"{text}: {title}" if title else text, timeout=3)
 
     # -- read after a while in the detail pane ------------------------------
     def cancel_read_timer(self) -> None:
         if self._read_timer is not None:
             self._read_timer.stop()
             self._read_timer = None
+        self._timer_aid = None
 
-    def start_read_timer(self, aid: int | None) -> None:
+    def detail_visible(self) -> bool:
+        """Whether the detail pane is on the screen the user sees (not off screen
+        in a narrow terminal, nor under a dialog or the reader view)."""
+        views = self.app.query(ArticleView)
+        if not views:
+            return False
+        view = views.first()
+        return (self.app.screen is view.screen and view.display and view.region.width > 0
+                and view.is_on_screen)
+
+    def start_read_timer(self, aid: int | None, *, moved: bool) -> None:
+        """``aid`` is shown in the detail pane; ``moved``: because the user moved
+        the cursor to it (else a reload put it there: a timer already counting
+        for it goes on, none starts)."""
+        if not moved:
+            if aid is None or aid != self._timer_aid:
+                self.cancel_read_timer()
+            return
         self.cancel_read_timer()
         delay = self.settings.mark_read_after
-        if aid is None or delay <= 0 or self.model.flags(aid) & READ:
+        if aid is None or delay <= 0 or self.model.flags(aid) & READ or aid in self._kept_unread:
             return
 
         def fire() -> None:
-            self._read_timer = None
-            if self.article_list.current == aid:
-                self.mark_read([self.model.row_at(self.article_list.cursor)])
+            self._read_timer = self._timer_aid = None
+            if self.article_list.current != aid:
+                return
+            if not self.detail_visible():
+                return
+            row = self.model.row_at(self.article_list.cursor)
+            if row is not None:
+                self.mark_read([row], undo=False, label=f"read after {delay:g} s: “{row.title or '(untitled)'}”")
 
+        self._timer_aid = aid
         self._read_timer = self.app.set_timer(delay, fire)
 
     def mark_opened(self) -> None:
         """The user opened the article (detail focus, reader, browser)."""
+        row = self._current_row()
+        if row is not None:
+            self._kept_unread.discard(row.aid)
         if self.settings.mark_read_on_open:
             self.cancel_read_timer()
-            self.mark_read([self._current_row()])
+            self.mark_read([row])
+
+    def confirm_quit(self, quit_now: Callable[[], object]) -> None:
+        """``q``: marks changed while the store keeps them in memory only (it
+        cannot write its file) are lost on quitting: ask first."""
+        from feedreader.ui.screens import ConfirmScreen
+
+        if not self.unsaved or self.state.persistent:
+            quit_now()
+            return
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                quit_now()
+
+        self.app.push_screen(ConfirmScreen(
+            f"Quit and lose {plural(self.unsaved, 'change')} of marks? The marks file could not be written.",
+            "y quits, n or escape stays"), done)
 
     # -- detail notes ---------------------------------------------------------
     def notes(self, aid: int) -> list[tuple[str, str, str]]:

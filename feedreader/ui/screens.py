@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual import events
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from feedreader.core.model import Problem
+from feedreader.ui.safe import plural
+
+HelpRow = tuple[str, ...]   # (keys, description) or (keys, description, binding id)
+HELP_TWO_COLUMNS = 120      # the help screen is two columns of sections from this width on
 
 
 def describe_bindings(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     """[(keys as the user types them, description)] for help."""
-    out: list[tuple[str, str]] = []
+    return [(keys, text) for keys, text, _id in describe_with_ids(bindings)]
+
+
+def describe_with_ids(bindings: Iterable[BindingType], keys: Mapping[str, str] | None = None) -> list[HelpRow]:
+    """[(keys in force, description, binding id)] for help; ``keys``: binding id ->
+    its keys now (a keymap from the config file), else the bindings' own."""
+    out: list[HelpRow] = []
     for b in bindings:
         if not isinstance(b, Binding) or not b.description:
             continue
-        keys = b.key_display or ", ".join(_key_name(k) for k in b.key.split(","))
-        out.append((keys, b.tooltip or b.description))
+        now = keys.get(b.id) if keys is not None and b.id else None
+        if now is not None and now != b.key:
+            shown = ", ".join(_key_name(k.strip()) for k in now.split(","))
+        else:
+            shown = b.key_display or ", ".join(_key_name(k.strip()) for k in b.key.split(","))
+        out.append((shown, b.tooltip or b.description, b.id or ""))
     return out
 
 
@@ -57,34 +72,49 @@ class _Dialog(ModalScreen[None]):
 
 
 class HelpScreen(_Dialog):
-    """Every key, by pane."""
+    """Every key in force, by pane, with its binding id (what ``[keys]`` in the
+    config file rebinds); two columns of sections on a wide terminal, one on a
+    narrow one."""
 
-    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    def __init__(self, sections: Sequence[tuple[str, Sequence[HelpRow]]]) -> None:
         super().__init__()
         self.sections = sections
+        self._columns = 0
 
     def compose(self) -> ComposeResult:
-        # two columns of sections, split where the rows balance
-        sizes = [len(rows) + 2 for _, rows in self.sections]
-        prefix = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
-        split = min(range(len(prefix)), key=lambda i: abs(2 * prefix[i] - prefix[-1]))
+        self._columns = 2 if self.app.size.width >= HELP_TWO_COLUMNS else 1
         with VerticalScroll(classes="dialog help"):
             yield Static(Text("feedreader keys", style="bold"), classes="dialog-title")
-            with Horizontal(classes="help-columns"):
-                yield Static(self._table(self.sections[:split]), classes="help-column")
-                yield Static(self._table(self.sections[split:]), classes="help-column")
+            if self._columns == 2:
+                # two columns of sections, split where the rows balance
+                sizes = [len(rows) + 2 for _, rows in self.sections]
+                prefix = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
+                split = min(range(len(prefix)), key=lambda i: abs(2 * prefix[i] - prefix[-1]))
+                with Horizontal(classes="help-columns"):
+                    yield Static(self._table(self.sections[:split]), classes="help-column")
+                    yield Static(self._table(self.sections[split:]), classes="help-column")
+            else:
+                yield Static(self._table(self.sections), classes="help-column")
+            yield Static(Text("[keys] in the config file rebinds a binding id: \"marks.read\" = \"w\"", style="dim"))
             yield Static(Text("escape or q closes this", style="dim"))
 
+    def on_resize(self, _event: events.Resize) -> None:
+        if self._columns and self._columns != (2 if self.app.size.width >= HELP_TWO_COLUMNS else 1):
+            self.refresh(recompose=True)
+
     @staticmethod
-    def _table(sections: list[tuple[str, list[tuple[str, str]]]]) -> Table:
+    def _table(sections: Sequence[tuple[str, Sequence[HelpRow]]]) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
-        table.add_column()
+        table.add_column(ratio=1)
+        table.add_column(style="dim", no_wrap=True)
         for title, rows in sections:
-            table.add_row(Text(title, style="bold underline"), "")
-            for keys, description in rows:
-                table.add_row(Text(keys, style="bold"), Text(description))
-            table.add_row("", "")
+            table.add_row(Text(title, style="bold underline"), "", "")
+            for row in rows:
+                keys, description = row[0], row[1]
+                binding_id = row[2] if len(row) > 2 else ""
+                table.add_row(Text(keys, style="bold"), Text(description), Text(binding_id))
+            table.add_row("", "", "")
         return table
 
 
@@ -98,7 +128,7 @@ class ProblemsScreen(_Dialog):
     def compose(self) -> ComposeResult:
         errors = sum(p.severity == "error" for p in self.problems)
         title = (
-            f"{len(self.problems):,} problems: {errors:,} files not loaded, "
+            f"{plural(len(self.problems), 'problem')}: {plural(errors, 'file')} not loaded, "
             f"{len(self.problems) - errors:,} with dropped fields"
             if self.problems
             else "No problems: every file loaded."

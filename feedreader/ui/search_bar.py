@@ -333,13 +333,20 @@ class SearchBar(Vertical):
         pointer = error.pointer()[scroll:] if scroll < error.end else ""
         self._status(f"{pointer} {error.message}" if pointer.strip() else error.message)
 
+    def show_count(self, shown: int, of: int) -> None:
+        """The status line's count: ``shown`` articles listed of the ``of`` the list
+        has without the search (the app's filters and hidden articles counted)."""
+        if self.active and self.error is None:
+            self._status(f"{shown:,} of {of:,} match · {HINT}")
+
     def _status(self, text: str) -> None:
         self.query_one("#search-status", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
 
 
 def apply_search(model: ListModel, article_list: ArticleList, result: SearchResult | None) -> None:
     """Show ``result`` in the list: filter the keys, highlight titles, keep the
-    cursor on the current article if it still matches, else go to the top.
+    cursor on the current article if it still matches, else on the nearest
+    one after it that does.
 
     ``result`` None (or an empty query) removes the filter.
     """
@@ -347,7 +354,4 @@ def apply_search(model: ListModel, article_list: ArticleList, result: SearchResu
     model.set_search(result)
     article_list.highlight = result.highlight if result is not None and result.count is not None else None
     model.rebuild()
-    if keep is not None and model.index_of(keep) is None:
-        article_list.cursor = 0
-        keep = None
     article_list.reload(keep=keep)

@@ -11,6 +11,7 @@ itself is ``feedreader.ui.search_bar.SearchBar``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from textual.app import App, SystemCommand
@@ -23,6 +24,7 @@ from feedreader.core.library.view import ListModel
 from feedreader.core.model import Article
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
+from feedreader.ui.safe import plain_command
 from feedreader.ui.search_bar import SearchBar, apply_search
 
 SEARCH_BINDINGS = [
@@ -87,7 +89,7 @@ class SearchController:
         for view in self.views:
             if view.error is not None:
                 self.app.notify(f"views.{view.name}: {view.error.message} (column {view.error.position + 1})",
-                                title="Settings", severity="warning", timeout=8)
+                                title="Settings", severity="warning", timeout=8, markup=False)
 
     # -- keys -------------------------------------------------------------------
     def open(self) -> None:
@@ -102,9 +104,10 @@ class SearchController:
     def saved_view(self, key: str) -> None:
         view = view_for_key(self.views, key)
         if view is None:
-            self.app.notify(f"No saved view on {key}: add one under [views] in the config file.", timeout=3)
+            self.app.notify(f"No saved view on {key}: add one under [views] in the config file.", timeout=3,
+                            markup=False)
         elif view.error is not None:
-            self.app.notify(f"View {view.name}: {view.error.message}", severity="error", timeout=5)
+            self.app.notify(f"View {view.name}: {view.error.message}", severity="error", timeout=5, markup=False)
         else:
             self.apply_saved_view(view)
 
@@ -141,6 +144,31 @@ class SearchController:
         if message.result is not None:
             apply_search(self.model, self.article_list, message.result)
             self.update_header()
+            if message.result.count is not None:
+                self.bar.show_count(len(self.model), self.view_total())
+
+    def view_total(self) -> int:
+        """How many articles the list shows without the search (hidden ones and
+        the unread-only filter count as the list does)."""
+        model = self.model
+        base = self.library.order(model.order)
+        read, hidden, flagged = model.mark_sets()
+        drop: set[int] = set()
+        if not (model.show_hidden or model.match_shows_hidden):
+            drop |= hidden
+        if model.unread_only:
+            drop |= read
+        if getattr(model, "flagged_only", False):
+            return len(flagged.difference(drop).intersection(base))
+        return len(base) - len(drop.intersection(base)) if drop else len(base)
+
+    def clear_kept(self) -> bool:
+        """``escape`` in the list: clear a search kept with ``enter`` (True if there was one)."""
+        bars = self.app.query(SearchBar)
+        if not bars or not bars.first().is_open:
+            return False
+        bars.first().clear()
+        return True
 
     def submitted(self, _message: SearchBar.Submitted) -> None:
         self.article_list.focus()
@@ -156,4 +184,4 @@ class SearchController:
         for view in self.views:
             if view.error is None:
                 help_text = f"{view.text}" + (f"  (key {view.key})" if view.key else "")
-                yield SystemCommand(f"View: {view.name}", help_text, lambda v=view: self.apply_saved_view(v))
+                yield plain_command(f"View: {view.name}", help_text, partial(self.apply_saved_view, view))

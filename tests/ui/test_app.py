@@ -162,7 +162,7 @@ async def test_problems_screen_and_count(make_app, tmp_path):
     write(folder, "broken.txt", "---\ntitle: [oops\n---\n")
     app = make_app(folder)
     async with app.run_test(size=(120, 30)) as pilot:
-        assert "1 problems" in app.sub_title
+        assert "1 problem (!)" in app.sub_title and "1 problems" not in app.sub_title
         await pilot.press("exclamation_mark")
         await pilot.pause()
         text = screen_text(app)
@@ -230,9 +230,9 @@ async def test_detail_pane_ends_on_the_article_after_a_burst_of_page_keys(make_a
         shown: list[int | None] = []
         show_article = app.show_article
 
-        def counting(aid):
+        def counting(aid, **kwargs):
             shown.append(aid)
-            show_article(aid)
+            show_article(aid, **kwargs)
 
         app.show_article = counting
         # keys faster than frames: three page downs and a line up before the next frame

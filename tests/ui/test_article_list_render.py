@@ -14,7 +14,7 @@ from textual.strip import Strip
 
 from feedreader.core.library.library import ListRow
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
-from feedreader.ui.article_list import _PART_STYLES, ArticleList
+from feedreader.ui.article_list import _PART_STYLES, ArticleList, fit_cells, row_layout
 
 NOW = 1_700_000_000.0
 
@@ -51,9 +51,14 @@ def reference(lst: ArticleList, row: ListRow, flags: int, status: str, width: in
     text.append("●" if not flags & READ else " ", unread)
     text.append("★" if flags & FLAGGED else ("⊘" if flags & HIDDEN else " "), flag_style)
     text.append(status, status_style)
-    text.append(f" {lst._date(row.published)} ", date_style)
-    text.append(" --" if row.quality is None else f"{row.quality:3d}", quality_style)
-    text.append(f" {(row.provider or '—')[:16].ljust(16)} ", provider_style)
+    date_cells, provider_cells, show_quality = row_layout(width)
+    text.append(f" {lst._date(row.published, date_cells)} " if date_cells else " ", date_style)
+    if show_quality:
+        text.append(" --" if row.quality is None else f"{row.quality:3d}", quality_style)
+    if provider_cells:
+        text.append(f" {fit_cells(row.provider or '—', provider_cells)} ", provider_style)
+    elif show_quality:
+        text.append(" ", provider_style)
     start = len(text)
     text.append(row.title or "(untitled)", body)
     if lst.highlight is not None and row.title:
@@ -230,3 +235,19 @@ async def test_styles_the_fast_path_does_not_know_use_textuals_way() -> None:
         top = lst.render_lines(whole)
         assert "".join(seg.text for seg in top[0]).strip() == ""
         assert [cells(s) for s in top] == [cells(s) for s in textual_lines(lst, whole)]
+
+
+def test_the_headline_has_priority_at_any_width():
+    """Narrower rows shrink the date, abbreviate the provider (with an
+    ellipsis) and drop columns: the headline keeps about half of the row."""
+    widths = [200, 120, 90, 70, 56, 45, 36, 24, 12]
+    for width in widths:
+        date, provider, quality = row_layout(width)
+        fixed = 3 + (date + 2 if date else 1) + (3 if quality else 0) + (provider + 2 if provider else 1)
+        assert width - fixed >= width * 0.45 or (date, provider, quality) == (0, 0, False), width
+    assert row_layout(200) == (12, 16, True)       # wide: everything, full size
+    assert row_layout(45)[0] == 6                  # 80x24's list: a compact date
+    assert 0 < row_layout(45)[1] < 16              # and a short provider
+    assert row_layout(12) == (0, 0, False)
+    assert fit_cells("Northwind Tribune", 8) == "Northwi…"
+    assert fit_cells("AP", 8) == "AP      "

@@ -165,10 +165,10 @@ async def test_second_instance_changes_are_picked_up(make_app, tmp_path):
 
 
 async def test_keymap_from_config_rebinds(make_app):
-    app = make_app(keys=(("marks.read", "r"),))
+    app = make_app(keys=(("marks.read", "w"),))
     async with app.run_test(size=(120, 30)) as pilot:
         row = current(app)
-        await pilot.press("r")
+        await pilot.press("w")
         assert app.model.flags(row.aid) & READ
 
 

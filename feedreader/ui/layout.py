@@ -1,0 +1,88 @@
+"""The app at any terminal size: one pane at a time when narrow, a header that
+keeps its counts.
+
+- Below ``NARROW_WIDTH`` columns the list and the detail pane do not both fit
+  (each has a minimum width): ``#panes`` gets ``-narrow`` (``app.tcss``) and
+  shows the list only; ``enter`` opens the detail full-size (``-detail-open``)
+  and ``escape`` returns to the list.
+- The header's line: the counts come first and are never cut; the title goes
+  first when the line is too long, then the trailing parts, then an ellipsis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.cells import cell_len, set_cell_size
+from textual.app import App
+from textual.containers import Horizontal
+from textual.content import Content
+
+NARROW_WIDTH = 70       # columns: below it, one pane at a time
+HEADER_CHROME = 6       # the header's icon and margins
+SEPARATOR = " · "
+
+
+class LayoutController:
+    """Narrow or wide; the detail pane open full-size or not (narrow only)."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.app = app
+
+    @property
+    def panes(self) -> Horizontal:
+        return self.app.query_one("#panes", Horizontal)
+
+    @property
+    def narrow(self) -> bool:
+        return self.panes.has_class("-narrow")
+
+    @property
+    def detail_open(self) -> bool:
+        panes = self.panes
+        return not panes.has_class("-narrow") or panes.has_class("-detail-open")
+
+    def resized(self, width: int) -> None:
+        narrow = width < NARROW_WIDTH
+        panes = self.panes
+        panes.set_class(narrow, "-narrow")
+        if not narrow:
+            panes.remove_class("-detail-open")
+
+    def open_detail(self) -> None:
+        """``enter`` on the list: on a narrow terminal the detail takes the screen."""
+        if self.narrow:
+            self.panes.add_class("-detail-open")
+
+    def close_detail(self) -> bool:
+        """``escape``: back to the list (True if the detail was open full-size)."""
+        panes = self.panes
+        if panes.has_class("-narrow") and panes.has_class("-detail-open"):
+            panes.remove_class("-detail-open")
+            return True
+        return False
+
+
+def fit_header(title: str, sub_title: str, width: int) -> Content:
+    """The header's line in ``width`` columns: ``title — sub_title`` when it fits;
+    else without the title; else the sub-title's trailing parts (`` · ``) go,
+    and a last one that does not fit is cut with an ellipsis: the first part
+    (the counts) always shows."""
+    room = max(10, width - HEADER_CHROME)
+    if not sub_title:
+        return Content(_elide(title, room))
+    if cell_len(title) + 3 + cell_len(sub_title) <= room:
+        return Content.assemble(Content(title), (" — ", "dim"), Content(sub_title).stylize("dim"))
+    parts = sub_title.split(SEPARATOR)
+    kept = [parts[0]]
+    for part in parts[1:]:
+        if cell_len(SEPARATOR.join([*kept, part])) > room:
+            break
+        kept.append(part)
+    return Content(_elide(SEPARATOR.join(kept), room)).stylize("dim")
+
+
+def _elide(text: str, room: int) -> str:
+    if cell_len(text) <= room:
+        return text
+    return set_cell_size(text, room - 1) + "…"
