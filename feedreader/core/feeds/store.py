@@ -25,22 +25,21 @@ with ``file = ''`` so that the next fetch does not bring it back.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
-from contextlib import suppress
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from feedreader.core import sql
 from feedreader.core.feeds.opml import Subscription, clean_folder
+from feedreader.core.sql import is_damage, primary_code
 from feedreader.core.text import canonical_url, check_url, clean_text, url_problem
 
 __all__ = ["DuplicateFeed", "EntryRow", "Feed", "FeedStore", "StoreError", "UnknownFeed"]
 
-BUSY_TIMEOUT_MS = 5000
 TITLE_LIMIT = 300
 T = TypeVar("T")
 
@@ -170,13 +169,8 @@ class _TooNew(Exception):
     """Written by a newer feedreader: leave it alone."""
 
 
-def _code(exc: sqlite3.Error) -> int | None:
-    code = getattr(exc, "sqlite_errorcode", None)
-    return None if code is None else code & 0xFF
-
-
 def _why(exc: BaseException) -> str:
-    code = _code(exc) if isinstance(exc, sqlite3.Error) else None
+    code = primary_code(exc) if isinstance(exc, sqlite3.Error) else None
     if code == sqlite3.SQLITE_READONLY:
         return "read-only"
     if code == sqlite3.SQLITE_FULL:
@@ -186,19 +180,6 @@ def _why(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or type(exc).__name__
-
-
-def _close(conn: sqlite3.Connection | None) -> None:
-    with suppress(sqlite3.Error):
-        if conn is not None:
-            conn.close()
-
-
-def _inode(path: Path) -> tuple[int, int] | None:
-    try:
-        return (path.stat().st_dev, path.stat().st_ino)
-    except OSError:
-        return None
 
 
 def _checked(url: str) -> str:
@@ -234,20 +215,19 @@ class FeedStore:
             raise StoreError(f"cannot create {self.path.parent} for the subscriptions ({_why(exc)})") from None
         for _attempt in range(3):
             conn = None
-            inode = _inode(self.path)
+            inode = sql.inode(self.path)
             try:
-                conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
-                                       timeout=BUSY_TIMEOUT_MS / 1000)
+                conn = sql.connect(str(self.path))
                 self._setup(conn)
             except _Damaged as exc:
-                _close(conn)
+                sql.close_quietly(conn)
                 self._move_aside(str(exc), inode)
                 continue
             except _TooNew as exc:
-                _close(conn)
+                sql.close_quietly(conn)
                 raise StoreError(f"{self.path} was written by a newer feedreader (schema {exc}); it is left untouched") from None
             except sqlite3.Error as exc:
-                _close(conn)
+                sql.close_quietly(conn)
                 raise StoreError(f"cannot open the subscriptions database {self.path} ({_why(exc)})") from None
             self._conn = conn
             return
@@ -255,23 +235,15 @@ class FeedStore:
 
     def _setup(self, conn: sqlite3.Connection) -> None:
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            rows = conn.execute("PRAGMA quick_check").fetchall()
-            if [r[0] for r in rows] != ["ok"]:
-                raise _Damaged("; ".join(str(r[0]) for r in rows[:3]))
-            for attempt in range(50):  # changing the journal mode does not wait for a busy peer
-                try:
-                    conn.execute("PRAGMA journal_mode = WAL").fetchone()
-                    break
-                except sqlite3.OperationalError as exc:
-                    if _code(exc) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or attempt == 49:
-                        raise
-                    time.sleep(0.1)
+            damage = sql.quick_check(conn)
+            if damage is not None:
+                raise _Damaged(damage)
+            sql.use_wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-            self._transaction(self._migrate, conn)
+            sql.transaction(conn, self._migrate)
         except sqlite3.DatabaseError as exc:
-            if _code(exc) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            if is_damage(exc):
                 raise _Damaged(str(exc)) from None
             raise
 
@@ -291,23 +263,12 @@ class FeedStore:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _move_aside(self, reason: str, inode: tuple[int, int] | None) -> None:
-        if inode is not None and _inode(self.path) != inode:
-            return  # another process replaced it already: open the new one
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(self._clock()))
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while any(Path(f"{target}{s}").exists() for s in ("", "-wal", "-shm")):
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
         try:
-            os.rename(self.path, target)
-            for suffix in ("-wal", "-shm"):
-                if Path(f"{self.path}{suffix}").exists():
-                    os.rename(f"{self.path}{suffix}", f"{target}{suffix}")
-        except FileNotFoundError:
-            return
+            target = sql.move_aside(self.path, inode, self._clock())
         except OSError as exc:
             raise StoreError(f"{self.path} is damaged ({reason}) and could not be moved aside ({_why(exc)})") from None
+        if target is None:
+            return  # gone, or another process replaced it already: open the new one
         self.warnings.append(
             f"{self.path} was damaged ({reason}); it was moved to {target} "
             "and a new, empty subscriptions database was started"
@@ -315,7 +276,7 @@ class FeedStore:
 
     def close(self) -> None:
         with self._lock:
-            _close(self._conn)
+            sql.close_quietly(self._conn)
             self._conn = None
 
     def __enter__(self) -> FeedStore:
@@ -326,25 +287,12 @@ class FeedStore:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    @staticmethod
-    def _transaction(fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                with suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise
-        return result
-
     def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
         with self._lock:
             if self._conn is None:
                 raise StoreError("the subscriptions store is closed")
             try:
-                return self._transaction(fn, self._conn) if write else fn(self._conn)
+                return sql.transaction(self._conn, fn) if write else fn(self._conn)
             except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
                 raise
             except sqlite3.Error as exc:

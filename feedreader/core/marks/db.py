@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
-from feedreader.core.sql import primary_code, select_in
+from feedreader.core.sql import primary_code, select_in, transaction
 
-BUSY_TIMEOUT_MS = 5000
 IN_CHUNK = 900          # identities per "IN (...)" query
 SCAN_ABOVE = 5000       # more identities than this: read the whole table once
 
@@ -69,25 +67,8 @@ def why(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def connect(target: str, *, uri: bool) -> sqlite3.Connection:
-    """A connection in autocommit mode (we BEGIN ourselves), usable from any thread."""
-    conn = sqlite3.connect(
-        target, uri=uri, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-    )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return conn
-
-
 def flags_of(row: Row | None) -> Flags:
     return (row[1], row[2], row[3]) if row else (0, 0, 0)
-
-
-def close_quietly(conn: sqlite3.Connection | None) -> None:
-    if conn is not None:
-        try:
-            conn.close()
-        except sqlite3.Error:
-            pass
 
 
 def data_version(conn: sqlite3.Connection) -> int | None:
@@ -95,29 +76,6 @@ def data_version(conn: sqlite3.Connection) -> int | None:
         return conn.execute("PRAGMA data_version").fetchone()[0]
     except sqlite3.Error:
         return None
-
-
-def inode(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
-
-
-def transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], Any]) -> Any:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = fn(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-        raise
-    return result
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from feedreader.core import sql
 from feedreader.core.marks import db
 from feedreader.core.marks.bits import NO_MARKS, Marks
 
@@ -96,9 +97,9 @@ def _read(path: Path) -> dict[str, Marks]:
 
 
 def _query(uri: str) -> dict[str, Marks]:
-    conn = db.connect(uri, uri=True)
+    conn = sql.connect(uri, uri=True)
     try:
         rows = conn.execute(_QUERY).fetchall()
     finally:
-        db.close_quietly(conn)
+        sql.close_quietly(conn)
     return {identity: _MARKS[bool(r), bool(h), bool(f)] for identity, r, h, f in rows}

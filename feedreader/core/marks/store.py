@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from feedreader.core import sql
 from feedreader.core.marks import db
 from feedreader.core.marks.bits import NO_MARKS, Marks
 from feedreader.core.marks.changes import ArticleLike, Change, UndoStep, articles_of, describe, plural, revert_step
@@ -120,23 +121,23 @@ class StateStore:
         for _attempt in range(3):
             conn = None
             try:
-                inode = db.inode(self.path)
-                conn = db.connect(str(self.path), uri=False)
+                inode = sql.inode(self.path)
+                conn = sql.connect(str(self.path), uri=False)
                 self._setup(conn)
             except Damaged as exc:
-                db.close_quietly(conn)
+                sql.close_quietly(conn)
                 if not self._move_aside(str(exc), inode):
                     return
                 continue
             except TooNew:
-                db.close_quietly(conn)
+                sql.close_quietly(conn)
                 self._to_memory(
                     f"{self.path} was written by a newer version of feedreader; it is left untouched",
                     source=self._read_only_copy(),
                 )
                 return
             except sqlite3.Error as exc:
-                db.close_quietly(conn)
+                sql.close_quietly(conn)
                 if db.is_bug(exc):
                     raise
                 self._to_memory(f"cannot save marks to {self.path} ({self._why(exc)})", source=self._read_only_copy())
@@ -154,17 +155,10 @@ class StateStore:
         other ``sqlite3.Error`` mean it cannot be written (or read) now.
         """
         try:
-            rows = conn.execute("PRAGMA quick_check").fetchall()
-            if [r[0] for r in rows] != ["ok"]:
-                raise Damaged("; ".join(str(r[0]) for r in rows[:3]))
-            for attempt in range(50):  # changing the journal mode may not wait for a busy peer
-                try:
-                    conn.execute("PRAGMA journal_mode = WAL").fetchone()
-                    break
-                except sqlite3.OperationalError as exc:
-                    if primary_code(exc) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or attempt == 49:
-                        raise
-                    time.sleep(0.1)
+            damage = sql.quick_check(conn)
+            if damage is not None:
+                raise Damaged(damage)
+            sql.use_wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
             db.migrate(conn)
         except sqlite3.DatabaseError as exc:
@@ -174,21 +168,8 @@ class StateStore:
 
     def _move_aside(self, reason: str, inode: tuple[int, int] | None) -> bool:
         """Rename a damaged file (and its -wal/-shm) out of the way; False if it failed."""
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(self._clock()))
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while any(Path(f"{target}{s}").exists() for s in ("", "-wal", "-shm")):
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-        if inode is not None and db.inode(self.path) != inode:
-            return True  # another process already replaced it: try again with the new file
         try:
-            os.rename(self.path, target)
-            for suffix in ("-wal", "-shm"):
-                if Path(f"{self.path}{suffix}").exists():
-                    os.rename(f"{self.path}{suffix}", f"{target}{suffix}")
-        except FileNotFoundError:
-            return True
+            target = sql.move_aside(self.path, inode, self._clock())
         except OSError as exc:
             self._to_memory(
                 f"{self.path} is damaged ({reason}) and could not be moved aside ({db.why(exc)})",
@@ -196,6 +177,8 @@ class StateStore:
                 damaged=True,
             )
             return False
+        if target is None:
+            return True  # gone, or another process already replaced it: try again with the new file
         self.warnings.append(
             f"{self.path} was damaged ({reason}); it was moved to {target} "
             "and a new, empty marks database was started"
@@ -219,17 +202,17 @@ class StateStore:
         for query in ("?mode=ro", "?immutable=1"):
             conn = None
             try:
-                conn = db.connect(base + query, uri=True)
+                conn = sql.connect(base + query, uri=True)
                 conn.execute("SELECT identity, id, read, hidden, flagged, updated_at FROM marks LIMIT 1").fetchall()
                 return conn
             except sqlite3.Error:
-                db.close_quietly(conn)
+                sql.close_quietly(conn)
         return None
 
     def _to_memory(self, reason: str, source: sqlite3.Connection | None, *, damaged: bool = False) -> None:
         """Carry on in an in-memory database holding what ``source`` (or the
         current connection) has; warn the user that marks won't be saved."""
-        mem = db.connect(":memory:", uri=False)
+        mem = sql.connect(":memory:", uri=False)
         db.migrate(mem)
         source = source if source is not None else self._conn
         lost = False
@@ -242,7 +225,7 @@ class StateStore:
         elif self.path.exists() and not damaged:
             lost = True
         for conn in {id(c): c for c in (source, self._conn) if c is not None}.values():
-            db.close_quietly(conn)
+            sql.close_quietly(conn)
         self._conn = mem
         self._persistent = False
         self._seen_data_version = db.data_version(mem)
@@ -265,7 +248,7 @@ class StateStore:
 
     def close(self) -> None:
         with self._lock:
-            db.close_quietly(self._conn)
+            sql.close_quietly(self._conn)
             self._conn = None
 
     def __enter__(self) -> "StateStore":
@@ -351,12 +334,12 @@ class StateStore:
         """
         with self._lock:
             try:
-                return db.transaction(self._db, fn)
+                return sql.transaction(self._db, fn)
             except sqlite3.Error as exc:
                 if db.is_bug(exc):
                     raise
                 self._to_memory(f"cannot save marks to {self.path} ({self._why(exc)})", source=None)
-                return db.transaction(self._db, fn)
+                return sql.transaction(self._db, fn)
 
     def set_marks(
         self,

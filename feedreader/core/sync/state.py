@@ -20,10 +20,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+from feedreader.core import sql
 
 __all__ = ["KnownFeed", "KnownItem", "StateError", "SyncState", "SyncStatus"]
 
@@ -91,8 +92,7 @@ class SyncState:
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=5)
-            conn.execute("PRAGMA busy_timeout = 5000")
+            conn = sql.connect(str(self.path))
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -107,9 +107,7 @@ class SyncState:
 
     def close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                with suppress(sqlite3.Error):
-                    self._conn.close()
+            sql.close_quietly(self._conn)
             self._conn = None
 
     def __enter__(self) -> SyncState:
@@ -124,18 +122,7 @@ class SyncState:
                 raise StateError("the sync state is closed")
             conn = self._conn
             try:
-                if not write:
-                    return fn(conn)
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = fn(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        with suppress(sqlite3.Error):
-                            conn.execute("ROLLBACK")
-                    raise
-                return result
+                return sql.transaction(conn, fn) if write else fn(conn)
             except sqlite3.Error as exc:
                 raise StateError(f"cannot {'save' if write else 'read'} the sync state {self.path} ({exc})") from None
 
