@@ -83,14 +83,24 @@ def test_seed_lead_image_as_half_blocks(snap_compare, build, tmp_path):
 
 
 async def test_space_is_reserved_and_the_picture_fills_it(build, tmp_path):
+    import threading
+
+    release = threading.Event()
+    answer = image_route(jpeg())
+
+    def held(ctx):   # the image answers only once the test has seen the reserved space
+        release.wait(30)
+        answer(ctx)
+
     with TestServer() as server:
-        server.route("/lead.jpg", image_route(jpeg()))
+        server.route("/lead.jpg", held)
         app = build(seed_with_image(tmp_path / "docs", server.url("/lead.jpg")), images=True)
         async with app.run_test(size=(140, 44)) as pilot:
             await pilot.pause()
             lead = app.query_one("#detail LeadImage", LeadImage)
             reserved = lead.outer_size.height
             assert reserved > 3 and "loading image" in screen_text(app)
+            release.set()
             await wait_image(pilot, app)
             await pilot.pause()
             assert lead.outer_size.height == reserved        # no jump
