@@ -232,24 +232,22 @@ async def fetch_image(fetcher: Fetcher, cache: ImageCache | None, url: str | Non
         hit = await asyncio.to_thread(cache.get, url)
         if hit is not None:
             return ImageFetch(url, hit[0], content_type=hit[1])
+
+    async def failed(error: str) -> ImageFetch:
+        """The failure, remembered by the cache (a cache that cannot write is passed over)."""
+        if cache is not None:
+            try:
+                await asyncio.to_thread(cache.record_failure, url, error)
+            except OSError:
+                pass
+        return ImageFetch(url, None, error)
+
     resource = await fetcher.get(url, validators={}, accept=IMAGE_ACCEPT, max_bytes=max_bytes)
     if resource.status != "fetched" or resource.error:
-        error = resource.error or f"HTTP {resource.http_status}"
-        if cache is not None:
-            try:
-                await asyncio.to_thread(cache.record_failure, url, error)
-            except OSError:
-                pass
-        return ImageFetch(url, None, error)
+        return await failed(resource.error or f"HTTP {resource.http_status}")
     content_type = (resource.content_type or "").split(";")[0].strip().lower() or None
     if content_type and not (content_type.startswith("image/") or content_type == "application/octet-stream"):
-        error = f"not an image ({clean_text(content_type, limit=60)})"
-        if cache is not None:
-            try:
-                await asyncio.to_thread(cache.record_failure, url, error)
-            except OSError:
-                pass
-        return ImageFetch(url, None, error)
+        return await failed(f"not an image ({clean_text(content_type, limit=60)})")
     if cache is not None:
         try:
             await asyncio.to_thread(cache.store, url, resource.body, content_type)
