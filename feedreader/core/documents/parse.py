@@ -21,6 +21,7 @@ import errno
 import os
 import re
 import stat
+from collections.abc import Iterator, Sized
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -187,6 +188,24 @@ class _Fields:
 
     # ---- compound fields
 
+    def mappings(
+        self, seq: YamlList, name: str, what: str, out: Sized, limit: int, too_many: str
+    ) -> Iterator[tuple[int, str, YamlMap]]:
+        """(line, label ``name[n]``, item) for each mapping in ``seq``; any other
+        item is warned about ("must be ``what``") and dropped; once ``out`` (what
+        the caller kept) holds ``limit``, the next mapping warns ``too_many`` and
+        the rest are dropped."""
+        for i, item in enumerate(seq):
+            line = seq.lines[i]
+            label = f"{name}[{i + 1}]"
+            if not isinstance(item, YamlMap):
+                self.warn(line, f"{label} must be {what}, got {_describe(item)}; dropped")
+                continue
+            if len(out) >= limit:
+                self.warn(line, too_many)
+                return
+            yield line, label, item
+
     def provider(self, m: YamlMap, key: str, where: str) -> Provider | None:
         pm = self.mapping(m, key, where, "a mapping with name and domain")
         if pm is None:
@@ -202,15 +221,10 @@ class _Fields:
         if not seq:
             return ()
         out: list[Image] = []
-        for i, item in enumerate(seq):
-            line = seq.lines[i]
-            label = f"{where}{key}[{i + 1}]"
-            if not isinstance(item, YamlMap):
-                self.warn(line, f"{label} must be a mapping with a url, got {_describe(item)}; dropped")
-                continue
-            if len(out) >= MAX_IMAGES:
-                self.warn(line, f"{where}{key}: more than {MAX_IMAGES} images; the rest are dropped")
-                break
+        for line, label, item in self.mappings(
+            seq, f"{where}{key}", "a mapping with a url", out, MAX_IMAGES,
+            f"{where}{key}: more than {MAX_IMAGES} images; the rest are dropped",
+        ):
             inner = label + "."
             raw, url = self.url(item, "url", inner)
             if not raw:
@@ -251,15 +265,10 @@ class _Fields:
         if not seq:
             return ()
         out: list[Related] = []
-        for i, item in enumerate(seq):
-            line = seq.lines[i]
-            label = f"related[{i + 1}]"
-            if not isinstance(item, YamlMap):
-                self.warn(line, f"{label} must be a mapping (title, webUrl, …), got {_describe(item)}; dropped")
-                continue
-            if len(out) >= MAX_RELATED:
-                self.warn(line, f"more than {MAX_RELATED} related articles; the rest are dropped")
-                break
+        for line, label, item in self.mappings(
+            seq, "related", "a mapping (title, webUrl, …)", out, MAX_RELATED,
+            f"more than {MAX_RELATED} related articles; the rest are dropped",
+        ):
             inner = label + "."
             title = self.text(item, "title", inner, limit=TITLE_LIMIT)
             raw, web = self.url(item, "webUrl", inner)
