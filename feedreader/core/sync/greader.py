@@ -44,7 +44,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from feedreader.core.sync import greader_parse
 from feedreader.core.sync.greader_parse import (
     _TOKEN,
     LABEL_PREFIX,
@@ -74,9 +73,29 @@ from feedreader.core.sync.greader_parse import (
 )
 from feedreader.core.text import clean_text
 
-# everything public in greader_parse, re-exported, and the client
-__all__ = ["MAX_IDS", "MAX_PAGES", "GReaderClient"]
-__all__ += greader_parse.__all__
+__all__ = [
+    "LABEL_PREFIX",
+    "LONG_ID_PREFIX",
+    "MAX_IDS",
+    "MAX_PAGES",
+    "READ",
+    "READING_LIST",
+    "STARRED",
+    "GReaderClient",
+    "Item",
+    "Items",
+    "Secret",
+    "Subscription",
+    "Subscriptions",
+    "SyncError",
+    "label",
+    "long_item_id",
+    "parse_item_ids",
+    "parse_items",
+    "parse_login",
+    "parse_subscriptions",
+    "short_item_id",
+]
 
 MAX_PAGES = 200                # of stream/items/ids
 MAX_IDS = 1_000_000
