@@ -7,7 +7,7 @@ of bound parameters (SQLite caps the number of parameters of one statement);
 The stores' plumbing: ``connect`` (autocommit, any thread, busy timeout),
 ``transaction`` (``BEGIN IMMEDIATE`` .. ``COMMIT``, rolled back on any
 exception), ``use_wal`` (retried while a peer keeps the file busy),
-``quick_check``, ``close_quietly``, ``inode`` and ``move_aside`` (a damaged
+``quick_check``, ``why`` (a failure in words), ``close_quietly``, ``inode`` and ``move_aside`` (a damaged
 file and its ``-wal``/``-shm`` renamed to ``<name>.corrupt-<stamp>``).
 """
 
@@ -42,6 +42,19 @@ def primary_code(exc: BaseException) -> int | None:
 def is_damage(exc: BaseException) -> bool:
     """``exc`` itself says the database file is corrupt or not a database."""
     return primary_code(exc) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def why(exc: BaseException) -> str:
+    """Why a database could not be used, for a person: "read-only", "the disk
+    is full", the OS's words, else the error's own."""
+    code = primary_code(exc) if isinstance(exc, sqlite3.Error) else None
+    if code == sqlite3.SQLITE_READONLY:
+        return "read-only"
+    if code == sqlite3.SQLITE_FULL:
+        return "the disk is full"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def connect(target: str, *, uri: bool = False) -> sqlite3.Connection:

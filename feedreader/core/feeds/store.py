@@ -171,15 +171,9 @@ class _TooNew(Exception):
 
 def _why(exc: BaseException) -> str:
     code = primary_code(exc) if isinstance(exc, sqlite3.Error) else None
-    if code == sqlite3.SQLITE_READONLY:
-        return "read-only"
-    if code == sqlite3.SQLITE_FULL:
-        return "the disk is full"
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return "another program kept it locked"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
+    return sql.why(exc)
 
 
 def _checked(url: str) -> str:

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from feedreader.core.sql import primary_code, select_in, transaction
+from feedreader.core.sql import select_in, transaction
 
 IN_CHUNK = 900          # identities per "IN (...)" query
 SCAN_ABOVE = 5000       # more identities than this: read the whole table once
@@ -54,17 +54,6 @@ class TooNew(Exception):
 def is_bug(exc: BaseException) -> bool:
     """Errors that mean our SQL is wrong, not that the disk is in trouble."""
     return isinstance(exc, (sqlite3.ProgrammingError, sqlite3.IntegrityError, sqlite3.InterfaceError))
-
-
-def why(exc: BaseException) -> str:
-    code = primary_code(exc) if isinstance(exc, sqlite3.Error) else None
-    if code == sqlite3.SQLITE_READONLY:
-        return "read-only"
-    if code == sqlite3.SQLITE_FULL:
-        return "the disk is full"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
 
 
 def flags_of(row: Row | None) -> Flags:

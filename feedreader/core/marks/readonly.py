@@ -73,7 +73,7 @@ def open_read_only(path: Path | str) -> ReadOnlyMarks:
     except sqlite3.Error as exc:
         if db.is_bug(exc):
             raise
-        return ReadOnlyMarks(path, {}, [f"cannot read the marks in {path} ({db.why(exc)}); no marks are shown"])
+        return ReadOnlyMarks(path, {}, [f"cannot read the marks in {path} ({sql.why(exc)}); no marks are shown"])
     return ReadOnlyMarks(path, marks, [])
 
 

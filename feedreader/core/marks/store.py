@@ -116,7 +116,7 @@ class StateStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            self._to_memory(f"cannot create {self.path.parent} ({db.why(exc)})", source=None)
+            self._to_memory(f"cannot create {self.path.parent} ({sql.why(exc)})", source=None)
             return
         for _attempt in range(3):
             conn = None
@@ -172,7 +172,7 @@ class StateStore:
             target = sql.move_aside(self.path, inode, self._clock())
         except OSError as exc:
             self._to_memory(
-                f"{self.path} is damaged ({reason}) and could not be moved aside ({db.why(exc)})",
+                f"{self.path} is damaged ({reason}) and could not be moved aside ({sql.why(exc)})",
                 source=None,
                 damaged=True,
             )
@@ -192,7 +192,7 @@ class StateStore:
             paths = [self.path, self.path.parent] if self.path.exists() else [self.path.parent]
             if any(not os.access(p, os.W_OK) for p in paths):
                 return "read-only"
-        return db.why(exc)
+        return sql.why(exc)
 
     def _read_only_copy(self) -> sqlite3.Connection | None:
         """A read-only connection to the file, or None when it cannot be read."""
@@ -284,7 +284,7 @@ class StateStore:
             except sqlite3.Error as exc:
                 if db.is_bug(exc):
                     raise
-                self._to_memory(f"cannot read marks from {self.path} ({db.why(exc)})", source=None)
+                self._to_memory(f"cannot read marks from {self.path} ({sql.why(exc)})", source=None)
                 return fn(self._db)
 
     def marks(self, identities: Iterable[str] | None = None) -> dict[str, Marks]:
