@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -58,10 +59,33 @@ class ImageReady(Message):
     result: DecodedImage | ImageProblem
 
 
-def prepare_terminal() -> None:
+# Terminals known to draw kitty graphics or Sixel (and to answer textual-image's
+# questions). Elsewhere the questions go unanswered: textual-image then waits
+# ~0.7 s at start-up and logs a traceback, for half blocks in the end.
+_GRAPHIC_TERMS = ("kitty", "ghostty", "foot", "mlterm", "sixel", "contour", "wezterm", "yaft")
+_GRAPHIC_PROGRAMS = ("wezterm", "iterm.app", "ghostty", "konsole", "mintty", "rio")
+
+
+def worth_asking(env: Mapping[str, str]) -> bool:
+    """Whether the terminal of ``env`` may draw kitty graphics or Sixel."""
+    if env.get("KITTY_WINDOW_ID") or env.get("WEZTERM_PANE") or env.get("KONSOLE_VERSION"):
+        return True
+    term = env.get("TERM", "").lower()
+    program = env.get("TERM_PROGRAM", "").lower()
+    return any(name in term for name in _GRAPHIC_TERMS) or program in _GRAPHIC_PROGRAMS
+
+
+def prepare_terminal(env: Mapping[str, str] | None = None) -> None:
     """Let textual-image ask the terminal about kitty graphics / Sixel and the cell size
-    (before Textual starts; after, the answers would land in Textual's input)."""
+    (before Textual starts; after, the answers would land in Textual's input) -- only
+    where the terminal may draw them; everywhere else images are half blocks."""
     global _prepared
+    if not worth_asking(os.environ if env is None else env):
+        return
+    quiet = logging.getLogger("textual_image")
+    for handler in logging.getLogger("feedreader").handlers or [logging.NullHandler()]:
+        quiet.addHandler(handler)
+    quiet.propagate = False     # its warnings go to our log file, never over the terminal
     try:
         import textual_image.widget  # noqa: F401 - the import asks the terminal
     except Exception as exc:   # noqa: BLE001 - no images is better than no app
