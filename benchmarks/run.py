@@ -158,8 +158,11 @@ def index_facts(cache: Path, corpus: Path) -> dict:
 
 
 def row_needle(title: str, provider: str) -> str:
-    """What the list row shows for an article: provider column, then the title."""
-    return f"{(provider or '—')[:16].ljust(16)} {title[:24]}"
+    """What the list row shows for an article: provider column (16 cells, cut
+    with an ellipsis: ui/list_columns.py), then the title."""
+    shown = provider or "—"
+    shown = shown.ljust(16) if len(shown) <= 16 else shown[:15] + "…"
+    return f"{shown} {title[:24]}"
 
 
 COUNT_RE = re.compile(r"unread / ([\d,]+) articles")
