@@ -320,8 +320,6 @@ class FetchController:
 
     # -- reader view -----------------------------------------------------------------
     def reader(self) -> None:
-        from feedreader.ui.reader import ReaderScreen
-
         article = self.current_article()
         if article is None:
             return

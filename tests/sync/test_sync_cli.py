@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from test_engine import add_feeds, serve_feed
 
 from feedreader.cli import main

@@ -4,7 +4,6 @@ themes (live and remembered), the reader view's links, and the browser setting."
 from __future__ import annotations
 
 import json
-import os
 import stat
 import sys
 from pathlib import Path
@@ -19,10 +18,9 @@ from feedreader.core.marks.store import StateStore
 from feedreader.core.web.pagecache import PageCache
 from feedreader.core.web.readable import ReadableText
 from feedreader.ui.app import FeedReaderApp, Services
-from feedreader.ui.article_list import ArticleList
 from feedreader.ui.lead_image import LeadImage
 from feedreader.ui.reader import ReaderScreen
-from helpers.httpserver import TestServer, html_page, raw_response
+from helpers.httpserver import TestServer, raw_response
 from helpers.images import SVG, jpeg, png_header_only
 
 XPENG = "Carmaker Xpeng Deletes 430,000 Photos for Misuse of Facial Recognition"

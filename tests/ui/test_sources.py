@@ -287,8 +287,8 @@ async def test_add_feed_from_the_palette_with_discovery(server, home):
     server.route("/one.xml", feed_route(rss("One", [("o1", "One first")])))
     server.route("/two.xml", feed_route(rss("Two", [("t1", "Two first")])))
     server.route("/site", html_page(
-        f'<html><head><link rel="alternate" type="application/rss+xml" title="One" href="/one.xml">'
-        f'<link rel="alternate" type="application/rss+xml" title="Two" href="/two.xml"></head></html>'))
+        '<html><head><link rel="alternate" type="application/rss+xml" title="One" href="/one.xml">'
+        '<link rel="alternate" type="application/rss+xml" title="Two" href="/two.xml"></head></html>'))
     home.subscribe(server.url("/one.xml"))      # the store exists; "Two" is added
     app = home.app()
     async with app.run_test(size=(150, 40)) as pilot:

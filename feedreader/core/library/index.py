@@ -29,7 +29,6 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from feedreader.core.library.pool import Row, make_pool, parse_files, wait_first
 from feedreader.core.library.schema import (
@@ -40,7 +39,6 @@ from feedreader.core.library.schema import (
     INSERT_FILE,
     SCHEMA_VERSION,
     TOPIC_SEP,
-    Known,
     connect,
     damaged,
     discard_damaged_index,
@@ -54,9 +52,6 @@ from feedreader.core.library.schema import (
 from feedreader.core.library.walk import FileFact, PreWalk, source_key, walk
 from feedreader.core.model import Problem
 from feedreader.core.sql import select_in
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 # (SCHEMA_VERSION, TOPIC_SEP, EVERY_TOKEN, index_path_for and the damage
 # check live in schema.py; named here too for the callers that import them

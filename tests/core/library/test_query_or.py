@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from feedreader.core.library.query import (
     MAX_DEPTH,
-    Group,
     Query,
     QueryError,
     Term,
