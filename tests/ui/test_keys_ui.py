@@ -43,8 +43,13 @@ async def test_unknown_ids_and_characters_for_key_names_are_reported(make_app):
 async def test_help_and_footer_show_the_keys_in_force_with_their_ids(make_app):
     app = make_app(keys=(("marks.read", "w"),))
     async with app.run_test(size=(160, 60)) as pilot:
-        await pilot.pause()
-        footer = next(line for line in screen_text(app).splitlines() if "Quit" in line)
+        footer = None
+        for _ in range(50):    # the footer paints a frame or two after the list
+            await pilot.pause(0.05)
+            footer = next((line for line in screen_text(app).splitlines() if "Quit" in line), None)
+            if footer is not None:
+                break
+        assert footer is not None, "the footer never painted"
         assert "w Read/unread" in footer and "m Read/unread" not in footer
         await pilot.press("question_mark")
         await pilot.pause()
