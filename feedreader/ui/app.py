@@ -28,7 +28,6 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.visual import VisualType
 from textual.widgets import Footer, Header, Input, ProgressBar
 from textual.widgets._header import HeaderTitle  # not exported; AppHeader's title (tests/ui/test_textual_internals.py)
@@ -36,12 +35,12 @@ from textual.worker import Worker, WorkerState
 
 from feedreader.config import Settings
 from feedreader.core.library.library import ORDER_LABELS, ORDERS, Library
-from feedreader.core.model import Problem
 from feedreader.core.web.pagecache import PageCache
 from feedreader.core.marks.store import StateStore
 from feedreader.core.library.view import ListModel
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.article_view import ArticleView
+from feedreader.ui.indexing import INDEX_BAR_DELAY, IndexController  # noqa: F401 (tests)
 from feedreader.ui.fetching import FETCH_BINDINGS, FetchController, Opener
 from feedreader.ui.lead_image import ImageController, ImageReady
 from feedreader.ui.keys import MAIN_SCREEN_ONLY, app_key_groups, binding_commands, help_sections, keys_in_force
@@ -59,7 +58,6 @@ from feedreader.ui.themes import ThemeKeeper
 
 log = logging.getLogger("feedreader.ui")
 
-INDEX_BAR_DELAY = 0.3      # seconds a refresh runs before its progress bar shows
 RESCAN_EVERY = 30.0        # seconds between looks for new files in the sources (Services.rescan_every)
 
 
@@ -208,13 +206,10 @@ class FeedReaderApp(App[int]):
             update_header=self.update_header, refresh_notes=self.refresh_detail_notes, rescan=self.rescan)
         self.layout = LayoutController(self)
         self.keys_now: dict[str, str] = {}      # binding id -> its keys in force (help, palette)
-        self._scans = 0 if services.scan_on_start else 1   # index refreshes done (the first: start-up)
-        self._count_before: int | None = None   # articles before a rescan ("3 new")
-        self.scan_problems: list[Problem] = []
-        self._problem_count = 0
-        self._last_batch = 0.0
+        self.indexing = IndexController(self, model=self.model, library=self.library,
+                                        scan_on_start=services.scan_on_start, on_batch=self._index_batch_shown,
+                                        update_header=self.update_header)
         self._gc_held = False       # collections held off while a key's frame is made (on_event)
-        self._index_bar_timer: Timer | None = None
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -254,7 +249,7 @@ class FeedReaderApp(App[int]):
         self.keys_now = keys_in_force(groups, keymap)
         self.marking.load_marks()
         self.model.rebuild()
-        self._problem_count = len(self.library.index.problems())
+        self.indexing.start()
         self.article_list.reload()
         self.article_list.focus()
         self.update_header()
@@ -307,8 +302,8 @@ class FeedReaderApp(App[int]):
                                          ("with hidden", self.model.show_hidden)) if on]
         if filters:
             parts.append(", ".join(filters))
-        if self._problem_count:
-            parts.append(f"{plural(self._problem_count, 'problem')} (!)")
+        if self.indexing.problem_count:
+            parts.append(f"{plural(self.indexing.problem_count, 'problem')} (!)")
         if self.fetching.note:
             parts.append(self.fetching.note)
         if self.sources.note:
@@ -320,79 +315,23 @@ class FeedReaderApp(App[int]):
             parts.insert(1, self.sources.label())
         self.sub_title = " · ".join(parts)
 
-    # -- indexing -----------------------------------------------------------
+    # -- indexing (ui/indexing.py) ------------------------------------------
     def rescan(self) -> None:
-        if self._count_before is None:
-            self._count_before = self.library.count()
-        self.run_worker(partial(self._scan, self._last_batch), name="_scan_worker", group="index",
-                        exclusive=True, thread=True, exit_on_error=False)
+        self.indexing.rescan()
 
     def action_rescan(self) -> None:
         self.rescan()
 
-    def _scan(self, last_batch: float) -> None:
-        """(A thread.) Refresh the index; everything it finds goes back in
-        messages (``IndexProgress``, ``IndexBatch``, ``IndexScanned``)."""
-        library = self.library
-
-        def progress(done: int, total: int) -> None:
-            self.post_message(IndexProgress(done, total))
-
-        shown: int | None = None    # the index generation the last IndexBatch was sorted at
-
-        def on_batch(_done: int) -> None:
-            nonlocal last_batch, shown
-            now = time.monotonic()
-            # first batch at once (first paint on a cold start), then at most twice a second
-            if last_batch and now - last_batch < 0.5:
-                return
-            last_batch = now
-            library.invalidate()
-            library.order(self.model.order)  # sort off the UI thread
-            shown = library.order_generation(self.model.order)
-            self.post_message(IndexBatch(at=now))
-
-        report = library.refresh(progress=progress, on_batch=on_batch)
-        self.post_message(IndexScanned(report.problems))
-        if report.changed:
-            library.order(self.model.order)
-            # a few changed files are one batch: the list shows them already (one
-            # rebuild of the list, not two, for the start-up scan's usual case)
-            if library.order_generation(self.model.order) != shown:
-                self.post_message(IndexBatch())
-        self.post_message(IndexProgress(report.parsed, report.parsed))
-
     def on_index_scanned(self, message: IndexScanned) -> None:
-        self.scan_problems = message.problems
-        before, self._count_before, self._scans = self._count_before, None, self._scans + 1
-        new = self.library.count() - before if before is not None else 0
-        if self._scans > 1 and new > 0:     # not the start-up scan's (a cold start: everything)
-            self.notify(f"{new:,} new", title="Sources", timeout=4)
+        self.indexing.scanned(message)
 
     def on_index_progress(self, message: IndexProgress) -> None:
-        """The indexing bar, once a refresh has taken ``INDEX_BAR_DELAY``: the
-        start-up scan's usual few files are done sooner, and a bar shown for a
-        moment only made the panes jump (two layouts of the screen)."""
-        bar = self.query_one("#indexing", ProgressBar)
-        if message.total and message.done < message.total:
-            bar.update(total=message.total, progress=message.done)
-            if not bar.display and self._index_bar_timer is None:
-                self._index_bar_timer = self.set_timer(INDEX_BAR_DELAY, self._show_index_bar)
-        else:
-            if self._index_bar_timer is not None:
-                self._index_bar_timer.stop()
-                self._index_bar_timer = None
-            bar.display = False
-            self._problem_count = len(self.library.problems(self.scan_problems))
-            self.update_header()
-
-    def _show_index_bar(self) -> None:
-        self._index_bar_timer = None
-        self.query_one("#indexing", ProgressBar).display = True
+        self.indexing.progress(message)
 
     def on_index_batch(self, message: IndexBatch) -> None:
-        if message.at is not None:
-            self._last_batch = message.at
+        self.indexing.batch(message)
+
+    def _index_batch_shown(self) -> None:
         keep = self.article_list.current
         self.model.forget_rows()
         self.model.rebuild()
@@ -583,7 +522,7 @@ class FeedReaderApp(App[int]):
     def action_problems(self) -> None:
         from feedreader.ui.screens import ProblemsScreen
 
-        self.push_screen(ProblemsScreen(self.library.problems(self.scan_problems)))
+        self.push_screen(ProblemsScreen(self.indexing.problems()))
 
     def key_help(self) -> list[tuple[str, list[tuple[str, ...]]]]:
         """(section, [(keys in force, description, binding id)]) for the help screen."""
