@@ -55,14 +55,27 @@ _SINGLE = frozenset({"title", "link", "guid", "pubdate", "author", "description"
 
 # HTML whose resolving and sanitizing by feedparser are the identity: these
 # tags without attributes, <a href="absolute URL">, text without < > or
-# CR, and only these character references (tests/core/feeds/test_fastfeed.py)
+# CR, and only these character references; and <img> with the attributes of
+# _IMG_VALUES, which the sanitizer only reorders (tests/core/feeds/test_fastfeed.py)
 _PLAIN_TAGS = (
     r"p|em|strong|b|i|u|code|blockquote|ul|ol|li|h[1-6]|span|sub|sup|small"
 )
+_URL = r"https?://(?:[A-Za-z0-9._~:/?#@!$()*+,;=%-]|&amp;)+"
 _HTML_TOKEN = re.compile(
-    rf"</?(?:{_PLAIN_TAGS})>|</a>|<a href=\"(https?://(?:[A-Za-z0-9._~:/?#@!$()*+,;=%-]|&amp;)+)\">"
+    rf"</?(?:{_PLAIN_TAGS})>|</a>|<a href=\"({_URL})\">"
     r"|&(?:amp|lt|gt|quot|#[0-9]{1,6});|[^<>&\r]+"
+    r'|<img((?: [a-z]{1,6}="[^"<>]*"){1,5}) ?/?>'
 )
+# an <img>, which feedparser's sanitizer writes back with its attributes sorted
+# and " />": these attributes, these values (absolute http(s) src, plain alt/title)
+_IMG_ATTR = re.compile(r' ([a-z]+)="([^"]*)"')
+_IMG_VALUES = {
+    "src": re.compile(_URL),
+    "alt": re.compile(r"[A-Za-z0-9 .,:;!?()_-]{0,300}"),
+    "title": re.compile(r"[A-Za-z0-9 .,:;!?()_-]{0,300}"),
+    "width": re.compile(r"[0-9]{1,5}"),
+    "height": re.compile(r"[0-9]{1,5}"),
+}
 
 
 class _GiveUp(Exception):
@@ -208,26 +221,48 @@ class _Reader:
 
     def _html(self, value: str) -> str:
         """An HTML fragment resolved and sanitized as feedparser does it."""
-        if value and not self._plain_html(value):
+        simple = self._simple_html(value) if value else value
+        if simple is None:
             from feedparser.sanitizer import _sanitize_html
             from feedparser.urls import resolve_relative_uris
 
             value = resolve_relative_uris(value, self.base, "utf-8", "text/html")
-            value = _sanitize_html(value, "utf-8", "text/html")
-        return self._finish(value)
+            simple = _sanitize_html(value, "utf-8", "text/html")
+        return self._finish(simple)
 
-    def _plain_html(self, value: str) -> bool:
+    def _absolute(self, url: str) -> bool:
+        plain = url.replace("&amp;", "&")
+        return bool(self._urljoin(self.base, plain) == plain)
+
+    def _simple_html(self, value: str) -> str | None:
+        """What resolving and sanitizing ``value`` give, when it is made of the
+        tokens above (the identity but for <img>); None for anything else."""
         pos, end = 0, len(value)
         match = _HTML_TOKEN.match
+        out: list[str] | None = None
         while pos < end:
             m = match(value, pos)
             if m is None:
-                return False
-            href = m.group(1)
-            if href is not None and self._urljoin(self.base, href.replace("&amp;", "&")) != href.replace("&amp;", "&"):
-                return False
+                return None
+            href, img = m.group(1), m.group(2)
+            if href is not None and not self._absolute(href):
+                return None
+            if img is not None:
+                attrs = _IMG_ATTR.findall(img)
+                names = {name for name, _ in attrs}
+                if len(names) != len(attrs) or "src" not in names:
+                    return None
+                for name, attr in attrs:
+                    check = _IMG_VALUES.get(name)
+                    if check is None or not check.fullmatch(attr) or (name == "src" and not self._absolute(attr)):
+                        return None
+                if out is None:
+                    out = [value[:pos]]
+                out.append("<img " + " ".join(f'{n}="{v}"' for n, v in sorted(attrs)) + " />")
+            elif out is not None:
+                out.append(m.group())
             pos = m.end()
-        return True
+        return value if out is None else "".join(out)
 
     def _title(self, text: str) -> tuple[str, str]:
         from feedparser.mixin import _FeedParserMixin

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import unescape
 from html.parser import HTMLParser
 
 from feedreader.core.text import clean_text
@@ -162,11 +163,65 @@ class _TextCollector(HTMLParser):
             )
 
 
+# The fast path (``_feed_simple``): the tags that HTMLParser would read exactly
+# like this: lowercase names, attributes (lowercase names, double-quoted values
+# without < > ") separated by one space, an optional " /" or "/" before ">".
+_START_TAG = re.compile(r'<([a-z][a-z0-9]{0,15})((?: [a-z][a-z-]{0,15}="[^"<>]*")*)( ?/)?>')
+_END_TAG = re.compile(r"</([a-z][a-z0-9]{0,15})>")
+_ATTR = re.compile(r' ([a-z][a-z-]*)="([^"<>]*)"')
+_CDATA_TAGS = frozenset(HTMLParser.CDATA_CONTENT_ELEMENTS)
+
+
+def _feed_simple(collector: _TextCollector, markup: str) -> bool:
+    """Call ``collector``'s handlers as ``HTMLParser.feed(markup); close()``
+    would, for markup made only of text (entities allowed) and the plain tags
+    above; False (nothing called) for anything else. About 5x quicker than
+    HTMLParser on the paragraphs, links and images feeds carry;
+    ``tests/core/feeds/test_htmltext.py`` checks it gives the same calls."""
+    calls: list[tuple[int, str, list[tuple[str, str | None]]]] = []
+    pos, end = 0, len(markup)
+    find, start_tag, end_tag = markup.find, _START_TAG.match, _END_TAG.match
+    while pos < end:
+        lt = find("<", pos)
+        if lt < 0:
+            lt = end
+        if lt > pos:
+            calls.append((0, unescape(markup[pos:lt]), []))
+        if lt == end:
+            break
+        m = start_tag(markup, lt)
+        if m is not None:
+            tag = m.group(1)
+            if tag in _CDATA_TAGS:
+                return False
+            attrs: list[tuple[str, str | None]] = [
+                (name, unescape(value) if value else value) for name, value in _ATTR.findall(m.group(2))]
+            calls.append((2 if m.group(3) else 1, tag, attrs))
+        else:
+            m = end_tag(markup, lt)
+            if m is None:
+                return False
+            calls.append((3, m.group(1), []))
+        pos = m.end()
+    for kind, value, attrs in calls:
+        if kind == 0:
+            collector.handle_data(value)
+        elif kind == 1:
+            collector.handle_starttag(value, attrs)
+        elif kind == 2:
+            collector.handle_startendtag(value, attrs)
+        else:
+            collector.handle_endtag(value)
+    return True
+
+
 def _collect(markup: str, limit: int) -> _TextCollector:
     cut = max(_MIN_INPUT, limit * _INPUT_FACTOR)
     if len(markup) > cut:
         markup = markup[:cut]
     collector = _TextCollector(budget=limit + 1)
+    if _feed_simple(collector, markup):
+        return collector
     try:
         collector.feed(markup)
         collector.close()

@@ -58,6 +58,11 @@ HTML = [
     "<p onclick=\"x()\" style=\"color:red\">{w}</p><iframe src=\"https://e.org/\"></iframe>",
     "<a href=\"https://e.org/a/../b\">dots</a><a href=\"HTTPS://E.org/\">caps</a>",
     "&lt;p&gt;double &amp;amp; escaped&lt;/p&gt;",
+    "<p>{w}</p>\n<img src=\"https://e.org/img/{n}.jpg\" alt=\"\">\n<p>{w2}</p>",
+    "<img width=\"{n}\" src=\"https://e.org/i.png?a=1&amp;b={n}\" title=\"A, b: (c)!\" height=\"9\"/>{w}",
+    "<img src=\"https://e.org/{n}.jpg\" alt=\"it&#39;s\" /><img src=\"https://e.org/x y.jpg\">",
+    "<img src=\"https://e.org/{n}.jpg\" src=\"https://e.org/2.jpg\"><img alt=\"x\"><img src=\"HTTPS://e.org/\">",
+    "<img src=\"https://e.org/{n}.jpg\" class=\"c\"> <img src=\"https://e.org/a/../b.jpg\" alt=\"{w}\">",
 ]
 DATES = ["Mon, 06 Sep 2021 16:45:00 GMT", "2021-09-06T16:45:00Z", "Tue, 31 Feb 2021 10:00:00 +0200", "yesterday",
          "", "Sat, 01 Jan 2050 00:00:00 GMT", "06 Sep 2021 16:45 EST", "Mon, 6 Sep 21 16:45:00 +0100"]
@@ -165,3 +170,13 @@ def test_the_benchmark_feeds_take_the_fast_path() -> None:
 def test_gives_up_outside_what_it_knows(mutation) -> None:
     data = mutation(make_feed(7))
     assert read_simple(data, URL, None) is None
+
+
+def test_plain_images_need_no_sanitizer() -> None:
+    from feedreader.core.feeds.fastfeed import _Reader
+
+    reader = _Reader(URL)
+    assert reader._simple_html('<p>a</p><img src="https://e.org/a.jpg?x=1&amp;y=2" alt="A b" width="3">') == (
+        '<p>a</p><img alt="A b" src="https://e.org/a.jpg?x=1&amp;y=2" width="3" />')
+    assert reader._simple_html('<img src="/rel.jpg">') is None
+    assert reader._simple_html('<img src="https://e.org/a.jpg" onerror="x()">') is None
