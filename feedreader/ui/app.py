@@ -440,6 +440,7 @@ class FeedReaderApp(App[int]):
 
     def action_toggle_sources(self) -> None:
         self.sources.toggle()
+        self.layout.refit()     # the panes' room changed without a resize (ui/layout.py)
 
     def action_refresh_feed(self) -> None:
         self.sources.refresh_current()

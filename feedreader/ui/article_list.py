@@ -23,7 +23,7 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
 from feedreader.core.library.library import ListRow
-from feedreader.ui.list_columns import ELLIPSIS, fit_cells, highlighted, row_layout
+from feedreader.ui.list_columns import ELLIPSIS, fit_cells, highlighted, row_layout, score_cell
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 from feedreader.core.library.view import ListModel
 
@@ -491,18 +491,18 @@ class ArticleList(ScrollView, can_focus=True):
             body = read
         else:
             body = unread
-        date_cells, provider_cells, show_quality = row_layout(width)
+        date_cells, provider_cells, score_cells = row_layout(width)
         parts: list[tuple[str, Style]] = [
             ("●" if not flags & READ else " ", unread),
             ("★" if flags & FLAGGED else ("⊘" if flags & HIDDEN else " "), flag_style),
             (status, status_style),
             (f" {self._date(row.published, date_cells)} " if date_cells else " ", date_style),
         ]
-        if show_quality:
-            parts.append((" --" if row.quality is None else f"{row.quality:3d}", quality_style))
+        if score_cells:     # the score (issue 15) in the quality's place: ui/list_columns.py
+            parts.append((score_cell(row.score, row.quality, score_cells), quality_style))
         if provider_cells:
             parts.append((f" {fit_cells(row.provider or '—', provider_cells)} ", provider_style))
-        elif show_quality:
+        elif score_cells:
             parts.append((" ", provider_style))
         title = row.title or "(untitled)"
         if self.highlight is not None and row.title:

@@ -24,15 +24,18 @@ def highlighted(title: str, spans: list[tuple[int, int]], body: Style, match: St
     return pieces
 
 
-# the row's columns by width, richest first: (date cells, provider cells, quality
-# shown); the first whose fixed part leaves the headline TITLE_SHARE of the row
-LAYOUTS: tuple[tuple[int, int, bool], ...] = (
-    (12, 16, True), (6, 16, True), (6, 12, True), (6, 8, True), (6, 0, True), (0, 0, False))
-TITLE_SHARE = 0.45
+# the row's columns by width, richest first: (date cells, provider cells, score
+# cells); the first whose fixed part leaves the headline TITLE_SHARE of the row.
+# The score (quality + scoring rules, issue 15) takes the quality's place: 3
+# cells ("54", "--"), or 1 at the narrowest (a bar, SCORE_BARS).
+LAYOUTS: tuple[tuple[int, int, int], ...] = (
+    (12, 16, 3), (6, 16, 3), (6, 12, 3), (6, 8, 3), (6, 0, 3), (0, 0, 1), (0, 0, 0))
+TITLE_SHARE = 0.55
+SCORE_BARS = "▁▂▃▄▅▆▇█"
 
 
-def row_layout(width: int) -> tuple[int, int, bool]:
-    """(date cells, provider cells, quality shown) for a row ``width`` cells wide:
+def row_layout(width: int) -> tuple[int, int, int]:
+    """(date cells, provider cells, score cells) for a row ``width`` cells wide:
     the headline has priority, the other columns shrink, then drop."""
     for layout in LAYOUTS:
         if fixed_width(layout) <= width * (1 - TITLE_SHARE):
@@ -40,9 +43,23 @@ def row_layout(width: int) -> tuple[int, int, bool]:
     return LAYOUTS[-1]
 
 
-def fixed_width(layout: tuple[int, int, bool]) -> int:
-    date, provider, quality = layout
-    return 3 + (date + 2 if date else 1) + (3 if quality else 0) + (provider + 2 if provider else 1)
+def fixed_width(layout: tuple[int, int, int]) -> int:
+    date, provider, score = layout
+    return 3 + (date + 2 if date else 1) + score + (provider + 2 if provider else 1)
+
+
+def score_cell(score: int | None, quality: int | None, cells: int) -> str:
+    """The score column in ``cells`` cells (3: the number; 1: a bar of eight
+    heights; 0: nothing): the score, the quality while the rules have not
+    scored the article, "--" (or "·") when it has neither."""
+    value = score if score is not None else quality
+    if cells <= 0:
+        return ""
+    if cells < 3:
+        if value is None:
+            return "·".rjust(cells)
+        return SCORE_BARS[max(0, min(len(SCORE_BARS) - 1, value * len(SCORE_BARS) // 101))].rjust(cells)
+    return " --".rjust(cells) if value is None else f"{value:{cells}d}"[-cells:]
 
 
 def fit_cells(text: str, cells: int) -> str:

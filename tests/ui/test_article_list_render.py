@@ -15,6 +15,7 @@ from textual.strip import Strip
 from feedreader.core.library.library import ListRow
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 from feedreader.ui.article_list import _PART_STYLES, ArticleList, fit_cells, row_layout
+from feedreader.ui.list_columns import score_cell
 
 NOW = 1_700_000_000.0
 
@@ -51,13 +52,13 @@ def reference(lst: ArticleList, row: ListRow, flags: int, status: str, width: in
     text.append("●" if not flags & READ else " ", unread)
     text.append("★" if flags & FLAGGED else ("⊘" if flags & HIDDEN else " "), flag_style)
     text.append(status, status_style)
-    date_cells, provider_cells, show_quality = row_layout(width)
+    date_cells, provider_cells, score_cells = row_layout(width)
     text.append(f" {lst._date(row.published, date_cells)} " if date_cells else " ", date_style)
-    if show_quality:
-        text.append(" --" if row.quality is None else f"{row.quality:3d}", quality_style)
+    if score_cells:
+        text.append(score_cell(row.score, row.quality, score_cells), quality_style)
     if provider_cells:
         text.append(f" {fit_cells(row.provider or '—', provider_cells)} ", provider_style)
-    elif show_quality:
+    elif score_cells:
         text.append(" ", provider_style)
     start = len(text)
     text.append(row.title or "(untitled)", body)
@@ -242,12 +243,12 @@ def test_the_headline_has_priority_at_any_width():
     ellipsis) and drop columns: the headline keeps about half of the row."""
     widths = [200, 120, 90, 70, 56, 45, 36, 24, 12]
     for width in widths:
-        date, provider, quality = row_layout(width)
-        fixed = 3 + (date + 2 if date else 1) + (3 if quality else 0) + (provider + 2 if provider else 1)
-        assert width - fixed >= width * 0.45 or (date, provider, quality) == (0, 0, False), width
-    assert row_layout(200) == (12, 16, True)       # wide: everything, full size
-    assert row_layout(45)[0] == 6                  # 80x24's list: a compact date
-    assert 0 < row_layout(45)[1] < 16              # and a short provider
-    assert row_layout(12) == (0, 0, False)
+        date, provider, score = row_layout(width)
+        fixed = 3 + (date + 2 if date else 1) + score + (provider + 2 if provider else 1)
+        assert width - fixed >= width * 0.45 or (date, provider, score) == (0, 0, 0), width
+    assert row_layout(200) == (12, 16, 3)          # wide: everything, full size
+    assert row_layout(78)[:2] == (6, 16)           # 80x24's list (full width): a compact date
+    assert 0 < row_layout(60)[1] < 16              # 100 columns (beside the detail): a short provider
+    assert row_layout(12) == (0, 0, 0)
     assert fit_cells("Northwind Tribune", 8) == "Northwi…"
     assert fit_cells("AP", 8) == "AP      "

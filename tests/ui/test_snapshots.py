@@ -38,3 +38,13 @@ def test_main_screen_160x45(snap_compare, make_app):
 
 def test_help_screen_80x24(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=(80, 24), press=["question_mark"])
+
+
+def test_sources_pane_open_80x24(snap_compare, make_app):
+    """The sources pane open at 80x24: the list beside it laid out for its own width."""
+    assert snap_compare(make_app(), terminal_size=(80, 24), press=["S"])
+
+
+def test_sources_pane_closed_again_80x24(snap_compare, make_app):
+    """Open and closed again: the list back to the full width (not one toggle behind)."""
+    assert snap_compare(make_app(), terminal_size=(80, 24), press=["S", "S"])
