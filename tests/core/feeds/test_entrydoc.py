@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedreader.core.feeds.entrydoc import entry_document, entry_filename
 from feedreader.core.feeds.parse import EntryImage, FeedEntry, parse_feed
@@ -198,3 +201,66 @@ def test_entry_filename_is_a_stable_hash_of_the_key() -> None:
     assert entry_filename(a, "https://one.example/feed") != entry_filename(a, "https://two.example/feed")
     assert entry_filename(FeedEntry(key="../../etc/passwd")).isalnum() is False  # has the dot of .txt
     assert "/" not in entry_filename(FeedEntry(key="../../etc/passwd"))
+
+
+# -- the front matter writer: what the project's safe loader reads back ------------------------
+
+HOSTILE = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40) | st.sampled_from([
+    "", " ", "'", "''", '"', "\\", "\\n", "- x", "? x", ": x", "x: y", "x #y", "#x", "&a", "*a", "!!python/object",
+    "|", ">", "---", "...", "%YAML", "null", "~", "yes", "No", "on", "123", "0x1f", "1e3", ".inf", "2021-12-15",
+    "2021-12-15T12:20:00Z", "[a, b]", "{a: b}", "@x", "`x", "\t", "a\u2028b", "a\u2029b", "a\x85b", "\ufeffx",
+    "\x1b[31mred", "\u202eevil", "\ud800", "a\udfffb", "\ufffe\uffff", "\x00\x07\x7f\x9f", "𝔘𝔫𝔦", "  lead", "trail  ",
+])
+
+
+def _plain(value):
+    """A loaded value as plain dicts/lists (YamlMap/YamlList carry line numbers)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _expected(value):
+    if isinstance(value, str):
+        return re.sub("[\ud800-\udfff]", "\ufffd", value)
+    if isinstance(value, dict):
+        return {k: _expected(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expected(v) for v in value]
+    return value
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(HOSTILE, min_size=7, max_size=7), st.integers(0, 10**6),
+       st.datetimes(timezones=st.just(timezone.utc), min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)))
+def test_hostile_strings_load_back_to_the_same_values(texts, number, moment) -> None:
+    from feedreader.core.documents.fastyaml import load_simple
+    from feedreader.core.documents.safeyaml import load_events, load_mapping
+    from feedreader.core.feeds.entrydoc import _dump
+
+    front = {"title": texts[0], "excerpt": texts[1], "publishedDateTime": moment.replace(microsecond=0),
+             "provider": {"name": texts[2], "domain": texts[3]}, "topics": [texts[4], texts[5]],
+             "images": [{"url": texts[6], "width": number}, {"url": texts[0]}], "empty": [],
+             "kind": "feed-entry"}
+    text = _dump(front)
+    assert text.count("\n") == 15   # one line per value: nothing a string holds breaks a line
+    loaded = _plain(load_mapping(text, 2))
+    assert loaded == _expected(front)
+    assert _plain(load_events(text, 2)) == loaded          # the full loader agrees with the fast one
+    fast = load_simple(text.replace("empty: []\n", ""), 2)
+    if all(t.isprintable() for t in texts):                 # what feeds give after clean_text
+        assert fast is not None
+
+
+def test_a_document_with_hostile_fields_reads_back_whole() -> None:
+    nasty = "It's: #1 \"q\" \\ - [x] {y} & *z !t | > % @ ` \u202e\x1b[2J null 2021-01-01"
+    entry = FeedEntry(key="k", title=nasty, link="https://e.org/a'b", summary=nasty, content="body",
+                      content_html="", published=FIRST_SEEN, updated=None, author=nasty, categories=(nasty, "yes"),
+                      images=(EntryImage("https://e.org/i'.png", 3, None),), content_hash="h")
+    article = read_back(render(entry, feed_title=nasty))
+    assert article.title == clean_text(nasty, limit=500)
+    assert article.provider.name == clean_text(nasty, limit=200)
+    assert article.topics == (clean_text(nasty, limit=200), "yes")
+    assert article.url == "https://e.org/a'b"
