@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual import events
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -17,6 +18,9 @@ from feedreader.core.model import Problem
 from feedreader.ui.safe import plural
 
 HelpRow = tuple[str, ...]   # (keys, description) or (keys, description, binding id)
+SHOWN_PROBLEMS = 2000       # the problems screen lists this many (``feedreader check`` all)
+# a badge in the theme's colours: of the built-in themes, these pairs contrast 3.2:1 or better
+SEVERITY_STYLES = {"error": "bold $text-error on $error-muted", "warning": "bold $foreground on $warning-muted"}
 HELP_TWO_COLUMNS = 120      # the help screen is two columns of sections from this width on
 
 
@@ -133,16 +137,15 @@ class ProblemsScreen(_Dialog):
             if self.problems
             else "No problems: every file loaded."
         )
-        text = Text()
-        for p in self.problems[:2000]:
-            text.append(p.shown_path, "bold")
-            text.append("\n  ")
-            text.append(p.severity, "red" if p.severity == "error" else "yellow")
-            text.append(": ")
-            text.append(p.message)
-            text.append("\n")
-        if len(self.problems) > 2000:
-            text.append(f"… and {len(self.problems) - 2000:,} more (see `feedreader check`)\n", "dim")
+        parts: list[str | tuple[str, str]] = []
+        for p in self.problems[:SHOWN_PROBLEMS]:
+            # the theme's colours ($error, $warning), legible in light themes too (issue 16)
+            parts += [(p.shown_path, "bold"), "\n  ", (f" {p.severity} ", SEVERITY_STYLES.get(p.severity, "$text-warning")),
+                      ": ", p.message, "\n"]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            parts.append((f"… and {len(self.problems) - SHOWN_PROBLEMS:,} more (see `feedreader check`)\n",
+                          "$text-muted"))
+        text = Content.assemble(*parts)     # plain text pieces: a message is never markup
         with VerticalScroll(classes="dialog"):
             yield Static(Text(title, style="bold"), classes="dialog-title")
             yield Static(text)
