@@ -38,6 +38,9 @@ Example ``config.toml``::
     match = 'topic:AI (regulation OR "privacy bill")'
     add = 25
 
+    [stories]
+    read_whole_story = false      # reading one article of a story marks its other articles read
+
     [keys]                        # rebind by binding id (see the help screen, ?)
     "marks.read" = "w"
     "app.sort" = "s,O"
@@ -77,6 +80,11 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class StorySettings:
+    read_whole_story: bool = False     # reading one article of a story marks the story read (ui/storying.py)
+
+
+@dataclass(frozen=True)
 class Settings:
     sources: tuple[str, ...] = ()
     sort: str = "newest"
@@ -93,6 +101,7 @@ class Settings:
     views: tuple[tuple[str, str], ...] = ()
     keys: tuple[tuple[str, str], ...] = ()
     rules: tuple[RuleSpec, ...] = ()   # [[rules]]: scoring rules (core/rules; README "Scoring rules")
+    stories: StorySettings = field(default_factory=StorySettings)   # [stories]
     problems: tuple[str, ...] = ()
 
 
@@ -225,7 +234,7 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
         problems.append(f"{source}: [fetch] must be a table; ignored")
 
     sections = (("fetch", set(_FETCH)), ("feeds", {f.name for f in fields(FeedSettings)}),
-                ("sync", {f.name for f in fields(SyncSettings)}))
+                ("sync", {f.name for f in fields(SyncSettings)}), ("stories", {f.name for f in fields(StorySettings)}))
     for section, names in sections:
         table = data.get(section)
         for key in table if isinstance(table, dict) else ():
@@ -265,9 +274,14 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
 
     rules, rule_problems = specs_from_config(data.get("rules"), source)
     problems.extend(rule_problems)
+    stories_table = data.get("stories", {})
+    if not isinstance(stories_table, dict):
+        problems.append(f"{source}: [stories] must be a table; ignored")
+    stories = StorySettings(**_apply(stories_table if isinstance(stories_table, dict) else {},
+                                     {"read_whole_story": (_is_bool, "true or false")}, f"{source}: stories.", problems))
 
     return Settings(**values, fetch=fetch, feeds=feeds, sync=sync, views=tuple(views), keys=tuple(keys),
-                    rules=rules, problems=tuple(problems))
+                    rules=rules, stories=stories, problems=tuple(problems))
 
 
 def _browser(value: Any) -> tuple[str, ...] | None:

@@ -48,12 +48,13 @@ from feedreader.ui.keys import resolve_keymap
 from feedreader.ui.layout import LayoutController, fit_header
 from feedreader.ui.marking import MARK_BINDINGS, MarksController
 from feedreader.ui.reader import ReaderScreen
-from feedreader.ui.messages import BrowserOpened, IndexBatch, IndexProgress, IndexScanned
+from feedreader.ui.messages import BrowserOpened, IndexBatch, IndexProgress, IndexScanned, StoriesGrouped
 from feedreader.ui.commands import FeedCommands
 from feedreader.ui.safe import notify_plain, plain_command, plural
 from feedreader.ui.search_bar import SearchBar
 from feedreader.ui.searching import SEARCH_BINDINGS, SearchController
 from feedreader.ui.sources import SOURCES_BINDINGS, SourcesController
+from feedreader.ui.storying import STORY_BINDINGS, StoryController
 from feedreader.ui.themes import ThemeKeeper
 
 log = logging.getLogger("feedreader.ui")
@@ -123,6 +124,7 @@ class FeedReaderApp(App[int]):
         *FETCH_BINDINGS,
         *SEARCH_BINDINGS,
         *SOURCES_BINDINGS,
+        *STORY_BINDINGS,
     ]
     COMMANDS = App.COMMANDS | {FeedCommands}
 
@@ -209,6 +211,9 @@ class FeedReaderApp(App[int]):
         self.indexing = IndexController(self, model=self.model, library=self.library,
                                         scan_on_start=services.scan_on_start, on_batch=self._index_batch_shown,
                                         update_header=self.update_header)
+        self.stories = StoryController(self, model=self.model, library=self.library, settings=self.settings,
+                                       state=self.state, marks=self.marking, on_change=self._index_batch_shown,
+                                       update_header=self.update_header)
         self._gc_held = False       # collections held off while a key's frame is made (on_event)
 
     # -- layout -------------------------------------------------------------
@@ -324,6 +329,10 @@ class FeedReaderApp(App[int]):
 
     def on_index_scanned(self, message: IndexScanned) -> None:
         self.indexing.scanned(message)
+        self.stories.index_changed()    # stories and rules follow, in the background (ui/storying.py)
+
+    def on_stories_grouped(self, message: StoriesGrouped) -> None:
+        self.stories.grouped(message)
 
     def on_index_progress(self, message: IndexProgress) -> None:
         self.indexing.progress(message)
@@ -353,7 +362,7 @@ class FeedReaderApp(App[int]):
 
     def show_article(self, aid: int | None, *, moved: bool = False) -> None:
         """Show ``aid``; ``moved``: the user moved the cursor to it (the read timer, ui/marking.py)."""
-        article = self.library.article(aid) if aid is not None else None
+        article = self.stories.with_heat(self.library.article(aid)) if aid is not None else None
         self.article_view.show(article)
         self.images.load(self.article_view.lead.image)
         self.refresh_detail_notes()
@@ -463,6 +472,9 @@ class FeedReaderApp(App[int]):
         for view in self.query(ArticleView):     # none once the app is closing
             await view.lead.set_result(message.url, message.result)
         await self.fetching.image_ready(message)
+
+    def action_story(self, what: str) -> None:   # c, +, - (STORY_BINDINGS)
+        getattr(self.stories, what)()
 
     def action_toggle_images(self) -> None:
         self.images.enabled = not self.images.enabled

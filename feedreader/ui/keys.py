@@ -24,7 +24,7 @@ MAIN_SCREEN_ONLY = frozenset({
     "cycle_sort", "rescan", "focus_list", "toggle_read", "toggle_hidden", "toggle_flag", "toggle_unread_only",
     "toggle_show_hidden", "next_unread", "previous_unread", "mark_all_read", "undo", "open_browser",
     "prefetch", "prefetch_view", "reader", "search", "saved_view", "filter_topic", "filter_provider",
-    "toggle_images", "toggle_sources", "refresh_feed", "refresh_all_feeds"})
+    "toggle_images", "toggle_sources", "refresh_feed", "refresh_all_feeds", "story"})
 # keys Textual's own bindings use (no binding id: they cannot be rebound here)
 RESERVED = {"ctrl+p": "the command palette", "ctrl+q": "quit", "ctrl+c": "copy / quit",
             "tab": "the next pane", "shift+tab": "the previous pane"}

@@ -79,6 +79,8 @@ class MarksController:
         self._kept_unread: set[int] = set()     # set unread by the user: no timer until opened
         self._state_version = -1
         self.unsaved = 0        # changes made while the store keeps marks in memory only
+        # (rows, label, undo) -> the rows to mark read: the whole story with read_whole_story (ui/storying.py)
+        self.widen_read: Callable[[list[ListRow | None], str | None, bool], tuple] = lambda r, lb, u: (r, lb, u)
 
     @property
     def article_list(self) -> ArticleList:
@@ -145,6 +147,7 @@ class MarksController:
 
     def mark_read(self, rows: Iterable[ListRow | None], *, label: str | None = None, undo: bool = True) -> None:
         """Mark these rows read (opening; the read timer, with ``undo`` False)."""
+        rows, label, undo = self.widen_read(list(rows), label, undo)
         unread = [r for r in rows if r is not None and not self.model.flags(r.aid) & READ]
         if unread:
             self._apply_change(self.state.set_marks(unread, read=True, label=label, undo=undo))

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from feedreader.core.library.search import SearchResult
+from feedreader.core.library.storyview import StoryData
 from feedreader.core.model import Problem
 
 if TYPE_CHECKING:   # core.feeds.refresh loads httpx: imported with the first refresh, not at start-up
     from feedreader.core.feeds.discover import FoundFeed
     from feedreader.core.feeds.refresh import FeedResult, Probe, RefreshSummary
     from feedreader.core.feeds.store import Feed
+    from feedreader.core.rules.scoring import RulesReport
 
 
 @dataclass
@@ -143,3 +145,16 @@ class SourcesGrouped(Message):
 
     generation: int
     groups: dict[str, set[int]]
+
+
+# -- stories and rules (ui/storying.py) ------------------------------------------------
+
+
+@dataclass
+class StoriesGrouped(Message):
+    """A grouping of the index into stories is done (``data``: its stories;
+    ``rules``: what the scoring rules did after it, or ``error``)."""
+
+    data: StoryData
+    rules: RulesReport | None = None
+    error: str | None = None

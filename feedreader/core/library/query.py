@@ -33,7 +33,8 @@ group matches. A lone ``OR`` (at the start or the end) is the word "or".
                        ``m`` is 30 days, ``y`` 365), or on/after a day:
                        ``since:2021-12-01`` (also ``2021-12``, ``2021``)
 ``before:2021-12-01``  published before that day (or more than an age ago)
-``is:unread``          also ``is:read``, ``is:flagged``, ``is:hidden``
+``is:unread``          also ``is:read``, ``is:flagged``, ``is:hidden``; ``is:story``: in a story with others
+``story:ID``           the articles of one story (its id, or the id's start)
 =====================  ======================================================
 
 Any term can be negated with ``-`` (``-is:read``, ``-topic:AI``). A filter
@@ -68,10 +69,10 @@ __all__ = [
     "parse_query", "provider_query", "quote", "saved_views", "topic_key", "topic_query", "view_for_key",
 ]
 
-FILTERS = ("topic", "provider", "author", "link", "feed", "folder", "q", "score", "since", "before", "is")
+FILTERS = ("topic", "provider", "author", "link", "feed", "folder", "q", "score", "since", "before", "is", "story")
 ALIASES = {"quality": "q"}
 SCOPE_KINDS = ("feed", "folder")   # resolved into path prefixes by the caller (search.Scopes)
-IS_VALUES = ("unread", "read", "flagged", "hidden")
+IS_VALUES = ("unread", "read", "flagged", "hidden", "story")
 QUALITY_OPS = (">=", "<=", ">", "<", "=")
 AGE_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
 MAX_LENGTH = 1000
@@ -479,7 +480,7 @@ class _Parser:
             if flag not in IS_VALUES or star:
                 got = f"got {self.text[vstart:end]!r}" if end > vstart else "got nothing"
                 raise QueryError(f"is: must be one of {', '.join(IS_VALUES)}; {got}", at, end)
-            return term("is", flag)
+            return term("story", "") if flag == "story" else term("is", flag)   # (storyview.py)
         # since / before
         if end == vstart:
             raise QueryError(f"{key}: needs {_DATE_HINT}", start, end)
@@ -540,6 +541,7 @@ _NAMED = {
     "link": "part of a web address",
     "feed": "a subscribed feed's title or URL",
     "folder": "a folder name",
+    "story": "a story id (feedreader stories)",
 }
 
 
@@ -554,6 +556,7 @@ def _example(key: str) -> str:
         "since": "since:7d",
         "before": "before:2021-12-01",
         "is": "is:unread",
+        "story": "story:0f3c",
     }[key]
 
 

@@ -103,6 +103,9 @@ CREATE TRIGGER IF NOT EXISTS articles_text_update
 BEFORE UPDATE OF aid, title, provider, domain, excerpt, topics, tags, author ON articles BEGIN
     SELECT RAISE(ABORT, 'articles rows are replaced, never updated');
 END;
+-- the articles in a story with others (is:story, story:ID): storyview.py
+CREATE TABLE IF NOT EXISTS story_of(aid INTEGER PRIMARY KEY, story TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS story_of_story ON story_of(story);
 """
 
 BUMP_GENERATION = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"

@@ -38,6 +38,7 @@ from feedreader.core.library.highlight import (  # noqa: F401 (named here too: c
 )
 from feedreader.core.library.query import SCOPE_KINDS, Group, Node, Query, QueryError, Term, parse_query
 from feedreader.core.library.schema import EVERY_TOKEN, connect
+from feedreader.core.library.storyview import story_condition
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 
 PROVIDER_COLUMNS = "{provider domain}"
@@ -222,6 +223,8 @@ def sql_step(term: Term, scopes: Scopes | None = None) -> Step:
                          (pattern,), term.negated)
     if kind in SCOPE_KINDS:
         return _scope_step(term, scopes)
+    if kind == "story":   # is:story (value ""), story:ID: the index's story table (storyview.py)
+        return _sql_step(*story_condition(str(value)), term.negated)
     raise ValueError(f"not an SQL term: {kind}")
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from feedreader.core.library.library import Library, ListRow
 from feedreader.core.library.orders import DEFAULT_ORDER, ORDERS
+from feedreader.core.library.storyview import StoryView
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class ListModel:
         self._lookups = 0
         self._rows: OrderedDict[int, ListRow] = OrderedDict()
         self.unread = 0
+        self.stories: StoryView | None = None   # story mode: one row per story (storyview.py)
 
     # -- building ---------------------------------------------------------
     def rebuild(self) -> None:
@@ -71,6 +73,8 @@ class ListModel:
         if self.flagged_only:
             keys = list(filter(flagged.__contains__, keys))
         self.keys = keys if keys is not base else list(base)
+        if self.stories is not None:
+            self.keys = self.stories.apply(self.keys)
         self._positions = None
         self._lookups = 0
         if self.unread_only or not read:
@@ -141,6 +145,18 @@ class ListModel:
 
     def flags(self, aid: int) -> int:
         return self.marks.get(aid, 0)
+
+    def story_note(self, aid: int) -> str:
+        """The row's story cell ("+3 sources"; storyview.py), "" outside story mode."""
+        return self.stories.note(aid) if self.stories is not None else ""
+
+    def splice(self, start: int, end: int, keys: list[int]) -> None:
+        """Rows ``start:end`` become ``keys`` (a story expanded or collapsed in place)."""
+        read = self.mark_sets()[0]
+        self.unread += sum(a not in read for a in keys) - sum(a not in read for a in self.keys[start:end])
+        self.keys[start:end] = keys
+        self._positions = None
+        self._lookups = 0
 
     # -- marks --------------------------------------------------------------
     def set_flags(self, aid: int, bits: int) -> None:

@@ -187,12 +187,12 @@ def test_highlight_terms_are_the_positive_words_and_phrases():
         ('don"t', 'a quote (") must start a phrase: put a space before it, like "solid state"', (3, 4)),
         (
             "xpeng foo:bar",
-            "unknown filter 'foo:' (known: topic, provider, author, link, feed, folder, q, score, since, before, is; put a word with ':' in quotes)",
+            "unknown filter 'foo:' (known: topic, provider, author, link, feed, folder, q, score, since, before, is, story; put a word with ':' in quotes)",
             (6, 10),
         ),
         (
             "https://example.com",
-            "unknown filter 'https:' (known: topic, provider, author, link, feed, folder, q, score, since, before, is; put a word with ':' in quotes)",
+            "unknown filter 'https:' (known: topic, provider, author, link, feed, folder, q, score, since, before, is, story; put a word with ':' in quotes)",
             (0, 6),
         ),
         ("topic>3", "topic takes ':', as in topic:AI", (5, 6)),
@@ -206,8 +206,8 @@ def test_highlight_terms_are_the_positive_words_and_phrases():
         ("topic:&&", "topic: needs letters or digits, got '&&'", (6, 8)),
         ("provider:", "provider: needs a name or domain, e.g. provider:caixin", (0, 9)),
         ("provider:...", "provider: needs letters or digits, got '...'", (9, 12)),
-        ("is:purple", "is: must be one of unread, read, flagged, hidden; got 'purple'", (3, 9)),
-        ("-is:", "is: must be one of unread, read, flagged, hidden; got nothing", (0, 4)),
+        ("is:purple", "is: must be one of unread, read, flagged, hidden, story; got 'purple'", (3, 9)),
+        ("-is:", "is: must be one of unread, read, flagged, hidden, story; got nothing", (0, 4)),
         ("since:", "since: needs a date (2021-12-01) or an age (12h, 7d, 2w, 3m, 1y)", (0, 6)),
         ("before:", "before: needs a date (2021-12-01) or an age (12h, 7d, 2w, 3m, 1y)", (0, 7)),
         (
