@@ -33,17 +33,16 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 from feedreader.core.feeds.discover import FoundFeed, discover_feeds, looks_like_feed
 from feedreader.core.feeds.entries import MAX_FEED_BYTES, FeedEntry, FeedParseError, ParsedFeed
 from feedreader.core.feeds.entrydoc import entry_document, entry_filename
 from feedreader.core.feeds.parse import parse_feed
-from feedreader.core.feeds.parsepool import FeedParsers, doc_names
+from feedreader.core.feeds.parsepool import FeedParsers, Written, doc_names, write_file
 from feedreader.core.feeds.schedule import Random, next_check
 from feedreader.core.feeds.store import EntryRow, Feed, FeedStore, StoreError
-from feedreader.core.files import replace_atomically
 from feedreader.core.text import canonical_url, clean_text
 from feedreader.core.web.fetch import Fetcher, interleave_hosts
 from feedreader.core.web.resource import Resource
@@ -159,28 +158,24 @@ def _stamp(moment: datetime | None) -> float | None:
     return moment.timestamp() if moment is not None else None
 
 
-def _writing(data: bytes) -> Callable[[IO[bytes]], int]:
-    return lambda fp: fp.write(data)
-
-
 def _names(feed: Feed) -> tuple[str, str, str]:
     return feed.user_title, feed.title, _host(feed.url)
 
 
 class _Writer:
     """Writes the new and changed entries of one fetch (runs in a thread).
-    ``rendered``: documents of entries first seen at ``now`` made already
-    (by a parser process)."""
+    ``known``: the store's entries of this feed; ``written``: the files of
+    new entries (first seen at ``now``) a parser process wrote already."""
 
     def __init__(self, store: FeedStore, feed: Feed, parsed: ParsedFeed, entries_dir: Path, now: float,
-                 rendered: dict[str, bytes] | None = None) -> None:
-        self.store, self.feed, self.parsed, self.now = store, feed, parsed, now
+                 known: dict[str, tuple[str, str]], written: Written | None = None) -> None:
+        self.store, self.feed, self.parsed, self.now, self.known = store, feed, parsed, now, known
         self.folder = entries_dir / str(feed.id)
         self.title, self.domain = doc_names(_names(feed), parsed)
-        self.rendered = rendered or {}
+        self.written = written or {}
 
     def run(self) -> tuple[int, int]:
-        known = self.store.known_entries(self.feed)
+        known = self.known
         fresh: list[tuple[FeedEntry, str]] = []
         changed: list[tuple[FeedEntry, str]] = []
         for entry in self.parsed.entries:
@@ -191,16 +186,15 @@ class _Writer:
                 changed.append((entry, old[0]))   # same file: same identity
         if not fresh and not changed:
             return 0, 0
-        seen = self.store.first_seen(self.feed, (e.key for e, _ in changed))
+        seen = self.store.first_seen(self.feed, (e.key for e, _ in changed)) if changed else {}
         self.folder.mkdir(parents=True, exist_ok=True)
         rows = []
         for entry, name in fresh + changed:
             first = seen.get(entry.key)
-            data = self.rendered.get(entry.key) if first is None else None
-            if data is None:
+            if first is not None or entry.key not in self.written:
                 when = datetime.fromtimestamp(self.now if first is None else first, _UTC)
-                data = entry_document(self.feed.url, self.title, self.domain, entry, when)
-            replace_atomically(self.folder.parent / name, _writing(data))
+                write_file(self.folder.parent / name,
+                           entry_document(self.feed.url, self.title, self.domain, entry, when))
             rows.append(EntryRow(entry.key, name, entry.content_hash, _stamp(entry.published or entry.updated)))
         self.store.record_entries(self.feed, rows)
         return len(fresh), len(changed)
@@ -264,19 +258,21 @@ async def _apply(
         return FeedResult(feed.id, feed.url, row.name, "not_modified", status, moved_to=_moved(feed, row),
                           next_check=when)
     base = resource.final_url or feed.url
-    rendered: dict[str, bytes] | None = None
+    written: Written | None = None
+    known = await asyncio.to_thread(store.known_entries, feed)
     try:
         if probe is not None:
             parsed, stamp = probe.feed, now()
         elif parsers is not None:
-            parsed, rendered, stamp = await parsers.parse(
-                resource.body, base, resource.content_type, feed.url, _names(feed), now)
+            parsed, written, stamp = await parsers.parse(
+                resource.body, base, resource.content_type, feed.url, _names(feed), now,
+                entries_dir / str(feed.id), frozenset(known))
         else:
             parsed = await asyncio.to_thread(parse_feed, resource.body, base, resource.content_type)
             stamp = now()
     except FeedParseError as exc:
         return await asyncio.to_thread(failed, str(exc))
-    new, changed = await asyncio.to_thread(_Writer(store, feed, parsed, entries_dir, stamp, rendered).run)
+    new, changed = await asyncio.to_thread(_Writer(store, feed, parsed, entries_dir, stamp, known, written).run)
     when = next_check(stamp, refresh_every=every, status=status, headers=headers,
                       ttl_minutes=parsed.ttl_minutes, rng=rng)
     row = await asyncio.to_thread(

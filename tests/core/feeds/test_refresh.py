@@ -360,3 +360,55 @@ def test_subscribe_to_a_feed_a_home_page_or_nothing(server):
     with pytest.raises(SubscribeError, match="HTTP 404"):
         probe(server.url("/missing"))
     assert time.time() > 0
+
+
+# -- many feeds: parsed and written in worker processes ---------------------------------------------
+
+def test_many_feeds_go_through_the_parser_processes(server, store, entries, clock):
+    from feedreader.core.feeds.parsepool import POOL_AFTER
+
+    body = {n: rss([(f"f{n}-{i}", f"Feed {n} entry {i}") for i in range(3)]) for n in range(POOL_AFTER + 6)}
+    feeds = [store.add(server.route(f"/many/{n}", lambda ctx, n=n: feed_route(body[n])(ctx))) for n in body]
+    summary = refresh(store, entries, clock)
+    assert [r.outcome for r in summary.results] == ["fetched"] * len(feeds) and summary.new == 3 * len(feeds)
+    for n, feed in enumerate(feeds):
+        assert set(documents(entries, feed)) == {f"Feed {n} entry {i}" for i in range(3)}
+        assert store.get(feed.id).entry_count == 3
+    assert not [p for p in entries.rglob("*") if p.name.startswith(".")]   # no temporary left
+
+    clock.t += 2 * HOUR   # one entry changes, one is new in every feed
+    for n in body:
+        body[n] = rss([(f"f{n}-0", f"Feed {n} changed"), (f"f{n}-1", f"Feed {n} entry 1"),
+                       (f"f{n}-2", f"Feed {n} entry 2"), (f"f{n}-9", f"Feed {n} new")])
+    summary = refresh(store, entries, clock)
+    assert (summary.new, summary.changed) == (len(feeds), len(feeds))
+    for n, feed in enumerate(feeds):
+        got = documents(entries, feed)
+        assert set(got) == {f"Feed {n} changed", f"Feed {n} entry 1", f"Feed {n} entry 2", f"Feed {n} new"}
+        assert got[f"Feed {n} new"].published.isoformat() == "2021-09-06T16:45:00+00:00"
+
+
+def test_the_parser_pool_writes_new_entries_only(tmp_path):
+    from feedreader.core.feeds.parsepool import FeedParsers
+
+    async def run():
+        parsers = FeedParsers(workers=2, pool_after=0)
+        try:
+            out = []
+            for n in range(3):
+                out.append(await parsers.parse(rss(4).encode(), "https://e.org/f.xml", "application/rss+xml",
+                                               "https://e.org/f.xml", ("", "", "e.org"), lambda: 1.7e9,
+                                               tmp_path / str(n), frozenset({"id-0"} if n else ())))
+            return parsers.started, out
+        finally:
+            await parsers.close()
+
+    started, out = asyncio.run(run())
+    assert started
+    for n, (parsed, written, stamp) in enumerate(out):
+        assert len(parsed.entries) == 4 and stamp == 1.7e9
+        assert sorted(written) == [f"id-{i}" for i in range(0 if n == 0 else 1, 4)]
+        assert sorted(p.name for p in (tmp_path / str(n)).iterdir()) == sorted(written.values())
+        for name in written.values():
+            article, problems = load_document(tmp_path / str(n) / name)
+            assert article is not None and problems == ()
