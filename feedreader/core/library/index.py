@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedreader.core.library.pool import Row, make_pool, parse_files, wait_first
+from feedreader.core.library.pool import Row, make_pool, parse_chunk, parse_files, wait_first
 from feedreader.core.library.schema import (
     BUMP_GENERATION,
     EVERY_TOKEN,
@@ -39,9 +39,12 @@ from feedreader.core.library.schema import (
     INSERT_FILE,
     SCHEMA_VERSION,
     TOPIC_SEP,
+    begin_bulk,
+    catch_up_text,
     connect,
     damaged,
     discard_damaged_index,
+    end_bulk,
     file_facts_in,
     index_damaged,
     index_path_for,
@@ -67,6 +70,7 @@ POOL_THRESHOLD = 400     # fewer changed files than this are parsed in this proc
 COMMIT_ROWS = 1000       # files per transaction while indexing (the first batch goes at once)
 COMMIT_SECONDS = 0.3
 IN_FLIGHT = 10           # chunks per worker queued ahead: they parse on while a batch is written
+TEXT_STEP = 10000        # a cold build copies this many articles at a time into the search index
 
 
 # --------------------------------------------------------------------------
@@ -80,6 +84,13 @@ class RefreshReport:
     unchanged: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)  # folders that could not be read
+    # CPU seconds: parsing (here and in the workers), writing the rows, and
+    # filling the search index (apart only in a cold build: else the triggers
+    # fill it as the rows are written, and it is part of write_cpu)
+    parse_cpu: float = 0.0
+    write_cpu: float = 0.0
+    text_cpu: float = 0.0
+    bulk: bool = False          # a cold build (see schema.begin_bulk)
 
     @property
     def changed(self) -> bool:
@@ -253,11 +264,18 @@ class Index:
             done = 0
             held: list[Row] = []
             last = time.monotonic()
+            report.bulk = begin_bulk(self.conn)
+            copied = 0      # articles stored when the search index last caught up (cold build)
 
             def flush() -> None:
-                nonlocal done, held, last
+                nonlocal done, held, last, copied
                 rows, held = held, []
+                cpu = time.thread_time()
                 orphans = self._store(rows)
+                report.write_cpu += time.thread_time() - cpu
+                if report.bulk and done + len(rows) - copied >= TEXT_STEP:
+                    self._catch_up_text(report)
+                    copied = done + len(rows)
                 feed.stored(rows)
                 if orphans:
                     feed.requeue_holders(orphans)
@@ -282,19 +300,55 @@ class Index:
             first = feed.take(CHUNK if feed.exhausted else FIRST_CHUNK)
             if progress:
                 progress(0, len(feed.queued))
-            if first:
-                stored(parse_files([(f.path, f.size, f.mtime_ns) for f in first]))
-            while True:
-                for rows in self._parse(feed, workers):
-                    stored(rows)
-                if held:
-                    flush()       # may queue files that hold an article dropped just now
-                if not feed.waiting():
-                    break
+            try:
+                if first:
+                    stored(self._parse_here(first, report))
+                while True:
+                    for rows in self._parse(feed, workers, report):
+                        stored(rows)
+                    if held:
+                        flush()       # may queue files that hold an article dropped just now
+                    if not feed.waiting():
+                        break
+            finally:
+                if report.bulk:
+                    self._end_bulk(report)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _parse(self, feed: "_ChangedFiles", workers: int | None) -> Iterator[list[Row]]:
+    def _catch_up_text(self, report: RefreshReport) -> None:
+        """One step of a cold build's search index: the articles stored since the last."""
+        cpu = time.thread_time()
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            catch_up_text(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        report.text_cpu += time.thread_time() - cpu
+
+    def _end_bulk(self, report: RefreshReport) -> None:
+        """The search index catches up with the last articles of a cold build
+        (if this fails, e.g. on a damaged file, the next open does it)."""
+        cpu = time.thread_time()
+        try:
+            end_bulk(self.conn)
+        except sqlite3.Error:
+            if not report.parsed:
+                raise
+        finally:
+            report.text_cpu += time.thread_time() - cpu
+
+    @staticmethod
+    def _parse_here(facts: "Sequence[FileFact]", report: RefreshReport) -> list[Row]:
+        cpu = time.thread_time()
+        rows = parse_files([(f.path, f.size, f.mtime_ns) for f in facts])
+        report.parse_cpu += time.thread_time() - cpu
+        return rows
+
+    def _parse(self, feed: "_ChangedFiles", workers: int | None, report: RefreshReport) -> Iterator[list[Row]]:
         """Rows for every file ``feed`` still holds, in chunks (a pool when many)."""
         if workers is None:
             workers = min(os.cpu_count() or 1, 4)
@@ -304,7 +358,7 @@ class Index:
                 chunk = feed.take(CHUNK)
                 if not chunk:
                     return
-                yield parse_files([(f.path, f.size, f.mtime_ns) for f in chunk])
+                yield self._parse_here(chunk, report)
         pool = make_pool(workers)
         try:
             # a bounded number of chunks in flight so results stream back; the
@@ -316,7 +370,7 @@ class Index:
                     if not chunk:
                         break
                     items = [(f.path, f.size, f.mtime_ns) for f in chunk]
-                    pending.append(pool.submit(parse_files, items))
+                    pending.append(pool.submit(parse_chunk, items))
                 if not pending:
                     return
                 if not pending[0].done() and not feed.exhausted:
@@ -324,7 +378,9 @@ class Index:
                     if not pending[0].done():
                         wait_first([pending[0]], timeout=0.02)
                     continue
-                yield pending.popleft().result()
+                rows, cpu = pending.popleft().result()
+                report.parse_cpu += cpu
+                yield rows
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
