@@ -1,8 +1,10 @@
 """``feedreader cache status`` and ``feedreader cache prune``: the page cache's size.
 
 The cap is ``cache_max_mb`` under ``[fetch]`` in the config (default 500;
-0 = no cap); a prefetch that grows the cache over it prunes by itself. Pages
-go least recently read first (``core/web/pagecache.py``, "Size").
+0 = no cap), for the pages and the article images (``<page cache>/images``)
+together; a prefetch or an image fetch that grows the cache over it prunes
+by itself. Pages and images go least recently read first
+(``core/web/pagecache.py``, "Size").
 """
 
 from __future__ import annotations
@@ -66,8 +68,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     usage = cache.usage()
     cap = ctx.settings.fetch.cache_max_mb
     print(f"page cache: {cache.dir}")
-    print(f"size:       {size_text(usage.size)} of {f'{cap:,} MB' if cap else 'no cap'}")
-    print(f"pages:      {plural(usage.pages, 'page')}, {plural(usage.images, 'image')}")
+    print(f"size:       {size_text(usage.size)} of {f'{cap:,} MB' if cap else 'no cap'} (pages and images)")
+    print(f"pages:      {plural(usage.pages, 'page')}, {size_text(usage.page_bytes)}")
+    print(f"images:     {plural(usage.images, 'image')}, {size_text(usage.image_bytes)} ({cache.dir / 'images'})")
     if usage.oldest_read is not None:
         print(f"oldest:     last read {local_time(int(usage.oldest_read))}")
     return 0

@@ -55,17 +55,25 @@ def test_cache_status_and_prune(isolated_dirs):
         for suffix in (".html", ".json"):
             path = cache.dir / f"{__import__('hashlib').sha256(url.encode()).hexdigest()}{suffix}"
             os.utime(path, (now - 1000 + n * 500, now - 1000 + n * 500))
+    from feedreader.core.web.images import ImageCache
+
+    ImageCache(cache.dir / "images").store("https://a.example/lead.jpg", b"\xff" * 600_000, "image/jpeg")
     status = run("cache", "status")
     assert status.returncode == 0, status.stderr
-    assert "size:       1.2 MB of 500 MB" in status.stdout
-    assert "pages:      2 pages, 0 images" in status.stdout
+    assert "size:       1.8 MB of 500 MB (pages and images)" in status.stdout
+    assert "pages:      2 pages, 1.2 MB" in status.stdout
+    assert "images:     1 image, 600." in status.stdout     # the images beside the pages count too
     assert "last read" in status.stdout
-    pruned = run("cache", "prune", "--max-mb", "1")
+    pruned = run("cache", "prune", "--max-mb", "1.3")
     assert pruned.returncode == 0, pruned.stderr
     assert pruned.stdout.startswith("removed 1 page or image (600.")
     assert cache.status("https://a.example/old").state == "none"
     assert cache.status("https://a.example/new").cached
-    assert "pages:      1 page, 0 images" in run("cache", "status").stdout
+    after = run("cache", "status").stdout
+    assert "pages:      1 page, 600." in after and "images:     1 image" in after
+    pruned = run("cache", "prune", "--max-mb", "0.7")     # the image (stored now) outlives the page read before
+    assert "removed 1 page or image" in pruned.stdout
+    assert "pages:      0 pages" in run("cache", "status").stdout
 
 
 # -- read-only commands never write the marks ------------------------------------------

@@ -42,6 +42,7 @@ MAX_SIDE = 1600                   # the decoded image is reduced to fit this box
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP")   # what Pillow may try: no exotic decoders
 META_VERSION = 1
 MAX_META_BYTES = 16_000
+PRUNE_SHARE = 50                  # a fetch prunes again after 1/50 of the cap stored (the cap holds within 2%)
 
 ProblemKind = Literal["svg", "too_large", "corrupt", "unsupported", "fetch"]
 
@@ -144,6 +145,7 @@ class ImageCache:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.dir = Path(directory)
+        self._since_prune: int | None = None    # bytes stored since the last prune (None: none yet)
 
     def _path(self, url: str, suffix: str) -> Path:
         from feedreader.core.web.pagecache import url_key
@@ -172,6 +174,10 @@ class ImageCache:
             return None
         if len(data) != meta["size"]:
             return None
+        try:
+            os.utime(self._path(url, ".img"))   # read now: the page cache's cap removes the least recently read
+        except OSError:
+            pass    # a read-only cache still reads
         content_type = meta.get("content_type")
         return data, content_type if isinstance(content_type, str) else None
 
@@ -185,6 +191,21 @@ class ImageCache:
         replace_atomically(self._path(url, ".img"), lambda f: f.write(data))
         self._write_meta(url, {"size": len(data), "content_type": (content_type or "")[:200],
                                "fetched_at": time.time() if now is None else now})
+        if self._since_prune is not None:
+            self._since_prune += len(data)
+
+    def keep_under(self, max_bytes: int) -> bool:
+        """Prune the page cache this folder is part of (``<page cache>/images``:
+        pages and images, least recently read first) to ``max_bytes``, after
+        the first image stored and then every ``max_bytes // PRUNE_SHARE``
+        bytes stored (a prune reads the whole folder); True if it pruned."""
+        from feedreader.core.web.pagecache import PageCache
+
+        if max_bytes <= 0 or (self._since_prune is not None and self._since_prune < max_bytes // PRUNE_SHARE):
+            return False
+        self._since_prune = 0
+        PageCache(self.dir.parent).prune(max_bytes)
+        return True
 
     def record_failure(self, url: str, error: str, *, now: float | None = None) -> None:
         """A failed fetch: the error is kept (a good copy, if any, stays)."""
@@ -251,6 +272,9 @@ async def fetch_image(fetcher: Fetcher, cache: ImageCache | None, url: str | Non
     if cache is not None:
         try:
             await asyncio.to_thread(cache.store, url, resource.body, content_type)
+            cap = fetcher.settings.cache_max_mb * 1_000_000
+            if cap:     # the page cache's cap counts the images (pagecache.py "Size")
+                await asyncio.to_thread(cache.keep_under, cap)
         except OSError:
             pass   # a full or read-only cache must not fail the image itself
     return ImageFetch(url, resource.body, fetched=True, content_type=content_type)

@@ -16,7 +16,10 @@ Size: :meth:`PageCache.prune` keeps the directory (pages and the
 first. Reading a page's text (:meth:`PageCache.readable`: the reader view,
 ``show --text``) touches the mtime of its ``.text.json``: that mtime is when
 it was last read; a page never read counts from when its body was fetched
-(a revalidation that changes nothing does not make a page recent).
+(a revalidation that changes nothing does not make a page recent). An
+image's ``.img`` is touched when it is read from the cache
+(``ImageCache.get``), and a fetch that stores images prunes too
+(``images.fetch_image``), so the cap holds for pages and images together.
 """
 
 from __future__ import annotations
@@ -211,6 +214,8 @@ class PageCache:
             pages=sum(e.kind == "page" for e in kept),
             images=sum(e.kind == "image" for e in kept),
             oldest_read=kept[0].last_read if kept else None,
+            page_bytes=sum(e.size for e in kept if e.kind == "page"),
+            image_bytes=sum(e.size for e in kept if e.kind == "image"),
         )
 
     def prune(self, max_bytes: int) -> PruneReport:
@@ -308,10 +313,12 @@ class CacheEntry:
 
 @dataclass(frozen=True, slots=True)
 class CacheUsage:
-    size: int
+    size: int                   # bytes, pages, images and a crash's leftovers
     pages: int
     images: int
     oldest_read: float | None
+    page_bytes: int = 0
+    image_bytes: int = 0        # the images/ folder (core/web/images.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,3 +97,62 @@ def test_a_prefetch_over_the_cap_prunes_the_least_recently_read(tmp_path):
         url = server.route("/again", html_page(PAGE.format(title="again", pad="z")))
         fetch_urls([url], FetchSettings(timeout=3.0, cache_max_mb=0), cache, allow_private=True)
     assert cache.status("https://a.example/huge").cached
+
+
+# -- the images beside the pages (issue 16: the cap counts them) -------------------------
+
+def _image_fetch(cache, url, cap_mb):
+    import asyncio
+
+    from feedreader.core.web.fetch import Fetcher
+    from feedreader.core.web.images import fetch_image
+
+    async def run():
+        settings = FetchSettings(timeout=3.0, deadline=5.0, cache_max_mb=cap_mb)
+        async with Fetcher(settings, None, allow_private=True) as fetcher:
+            return await fetch_image(fetcher, cache, url)
+    return asyncio.run(run())
+
+
+def test_an_image_read_from_the_cache_counts_as_read(tmp_path):
+    from feedreader.core.web.images import ImageCache
+
+    pages = PageCache(tmp_path / "pages")
+    images = ImageCache(pages.dir / "images")
+    put(pages, "https://a.example/page", size=50_000, age=5000)
+    url = "https://img.example/lead.jpg"
+    images.store(url, b"\xff" * 60_000, "image/jpeg", now=time.time() - 9000)
+    then = time.time() - 9000
+    for suffix in (".img", ".json"):
+        os.utime(images.dir / f"{url_key(url)}{suffix}", (then, then))
+    assert images.get(url) is not None      # shown again today (offline, from the cache)
+    usage = pages.usage()
+    assert (usage.pages, usage.images) == (1, 1)
+    assert usage.image_bytes >= 60_000 and usage.page_bytes >= 50_000
+    assert usage.size == usage.page_bytes + usage.image_bytes
+    pages.prune(usage.size - 1)
+    # the page, fetched 5000 s ago and never read, went; the image read just now stayed
+    assert pages.status("https://a.example/page").state == "none"
+    assert images.get(url) is not None
+
+
+def test_an_image_fetch_over_the_cap_prunes_pages_and_images(tmp_path):
+    from feedreader.core.web.images import ImageCache
+
+    pages = PageCache(tmp_path / "pages")
+    images = ImageCache(pages.dir / "images")
+    put(pages, "https://a.example/old", size=700_000, age=5000)
+    put(pages, "https://a.example/newer", size=100_000, age=100)
+    with TestServer() as server:
+        url = server.route("/lead.jpg", html_page(b"\xff\xd8" + b"j" * 400_000, content_type="image/jpeg"))
+        got = _image_fetch(images, url, cap_mb=1)
+        assert got.data is not None and got.fetched
+    assert pages.usage().size <= 1_000_000
+    assert pages.status("https://a.example/old").state == "none"
+    assert pages.status("https://a.example/newer").cached and images.get(url) is not None
+    # no cap: nothing goes
+    put(pages, "https://a.example/huge", size=1_500_000, age=6000)
+    with TestServer() as server:
+        other = server.route("/two.jpg", html_page(b"\xff\xd8" + b"k" * 1000, content_type="image/jpeg"))
+        _image_fetch(ImageCache(pages.dir / "images"), other, cap_mb=0)
+    assert pages.status("https://a.example/huge").cached
