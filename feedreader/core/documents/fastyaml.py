@@ -40,8 +40,10 @@ __all__ = ["load_simple"]
 # the other YAML line breaks (NEL, U+2028/9), the BOM, and what YAML refuses
 # (C0 and C1 controls, DEL, surrogates, U+FFFE/U+FFFF)
 _GIVE_UP = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\ufeff\u2028\u2029]")
-# indent, "- " (a list item), key (plain, a word), rest after ": "
-_LINE = re.compile(r"( *)(- )?(?:([A-Za-z_][A-Za-z0-9_]*):(?: +|$))?(.*)")
+# per line: indent, "- " (a list item), key (plain, a word), rest after ": "
+# (every part is optional: ``findall`` gives one match per line, as
+# ``str.split("\n")`` gives the lines; a group that did not take part is "")
+_LINES = re.compile(r"^( *)(- )?(?:([A-Za-z_][A-Za-z0-9_]*):(?: +|$))?(.*)$", re.M)
 # what a plain scalar here may not start with (YAML's indicators, and "-")
 _INDICATORS = frozenset("?:,[]{}#&*!|>%@`")
 _DIGITS = frozenset("0123456789")
@@ -117,19 +119,13 @@ def load_simple(text: str, first_line: int = 1) -> YamlMap | None:
 def _load(text: str, first_line: int) -> YamlMap | None:
     # the meaningful lines: (line number, indent, is item, key, rest)
     lines: list[tuple[int, int, bool, str | None, str]] = []
-    match = _LINE.match
+    flat = text.replace("\n", " ")     # (the lines' characters, checked all at once)
+    if not flat.isprintable() and _GIVE_UP.search(flat) is not None:
+        return None
     append = lines.append
-    for number, raw in enumerate(text.split("\n"), first_line):
-        if not raw.isprintable() and _GIVE_UP.search(raw) is not None:
-            return None
-        m = match(raw)
-        if m is None:                   # (never: every part of _LINE is optional)
-            return None
-        indent = m.end(1)
-        if indent == len(raw):
-            continue                    # blank
-        dash, key, rest = m.group(2, 3, 4)
-        append((number, indent, dash is not None, key, rest))
+    for number, (spaces, dash, key, rest) in enumerate(_LINES.findall(text), first_line):
+        if dash or key or rest:         # else a blank line
+            append((number, len(spaces), bool(dash), key or None, rest))
     if not lines or lines[0][1] != 0 or lines[0][2] or lines[0][3] is None:
         return None
     # open containers: [container, indent, is mapping]
