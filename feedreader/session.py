@@ -63,11 +63,13 @@ class Session:
             name = ", ".join(settings.sources)
         else:
             sources, name = [builtin_library()], "samples"
-        if not given and paths.feed_entries.is_dir():
+        if not given:
             # subscribed feeds' entries are documents too (HACKING.md "Feeds"):
-            # with no PATH they join the configured sources in one list
+            # with no PATH they join the configured sources in one list, always
+            # (even before the first feed: one added in the app lists at once)
+            if paths.feed_entries.is_dir():
+                name += " + feeds"
             sources.append(paths.feed_entries)
-            name += " + feeds"
         return cls(paths, settings, sources, name)
 
     def open_library(self) -> Library:
@@ -75,6 +77,11 @@ class Session:
         with ``feed:``/``folder:`` names resolved through the subscriptions."""
         from feedreader.core.library.library import Library
 
+        if self.paths.feed_entries in self.sources:
+            try:   # the folder a first feed's entries go to: a source from the start
+                self.paths.feed_entries.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                log.warning("cannot create %s (%s)", self.paths.feed_entries, exc.strerror or exc)
         library = Library.open(self.paths.cache_dir, self.sources, self.library_name)
         library.scopes = self.scopes_for(library)
         return library

@@ -1,5 +1,6 @@
-"""The small screens of the feeds: ask for a text (a URL, a path), pick one
-of the feeds a page links to, and the reader view of a feed entry.
+"""The small screens of the feeds: ask for a text (a path), add a feed (its
+address and folder), pick one of the feeds a page links to, and the reader
+view of a feed entry.
 
 Every string from a feed or a page is shown as a Rich ``Text`` or with
 ``markup=False``: ``[b]`` in a title stays as typed.
@@ -43,6 +44,52 @@ class AskScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AddFeedScreen(ModalScreen[tuple[str, str] | None]):
+    """The address of a feed and the folder to put it in: enter (in either
+    field) gives ``(url, folder)``, escape None. The existing ``folders`` are
+    listed (choosing one fills the folder field) and suggested as it is
+    typed; a new name makes a new folder ("a/b" nests), none the top level."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="addfeed.cancel")]
+
+    def __init__(self, folders: Sequence[str]) -> None:
+        super().__init__()
+        self._folders = sorted({f for f in folders if f}, key=str.casefold)
+
+    def compose(self) -> ComposeResult:
+        from textual.suggester import SuggestFromList
+
+        with Vertical(classes="dialog"):
+            yield Static(Text("Add a feed", style="bold"), classes="dialog-title")
+            yield Input(placeholder="https://… (a feed, or a site's home page: its feed is found)", id="add-url")
+            yield Input(placeholder="Folder: none (top level), one below, or type a new one (a/b nests)",
+                        id="add-folder", suggester=SuggestFromList(self._folders, case_sensitive=False))
+            if self._folders:
+                yield OptionList(*(Option(Text(clean_text(f, limit=200)), id=f"folder-{n}")
+                                   for n, f in enumerate(self._folders)), id="add-folders")
+            yield Static(Text("enter adds, tab moves between the fields, escape cancels.", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#add-url", Input).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        folder = self.query_one("#add-folder", Input)
+        folder.value = self._folders[int((event.option.id or "folder-0").removeprefix("folder-"))]
+        folder.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        url = self.query_one("#add-url", Input)
+        if not url.value.strip():
+            url.focus()
+            return
+        self.dismiss((url.value.strip(), self.query_one("#add-folder", Input).value.strip()))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

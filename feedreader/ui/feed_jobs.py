@@ -48,6 +48,7 @@ class FeedJobs:
         self.settings = sources.settings
         self.refreshing = False
         self._bar_shown = False
+        self.folder = ""            # the folder of the feed being added (the add dialog's)
 
     @property
     def entries_dir(self) -> Path:
@@ -195,24 +196,25 @@ class FeedJobs:
 
     # -- add ------------------------------------------------------------------------
     def ask_add(self) -> None:
-        from feedreader.ui.feed_dialogs import AskScreen
+        from feedreader.ui.feed_dialogs import AddFeedScreen
 
         if self.sources.feed_store is None:
             self.notify("Feeds are not available in this run.", severity="warning")
             return
-        self.app.push_screen(
-            AskScreen("Add a feed", "The address of a feed, or of a site's home page (its feed is found). "
-                      "enter adds, escape cancels.", placeholder="https://…"),
-            self.add)
+        self.app.push_screen(AddFeedScreen([f.folder for f in self.sources.feeds]), self.add)
 
-    def add(self, url: str | None) -> None:
+    def add(self, chosen: tuple[str, str] | str | None) -> None:
+        """Subscribe to ``(url, folder)`` (or a URL: the top level)."""
+        from feedreader.core.feeds.opml import clean_folder
         from feedreader.core.text import check_url, url_problem
 
-        if not url:
+        if not chosen:
             return
+        url, folder = (chosen, "") if isinstance(chosen, str) else chosen
         if check_url(url) is None:
             self.notify(f"Cannot subscribe to {url}: it {url_problem(url)}", severity="warning")
             return
+        self.folder = clean_folder(folder)
         self.notify(f"Looking at {url}…", timeout=2)
         self._run(partial(self._probe, url), "_feed_probe")
 
@@ -258,9 +260,9 @@ class FeedJobs:
                                             [(f.title or f.url, f"{f.kind} · {f.url}") for f in found]), picked)
 
     def _subscribe(self, url: str, found: Probe | str) -> None:
-        self._run(partial(self._add, url, found), "_feed_add")
+        self._run(partial(self._add, url, found, self.folder), "_feed_add")
 
-    def _add(self, url: str, found: Probe | str) -> None:
+    def _add(self, url: str, found: Probe | str, folder: str = "") -> None:
         """(A thread.) Subscribe and store the first entries."""
         from feedreader.core.feeds.refresh import SubscribeError, add_subscription
         from feedreader.core.feeds.store import DuplicateFeed
@@ -269,7 +271,7 @@ class FeedJobs:
         try:
             async def run() -> Any:
                 async with feed_fetcher(self.settings) as fetcher:
-                    return await add_subscription(store, fetcher, found, self.entries_dir,
+                    return await add_subscription(store, fetcher, found, self.entries_dir, folder=folder,
                                                   refresh_every=self.settings.feeds.refresh_every,
                                                   rng=random.Random())
 

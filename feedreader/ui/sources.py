@@ -430,10 +430,15 @@ class SourcesController:
         self.pane.show_rows(build_rows(names, self.feeds), self.counts)
 
     def listed(self, feeds: list[Feed]) -> None:
-        """The feeds as the store has them now: the pane's rows (and groups, if new feeds)."""
+        """The feeds as the store has them now: the pane's rows (and groups, if
+        new feeds), and what ``feed:``/``folder:`` name in a search."""
         known = set(self.by_id)
         self.feeds = feeds
         self.by_id = {f.id: f for f in feeds}
+        if self.feed_entries is not None:
+            from feedreader.core.feeds.scopes import feed_scopes
+
+            self.library.scopes = feed_scopes(feeds, self.feed_entries, self.library.source_scopes)
         if set(self.by_id) != known:
             self._stale = True
         if self.chosen.startswith("feed:") and int(self.chosen[5:]) not in self.by_id:

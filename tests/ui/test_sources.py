@@ -298,9 +298,9 @@ async def test_add_feed_from_the_palette_with_discovery(server, home):
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.2)
-        from feedreader.ui.feed_dialogs import AskScreen, PickScreen
+        from feedreader.ui.feed_dialogs import AddFeedScreen, PickScreen
 
-        assert isinstance(app.screen, AskScreen)
+        assert isinstance(app.screen, AddFeedScreen)
         await pilot.press(*server.url("/site"))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
@@ -308,7 +308,98 @@ async def test_add_feed_from_the_palette_with_discovery(server, home):
         await until(pilot, lambda: "Two first" in titles(app))
     with FeedStore(home.store_path) as store:
         names = [f.name for f in store.list()]
+        assert [f.folder for f in store.list()] == ["", ""]   # no folder chosen: the top level
     assert len(names) == 2 and "Two" in names
+
+
+async def open_add_dialog(pilot, app):
+    from feedreader.ui.feed_dialogs import AddFeedScreen
+
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.2)
+    await pilot.press(*"Add feed")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, AddFeedScreen))
+    return app.screen
+
+
+async def test_add_feed_offers_the_folders_and_takes_a_new_one(server, home):
+    from textual.widgets import Input, OptionList
+
+    server.route("/one.xml", feed_route(rss("One", [("o1", "One first")])))
+    server.route("/two.xml", feed_route(rss("Two", [("t1", "Two first")])))
+    server.route("/three.xml", feed_route(rss("Three", [("h1", "Three first")])))
+    home.subscribe(server.url("/one.xml"), folder="News/Tech")
+    home.subscribe(server.url("/x.xml"), folder="Blogs")
+    app = home.app(refresh_on_start=False)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await until(pilot, lambda: len(app.sources.feeds) == 2)
+        dialog = await open_add_dialog(pilot, app)
+        folders = dialog.query_one("#add-folders", OptionList)
+        assert [str(folders.get_option_at_index(i).prompt) for i in range(folders.option_count)] == [
+            "Blogs", "News/Tech"]
+        await pilot.press(*server.url("/two.xml"))
+        folders.focus()
+        folders.highlighted = 1
+        await pilot.press("enter")             # the existing folder fills the field
+        assert dialog.query_one("#add-folder", Input).value == "News/Tech"
+        await pilot.press("enter")
+        await until(pilot, lambda: "Two first" in titles(app))
+
+        dialog = await open_add_dialog(pilot, app)
+        await pilot.press(*server.url("/three.xml"), "tab", *"Podcasts / Weekly ")
+        await pilot.press("enter")
+        await until(pilot, lambda: "Three first" in titles(app))
+        await until(pilot, lambda: len(app.sources.feeds) == 4)
+        await pilot.press("S")
+        await until(pilot, lambda: "folder:Podcasts/Weekly" in app.sources.counts)
+        # One (in News/Tech) was never fetched: the folder counts Two's entry
+        assert app.sources.counts["folder:News/Tech"] == Count(1, 1)
+        assert app.sources.counts["folder:Podcasts/Weekly"] == Count(1, 1)
+    with FeedStore(home.store_path) as store:
+        assert {f.name: f.folder for f in store.list() if f.title} == {"Two": "News/Tech",
+                                                                        "Three": "Podcasts/Weekly"}
+
+
+async def test_a_first_feed_added_in_the_app_lists_at_once(server, isolated_dirs):
+    """The run's own path (session.open_library, as ``feedreader`` with no PATH
+    opens it) on a data dir with no feeds yet: the entries join at once,
+    and feed:/folder: know the new feed."""
+    import argparse
+
+    from feedreader.session import Session
+    from feedreader.ui.app import FeedReaderApp, Services
+
+    server.route("/first.xml", feed_route(rss("First Feed", [("f1", "First entry"), ("f2", "Second entry")])))
+    (isolated_dirs["config"]).mkdir(parents=True, exist_ok=True)
+    (isolated_dirs["config"] / "config.toml").write_text("allow_private_hosts = true\nmark_read_after = 0\n"
+                                                         "[feeds]\nrefresh_on_start = false\n", encoding="utf-8")
+    session = Session.from_args(argparse.Namespace(paths=[]))
+    assert not session.paths.feed_store.exists() and not session.paths.feed_entries.exists()
+    library = session.open_library()
+    state = session.open_marks()
+    try:
+        library.refresh(workers=1)
+        app = FeedReaderApp(Services(
+            library=library, settings=session.settings, state=state, page_cache=session.open_page_cache(),
+            opener=lambda url: pytest.fail(f"opened {url}"), clock=lambda: FIXED_NOW, scan_on_start=False,
+            feed_store=session.paths.feed_store, feed_entries=session.paths.feed_entries))
+        async with app.run_test(size=(150, 40)) as pilot:
+            samples = len(app.model)
+            await open_add_dialog(pilot, app)
+            await pilot.press(*server.url("/first.xml"), "tab", *"Reading")
+            await pilot.press("enter")
+            await until(pilot, lambda: {"First entry", "Second entry"} <= set(titles(app)))
+            assert len(app.model) == samples + 2
+            assert not any("Start feedreader again" in n for n in notices(app))
+            assert library.scopes is not None
+            assert library.scopes("feed", "First Feed") == [f"{session.paths.feed_entries.resolve()}/1/"]
+            found = library.search("folder:Reading").match
+            assert sorted(r.title for r in library.rows(sorted(found)).values()) == ["First entry", "Second entry"]
+    finally:
+        state.close()
+        library.close()
 
 
 def test_sources_pane_snapshot(snap_compare, server, home):
