@@ -201,8 +201,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
             def attempt() -> SyncReport:
                 client = GReaderClient(http, account.url, auth=account.auth, page_size=ID_PAGE)
-                return Sync(client, feeds, marks, state, ctx.paths.feed_entries,
-                            progress=progress).run(dry_run=args.dry_run)
+                return Sync(client, feeds, marks, state, ctx.paths.feed_entries, progress=progress,
+                            push_since=account.created).run(dry_run=args.dry_run)
 
             report = run_with_retries(attempt, attempts=max(1, args.retries + 1), on_retry=retrying)
     except SyncError as exc:
@@ -238,6 +238,8 @@ def _summary(report: SyncReport, url: str) -> None:
         print(f"{would}add feed: {name}")
     for name in report.feeds_removed:
         print(f"{would}remove feed (unsubscribed on the server): {name}")
+    for name in report.subscribed:
+        print(f"{would}subscribe on the server (added here): {name}")
     for stream in report.unsubscribed:
         print(f"{would}unsubscribe on the server (removed here): {stream}")
     for move in report.feeds_moved:
@@ -252,7 +254,8 @@ def _summary(report: SyncReport, url: str) -> None:
         print(f"note: {problem}", file=sys.stderr)
     head = "dry run, nothing changed" if report.dry_run else f"synced with {host} in {report.seconds:.1f} s"
     print(f"{head}: {would}take {report.new_entries:,} new entries; {would}send {_count(report.sent)}; "
-          f"{would}receive {_count(report.received)}; {len(report.conflicts):,} conflicts")
+          f"{would}receive {_count(report.received)}; {len(report.conflicts):,} conflicts"
+          + (f"; {report.merged:,} entries matched to the local feed's own" if report.merged else ""))
 
 
 # -- status ---------------------------------------------------------------------------------

@@ -48,13 +48,14 @@ from feedreader.ui.keys import resolve_keymap
 from feedreader.ui.layout import LayoutController, fit_header
 from feedreader.ui.marking import MARK_BINDINGS, MarksController
 from feedreader.ui.reader import ReaderScreen
-from feedreader.ui.messages import BrowserOpened, IndexBatch, IndexProgress, IndexScanned, StoriesGrouped
+from feedreader.ui.messages import BrowserOpened, IndexBatch, IndexProgress, IndexScanned, StoriesGrouped, SyncUpdate
 from feedreader.ui.commands import FeedCommands
 from feedreader.ui.safe import notify_plain, plain_command, plural
 from feedreader.ui.search_bar import SearchBar
 from feedreader.ui.searching import SEARCH_BINDINGS, SearchController
 from feedreader.ui.sources import SOURCES_BINDINGS, SourcesController
 from feedreader.ui.storying import STORY_BINDINGS, StoryController
+from feedreader.ui.syncing import SyncController
 from feedreader.ui.themes import ThemeKeeper
 
 log = logging.getLogger("feedreader.ui")
@@ -214,6 +215,10 @@ class FeedReaderApp(App[int]):
         self.stories = StoryController(self, model=self.model, library=self.library, settings=self.settings,
                                        state=self.state, marks=self.marking, on_change=self._index_batch_shown,
                                        update_header=self.update_header)
+        self.syncing = SyncController(self, settings=self.settings, state=self.state, marks=self.marking,
+                                      feed_store=services.feed_store, feed_entries=services.feed_entries,
+                                      update_header=self.update_header, rescan=self.rescan,
+                                      list_feeds=lambda: self.sources.jobs.list_feeds())
         self._gc_held = False       # collections held off while a key's frame is made (on_event)
 
     # -- layout -------------------------------------------------------------
@@ -266,6 +271,7 @@ class FeedReaderApp(App[int]):
         if self.services.scan_on_start:
             self.rescan()
         self.sources.start()    # the feeds that are due, in the background (never waits on the network)
+        self.syncing.start()    # the feed server at start and every sync_every, in the background (ui/syncing.py)
         # another feedreader may mark articles too: look every 2 s (and on focus)
         self.set_interval(2.0, self.check_other_instances)
         every = self.services.rescan_every
@@ -313,6 +319,8 @@ class FeedReaderApp(App[int]):
             parts.append(self.fetching.note)
         if self.sources.note:
             parts.append(self.sources.note)
+        if self.syncing.note:
+            parts.append(self.syncing.note)
         label = self.searching.label()
         if label:
             parts.insert(1, label)      # after the counts: a narrow header cuts from the end (ui/layout.py)
@@ -333,6 +341,9 @@ class FeedReaderApp(App[int]):
 
     def on_stories_grouped(self, message: StoriesGrouped) -> None:
         self.stories.grouped(message)
+
+    def on_sync_update(self, message: SyncUpdate) -> None:
+        self.syncing.handle(message)
 
     def on_index_progress(self, message: IndexProgress) -> None:
         self.indexing.progress(message)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:   # core.feeds.refresh loads httpx: imported with the first re
     from feedreader.core.feeds.refresh import FeedResult, Probe, RefreshSummary
     from feedreader.core.feeds.store import Feed
     from feedreader.core.rules.scoring import RulesReport
+    from feedreader.core.sync.engine import SyncReport
 
 
 @dataclass
@@ -158,3 +159,23 @@ class StoriesGrouped(Message):
     data: StoryData
     rules: RulesReport | None = None
     error: str | None = None
+
+
+# -- sync with a feed server (ui/syncing.py) ----------------------------------------------
+
+
+@dataclass
+class SyncUpdate(Message):
+    """A background sync's news: its stage (``finished`` False), or its end: the report, or ``error``
+    (a sentence, never a secret), when it last worked and when the next one is due (Unix times)."""
+
+    stage: str = ""
+    has_account: bool = True
+    finished: bool = False
+    report: SyncReport | None = None
+    error: str | None = None
+    last_sync: float | None = None
+    next_at: float = float("inf")
+
+    def can_replace(self, message: Message) -> bool:
+        return not self.finished and isinstance(message, SyncUpdate) and not message.finished

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import io
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,7 +57,8 @@ from feedreader.core.feeds.refresh import unsubscribe
 from feedreader.core.feeds.store import Feed, FeedStore
 from feedreader.core.marks.exchange import Entry, write_state_file
 from feedreader.core.marks.store import StateStore
-from feedreader.core.sync.greader import READ, STARRED, GReaderClient, Item, Subscription, SyncError
+from feedreader.core.sync.greader import READ, STARRED, GReaderClient, Item, Subscription, Subscriptions, SyncError
+from feedreader.core.sync.feedsync import NEVER, local_additions, local_documents, subscribe_on_server
 from feedreader.core.sync.items import entry_file, entry_of, identity_of_entry, provider_name, write_entries
 from feedreader.core.sync.marksview import local_marks
 from feedreader.core.sync.merge import NO_ROW, Decision, Local, decide, in_conflict
@@ -66,7 +68,7 @@ from feedreader.core.text import clean_text
 __all__ = ["NEVER", "Conflict", "Progress", "Sync", "SyncReport", "local_marks", "next_sync_at",
            "queued_marks", "run_with_retries", "server_managed"]
 
-NEVER = 253402300799.0            # 9999-12-31T23:59:59Z: a server feed's next local fetch
+# NEVER = 9999-12-31T23:59:59Z: a server feed's next local fetch (defined in feedsync)
 Progress = Callable[[str, int, int], None]     # (stage, done, total)
 
 
@@ -88,6 +90,8 @@ class SyncReport:
     feeds_removed: list[str] = field(default_factory=list)       # unsubscribed on the server
     feeds_moved: list[str] = field(default_factory=list)
     unsubscribed: list[str] = field(default_factory=list)        # removed here, so on the server too
+    subscribed: list[str] = field(default_factory=list)          # added here, so on the server too
+    merged: int = 0                  # server items that are a local feed's entry already (not written twice)
     new_entries: int = 0
     sent: dict[str, int] = field(default_factory=lambda: {"read": 0, "unread": 0, "starred": 0, "unstarred": 0})
     received: dict[str, int] = field(default_factory=lambda: {"read": 0, "unread": 0, "flagged": 0,
@@ -192,8 +196,11 @@ class Sync:
 
     def __init__(self, client: GReaderClient, feeds: FeedStore, marks: StateStore, state: SyncState,
                  entries_dir: Path, *, clock: Callable[[], float] = time.time,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, push_since: float | None = None) -> None:
+        """``push_since``: local feeds added since then (the account's creation) are subscribed to on the
+        server (None: none are)."""
         self.client, self.feeds, self.marks, self.state = client, feeds, marks, state
+        self.push_since = push_since
         self.entries_dir = entries_dir
         self.clock = clock
         self.progress: Progress = progress or (lambda stage, done, total: None)
@@ -203,7 +210,7 @@ class Sync:
         started = time.monotonic()
         self.report = SyncReport(dry_run=dry_run)
         try:
-            plan = self._read_and_plan()
+            plan = self._read_and_plan(dry_run)
             if not dry_run:
                 self._send(plan)
                 self._apply(plan)
@@ -215,22 +222,42 @@ class Sync:
         return self.report
 
     # -- 1, 2: read and plan -----------------------------------------------------------
-    def _read_and_plan(self) -> _Plan:
-        client, plan = self.client, _Plan()
+    def _listings(self) -> tuple[Subscriptions, tuple[str, ...], set[str], set[str]]:
+        client = self.client
         self.progress("subscriptions", 0, 4)
-        subs = client.subscriptions()
-        self.report.problems += subs.dropped
-        self.progress("item ids", 1, 4)
-        every = client.item_ids()
-        self.progress("item ids", 2, 4)
-        unread = set(client.unread_ids())
-        self.progress("item ids", 3, 4)
-        starred = set(client.starred_ids())
-        on_server = dict.fromkeys([*every, *starred])
+        # the four listings at once (GETs, no shared state in the client): the wall time of the slowest
+        with ThreadPoolExecutor(4, thread_name_prefix="sync-list") as pool:
+            subs_f = pool.submit(client.subscriptions)
+            ids_f = [pool.submit(client.item_ids), pool.submit(client.unread_ids), pool.submit(client.starred_ids)]
+            subs = subs_f.result()
+            self.progress("item ids", 1, 4)
+            every = ids_f[0].result()
+            self.progress("item ids", 2, 4)
+            unread = set(ids_f[1].result())
+            self.progress("item ids", 3, 4)
+            starred = set(ids_f[2].result())
+        return subs, every, unread, starred
+
+    def _read_and_plan(self, dry_run: bool = False) -> _Plan:
+        client, plan = self.client, _Plan()
+        subs, every, unread, starred = self._listings()
         known, known_feeds = self.state.items(), self.state.feeds()
         if self.state.meta().get("server") not in (None, client.base_url):
             known, known_feeds = {}, {}        # another server: nothing agreed with the old one holds
-        streams = self._plan_feeds(plan, subs.subscriptions, known_feeds)
+        pushed: dict[str, Feed] = {}
+        adding = local_additions(self.feeds.list(), {k.feed_id for k in known_feeds.values()},
+                                 subs.subscriptions, self.push_since)
+        if adding:
+            self.report.subscribed = [f.name for f in adding]
+            if not dry_run:               # the server fetches them: list again to see their entries
+                self.progress("subscribing on the server", 0, len(adding))
+                pushed = subscribe_on_server(client, adding, self.report.problems)
+                self.report.subscribed = [f.name for f in pushed.values()]
+                if pushed:
+                    subs, every, unread, starred = self._listings()
+        self.report.problems += subs.dropped
+        on_server = dict.fromkeys([*every, *starred])
+        streams = self._plan_feeds(plan, subs.subscriptions, known_feeds, pushed)
 
         new_ids = [i for i in on_server if i not in known]
         fetched: dict[str, Item] = {}
@@ -251,32 +278,43 @@ class Sync:
         server_state = {i: (i not in unread, i in starred) for i in on_server}
         # a conflict needs the server's change time: one more contents call for the known items
         times: dict[str, int | None] = {i.id: _ms(i.updated) for i in fetched.values()}
-        conflicted = [k.item_id for k in known.values() if k.item_id in server_state
-                      and in_conflict((k.read, k.starred), local.get(k.identity, NO_ROW), server_state[k.item_id])]
-        if conflicted:
-            times.update((i.id, _ms(i.updated)) for i in client.items(conflicted).items)
-
+        # the items where something changed since the last sync (on either side); the rest, nearly
+        # all of them in a quiet sync, need no merge at all
+        changed: list[tuple[str, KnownItem, Local]] = []
         for item_id, k in known.items():
-            if item_id not in server_state or k.stream not in streams:
+            theirs = server_state.get(item_id)
+            if theirs is None or k.stream not in streams:
                 plan.drop_items.append(item_id)
                 continue
             mine = local.get(k.identity, NO_ROW)
+            if theirs != (k.read, k.starred) or mine.read != k.read or mine.flagged != k.starred:
+                changed.append((item_id, k, mine))
+        conflicted = [item_id for item_id, k, mine in changed
+                      if in_conflict((k.read, k.starred), mine, server_state[item_id])]
+        if conflicted:
+            times.update((i.id, _ms(i.updated)) for i in client.items(conflicted).items)
+
+        for item_id, k, mine in changed:
             decision = decide((k.read, k.starred), mine, server_state[item_id], times.get(item_id), now_ms)
             self._queue(plan, item_id, k.identity, mine, server_state[item_id], decision, now_ms)
             if (decision.read, decision.starred) != (k.read, k.starred):      # only what changed is rewritten
                 plan.agreed.append(KnownItem(item_id, k.stream, k.feed_id, k.identity, k.file, decision.read,
                                              decision.starred))
-        for items in plan.new_items.values():
+        for stream, items in plan.new_items.items():
             for item in items:
                 identity = plan.identities[item.id]
                 mine = local.get(identity, NO_ROW)
-                decision = decide(None, mine, server_state[item.id], times.get(item.id), now_ms)
+                # a feed this sync subscribed the server to: its items' marks there are the defaults, the
+                # marks made here are the user's (they win)
+                when = 0 if stream in pushed else times.get(item.id)
+                decision = decide(None, mine, server_state[item.id], when, now_ms)
                 self._queue(plan, item.id, identity, mine, server_state[item.id], decision, now_ms)
                 plan.agreed_new[item.id] = decision
         self._count(plan)
         return plan
 
-    def _plan_feeds(self, plan: _Plan, subs: Iterable[Subscription], known: dict[str, KnownFeed]) -> set[str]:
+    def _plan_feeds(self, plan: _Plan, subs: Iterable[Subscription], known: dict[str, KnownFeed],
+                    pushed: dict[str, Feed]) -> set[str]:
         """Plan the subscriptions; returns the streams whose items are to be taken."""
         local = {f.id: f for f in self.feeds.list()}
         by_stream: dict[str, Subscription] = {}
@@ -311,7 +349,7 @@ class Sync:
                 plan.feed_of[stream] = feed
                 plan.provider[stream] = provider_name(feed, sub.title)
                 continue
-            existing = self.feeds.get(sub.url or "")
+            existing = pushed.get(stream) or self.feeds.get(sub.url or "")
             if existing is not None:                # subscribed here already: it becomes a server feed
                 plan.adopt[stream] = plan.feed_of[stream] = existing
                 plan.provider[stream] = provider_name(existing, sub.title)
@@ -410,14 +448,19 @@ class Sync:
             if target is None:
                 continue
             feed = target
-            entries = [plan.entries[i.id] for i in items]
+            # an adopted local feed: its own entries are these articles already (matched by identity)
+            mine = local_documents(self.feeds, feed, self.entries_dir) if stream in plan.adopt else {}
+            entries = [plan.entries[i.id] for i in items if plan.identities[i.id] not in mine]
+            self.report.merged += len(items) - len(entries)
             write_entries(self.feeds, feed, feed.title, feed.site_url or None, entries, self.entries_dir, now)
             for item in items:
                 d = plan.agreed_new[item.id]
-                new_known.append(KnownItem(item.id, stream, feed.id, plan.identities[item.id],
-                                           entry_file(feed.id, item.id), d.read, d.starred))
+                identity = plan.identities[item.id]
+                new_known.append(KnownItem(item.id, stream, feed.id, identity,
+                                           mine.get(identity) or entry_file(feed.id, item.id), d.read, d.starred))
             done += len(items)
             self.progress("writing entries", done, total)
+        self.report.new_entries -= self.report.merged
 
         if plan.pull:
             buf = io.StringIO()

@@ -338,6 +338,9 @@ def parse_item_ids(data: object) -> tuple[tuple[str, ...], str | None]:
         ids: list[str] = []
         for n, ref in enumerate(refs):
             value = _obj(ref, f"{what}: itemRefs[{n}]").get("id")
+            if type(value) is str and len(value) < 20 and value.isascii() and value.isdigit():
+                ids.append(f"{LONG_ID_PREFIX}{int(value):016x}")    # the common short form, < 2**63
+                continue
             try:
                 ids.append(_long(value))
             except ValueError:

@@ -82,4 +82,4 @@ def write_entries(store: FeedStore, feed: Feed, title: str, site_url: str | None
     """Write new/changed ``entries`` of ``feed`` (the refresh's writer); (new, changed)."""
     parsed = ParsedFeed(title=title, site_url=site_url, ttl_minutes=None, entries=tuple(entries), problems=(),
                         kind="rss")
-    return _Writer(store, feed, parsed, entries_dir, now).run()
+    return _Writer(store, feed, parsed, entries_dir, now, known=store.known_entries(feed)).run()

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from feedreader.core import sql
 
@@ -51,8 +51,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT R
 """
 
 
-@dataclass(frozen=True, slots=True)
-class KnownItem:
+class KnownItem(NamedTuple):
+    """One item as the last sync left it (a tuple: a sync reads every one of them, 10x cheaper to make
+    than a frozen dataclass)."""
+
     item_id: str
     stream: str
     feed_id: int
