@@ -83,6 +83,7 @@ def parse_chunk(facts: Sequence[tuple[str, int, int]]) -> tuple[list[Row], float
 # the pool
 
 _HELPERS_LOCK = threading.Lock()
+WORKER_NICE = 2  # see _worker_priority
 _PRELOAD = ["feedreader.core.library.pool", "feedreader.core.documents.parse", "feedreader.core.documents.codec"]
 
 
@@ -112,9 +113,14 @@ def wait_first(futures: Iterable[Future[Any]], timeout: float) -> None:
 def _worker_priority() -> None:
     """Parse at a lower priority than the process that writes the index (and
     runs the UI): on two cores, three busy processes would otherwise share
-    them evenly, and the writer, which everything waits for, got 2/3 of one."""
+    them evenly, and the writer, which everything waits for, got 2/3 of one
+    when it filled the search index row by row. Nice 2 (weight 655 against
+    1024) leaves it ~0.9 of a core, more than the ~0.6 a cold build's
+    writing needs now; nice 5 (weight 335) also gave the workers a third of
+    the share of any other busy program on the machine, and a cold index on
+    a loaded machine waited for them."""
     try:
-        os.nice(5)
+        os.nice(WORKER_NICE)
     except OSError:
         pass
 
