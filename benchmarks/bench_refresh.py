@@ -660,6 +660,58 @@ def machine() -> dict:
     return info
 
 
+def stage_costs(work: Path, feeds: int, entries: int, seed: int) -> dict:
+    """CPU milliseconds per entry of each stage of a first refresh, measured
+    here (one process, ``time.process_time``) on ``feeds`` of the server's
+    feeds, files written under ``work`` (the refresh's file system): parse
+    (``parse_feed``), render (``entry_document``), write (``write_file``: the
+    atomic write of one file), store (``known_entries`` + ``record_entries``
+    + ``record_fetch``, one feed at a time)."""
+    from datetime import datetime, timezone
+
+    from feedreader.core.feeds.entrydoc import entry_document, entry_filename
+    from feedreader.core.feeds.parse import parse_feed
+    from feedreader.core.feeds.parsepool import write_file
+    from feedreader.core.feeds.store import EntryRow, FeedStore
+
+    now = time.time()
+    bodies = [make_feed(i, entries, now, seed)[0] for i in range(feeds)]
+    urls = [f"http://{host_ip(i)}:8000{feed_path(i)}" for i in range(feeds)]
+    cpu = time.process_time
+    t = cpu()
+    parsed = [parse_feed(b, u, "application/rss+xml; charset=utf-8") for b, u in zip(bodies, urls)]
+    parse_s = cpu() - t
+    first = datetime.fromtimestamp(now, timezone.utc)
+    t = cpu()
+    docs = [[(e, entry_document(u, p.title, "news.example.com", e, first)) for e in p.entries]
+            for p, u in zip(parsed, urls)]
+    render_s = cpu() - t
+    root = work / "stages"
+    with FeedStore(root / "feeds.sqlite") as store:
+        subs = [store.add(u) for u in urls]
+        t = cpu()
+        for sub, items in zip(subs, docs):
+            folder = root / str(sub.id)
+            folder.mkdir(parents=True)
+            for entry, data in items:
+                write_file(folder / entry_filename(entry), data)
+        write_s = cpu() - t
+        t = cpu()
+        for sub, items, p in zip(subs, docs, parsed):
+            store.known_entries(sub)
+            store.record_entries(sub, [EntryRow(e.key, f"{sub.id}/{entry_filename(e)}", e.content_hash, None)
+                                       for e, _ in items])
+            store.record_fetch(sub, status=200, next_check=now + 3600, etag='"e"', last_modified=None, title=p.title)
+        store_s = cpu() - t
+    shutil.rmtree(root, ignore_errors=True)
+    n = sum(len(p.entries) for p in parsed)
+    out = {k: round(v / n * 1000, 4) for k, v in
+           (("parse", parse_s), ("render", render_s), ("write", write_s), ("store", store_s))}
+    out["total"] = round(sum(out.values()), 4)
+    out["entries"] = n
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -674,6 +726,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds to wait for an idle machine before each timed refresh (0: don't)")
     p.add_argument("--json", type=Path, default=None, help="write every run's figures here")
     p.add_argument("--keep", action="store_true", help="keep the work folders (printed)")
+    p.add_argument("--work-dir", type=Path, default=None,
+                   help="where the work folders go (default: the system's temporary folder); both sides write there")
+    p.add_argument("--stage-feeds", type=int, default=20,
+                   help="feeds of the in-process CPU-per-stage measurement each run (0: skip it)")
     p.add_argument("--feedreader", default=None, help="the feedreader program (default: the .venv's)")
     args = p.parse_args(argv)
     global FEEDREADER
@@ -705,7 +761,9 @@ def main(argv: list[str] | None = None) -> int:
         urls = feed_urls(args.feeds, args.hosts, server.port)
         results["feed_bytes"] = server.feed_bytes
         for run in range(args.runs):
-            work = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
+            if args.work_dir is not None:
+                args.work_dir.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix="bench-refresh-", dir=args.work_dir))
             opml = work / "feeds.opml"
             write_opml(urls, args.hosts, opml)
             record: dict = {}
@@ -733,6 +791,11 @@ def main(argv: list[str] | None = None) -> int:
                               f"third {r['second']['seconds']:.2f} s ({r['second']['server']['conditional']} "
                               f"conditional, {r['second']['server']['not_modified']} x 304, "
                               f"{r['second']['peak_rss_mb']:.0f} MB); stored {r.get('items_stored')}", flush=True)
+                if args.stage_feeds and "feedreader" in sides:
+                    record["stages"] = st = stage_costs(work, args.stage_feeds, args.entries, args.seed)
+                    print(f"run {run + 1} CPU ms per entry by stage (in process, {st['entries']} entries): "
+                          + ", ".join(f"{k} {st[k]:.3f}" for k in ("parse", "render", "write", "store", "total")),
+                          flush=True)
             finally:
                 if args.keep:
                     print(f"  kept {work}")
@@ -742,6 +805,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 args.json.write_text(json.dumps(results, indent=2))
     results["summary"] = s = summarize(results["runs"], expected, args.feeds)
+    stages = {k: median([(r.get("stages") or {}).get(k) for r in results["runs"]])
+              for k in ("parse", "render", "write", "store", "total")}
     results["busy_before"] = median(quiet.seen)
     results["minutes"] = round((time.time() - started) / 60, 1)
     if args.json:
@@ -749,6 +814,13 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(results, indent=2))
     print()
     print(table(s, version is not None))
+    if stages["total"] is not None:
+        results["stages"] = stages
+        cpu_first = s.get("feedreader_first_cpu_s")
+        print("\nCPU ms per entry by stage (in process, median): " + ", ".join(
+            f"{k} {stages[k]:.3f}" for k in ("parse", "render", "write", "store", "total"))
+            + (f"; the first refresh's CPU (all its processes) per entry: {cpu_first / expected * 1000:.3f}"
+               if cpu_first else ""))
     print(f"\nmedians of {args.runs} run(s); CPU busy before timed refreshes (median): "
           f"{results['busy_before']:.0%}; {results['minutes']} min" + (f"; written to {args.json}" if args.json else ""))
     return 0
