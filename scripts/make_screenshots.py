@@ -27,11 +27,19 @@ SHOTS = [
     ("search.svg", (150, 42), ["slash", *"quillon", "wait", "enter"]),
     # the sources pane: the samples and a few feeds served on 127.0.0.1, one of them failing
     ("sources.svg", (150, 42), ["feeds", "S", "wait", "pane:Example Status"]),
-    # the common 80x24: the headline first, the other columns compact; and one pane at a time below 70
+    # the common 80x24: one pane at a time (below 100 columns), the list full width, the
+    # headline first; enter opens the detail full-size
     ("main-80x24.svg", (80, 24), ["m", "j", "j", "f", "j", "m", "j", "m", "find:" + XPENG]),
+    ("detail-80x24.svg", (80, 24), ["find:" + XPENG, "enter"]),
     ("detail-60x20.svg", (60, 20), ["find:" + XPENG, "enter"]),
     ("help-80x24.svg", (80, 24), ["question_mark"]),
+    # the seed's lead image as half blocks (it works in every terminal), served on 127.0.0.1
+    ("lead-image.svg", (150, 46), ["image", "find:" + XPENG, "wait-image"]),
+    # a light theme (theme = "textual-light" in the config, or ctrl+p "Change theme")
+    ("light-theme.svg", (150, 42), ["theme:textual-light", "m", "j", "j", "f", "j", "m", "j", "x", "j",
+                                    "find:" + XPENG]),
 ]
+SEED_IMAGE = "https://img.caixin.com/2021-12-15/163955376422173_560_373.jpg"
 
 FEEDS = [  # (path, title, folder, items)
     ("/wire.xml", "Example Tech Wire", "News", ["Chip makers report record quarter", "A new open laptop",
@@ -88,6 +96,15 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
     from feedreader.core.marks.store import StateStore
 
     sources, feeds = [builtin_library()], {}
+    settings: dict = {}
+    if keys[:1] and keys[0].startswith("theme:"):
+        settings["theme"] = keys[0][6:]
+        keys = keys[1:]
+    server = None
+    if keys[:1] == ["image"]:
+        keys = keys[1:]
+        server, sources[0] = serve_lead_image(home)
+        settings.update(images=True, allow_private_hosts=True)
     if keys[:1] == ["feeds"]:
         keys = keys[1:]
         await subscribe_and_refresh(home)
@@ -99,10 +116,11 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
     from feedreader.config import FeedSettings
     from feedreader.core.web.pagecache import PageCache
 
+    settings.setdefault("images", False)       # no network: only the lead-image shot fetches (locally)
     app = FeedReaderApp(
         Services(library=library, state=state,
-                 settings=Settings(mark_read_after=0, feeds=FeedSettings(refresh_on_start=False)),
-                 page_cache=PageCache(home / "pages"), opener=lambda url: False,
+                 settings=Settings(mark_read_after=0, feeds=FeedSettings(refresh_on_start=False), **settings),
+                 page_cache=PageCache(home / name / "pages"), opener=lambda url: False, renderer="halfblocks",
                  clock=lambda: FIXED_NOW, scan_on_start=False, **feeds)  # type: ignore[arg-type]
     )
     try:
@@ -112,6 +130,8 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
                 if key == "wait":
                     await pilot.pause(0.5)
                     await app.workers.wait_for_complete()
+                elif key == "wait-image":
+                    await wait_for_image(pilot, app)
                 elif key.startswith("pane:"):       # highlight that row of the sources pane
                     pane = app.sources.pane
                     pane.option_list.highlighted = next(i for i, r in enumerate(pane.rows) if r.label == key[5:])
@@ -127,9 +147,46 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], home: Path) -
     finally:
         state.close()
         library.close()
+        if server is not None:
+            server.stop()
     out = ROOT / "screenshots" / name
     out.write_text(svg, encoding="utf-8")
     print(f"wrote {out.relative_to(ROOT)}")
+
+
+def serve_lead_image(home: Path):
+    """The samples, with the seed's lead image served on 127.0.0.1 (a picture made
+    with Pillow, 560x373 like the seed's): (the running server, the folder)."""
+    import shutil
+
+    from feedreader.paths import builtin_library
+
+    sys.path.insert(0, str(ROOT))
+    from tests.helpers.httpserver import TestServer, raw_response
+    from tests.helpers.images import jpeg
+
+    body = jpeg()
+    server = TestServer().start()
+    server.route("/lead.jpg", raw_response(200, {"Content-Type": "image/jpeg", "Content-Length": str(len(body))},
+                                           body))
+    folder = home / "samples-with-image"
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(builtin_library(), folder)
+    for doc in folder.iterdir():
+        if doc.is_file() and SEED_IMAGE in (text := doc.read_text(encoding="utf-8")):
+            doc.write_text(text.replace(SEED_IMAGE, server.url("/lead.jpg")), encoding="utf-8")
+    return server, folder
+
+
+async def wait_for_image(pilot, app) -> None:
+    from feedreader.ui.lead_image import LeadImage
+
+    for _ in range(100):
+        await pilot.pause(0.1)
+        if app.query_one("#detail LeadImage", LeadImage).result is not None:
+            return
+    raise SystemExit("the lead image never arrived")
 
 
 def main() -> int:
