@@ -80,10 +80,13 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 2
     order = args.sort or ctx.settings.sort
     from feedreader.cli.rules_cmds import apply_rules, score_fields
+    from feedreader.cli.story_cmds import story_data, story_sizes
 
     library = ctx.open_library()
     try:
-        apply_rules(ctx, library)   # scores new articles; its actions are marks: before they are read
+        # stories (cmd/story_cmds.py) for "story" and story queries, before the rules (is:story, their sizes)
+        stories = story_data(library) if args.json or (query is not None and query.uses("story")) else None
+        apply_rules(ctx, library, story_sizes=story_sizes(stories) if stories else None)
     except BaseException:
         library.close()
         raise
@@ -111,6 +114,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                     "quality": row.quality,
                     "score": row.score,
                     "score_reasons": scored.get(row.aid, (None, []))[1],
+                    "story": stories.story(row.aid) if stories else None,
                     "url": row.url,
                     "path": row.path,
                     "topics": list(row.topics),

@@ -70,7 +70,8 @@ def ruleset_of(ctx: Context, *, quiet: bool = False) -> RuleSet:
     return ruleset
 
 
-def apply_rules(ctx: Context, library: Library, *, force: bool = False) -> RulesReport:
+def apply_rules(ctx: Context, library: Library, *, force: bool = False,
+                story_sizes: dict[int, int] | None = None) -> RulesReport:
     """Score what needs it and apply the actions (see core/rules/scoring.py);
     says broken rules and the actions taken on stderr. Sets ``library.scopes``."""
     from feedreader.core.rules.applied import AppliedStore
@@ -80,13 +81,14 @@ def apply_rules(ctx: Context, library: Library, *, force: bool = False) -> Rules
     library.scopes = ctx.scopes_for(library)
     if not ruleset.acting:   # nothing to write in the data dir: the marks are only read
         with ctx.read_marks() as marks:
-            report = run_rules(library, ruleset, marks=marks_by_aid(marks.marks()), force=force)
+            report = run_rules(library, ruleset, marks=marks_by_aid(marks.marks()), force=force,
+                               story_sizes=story_sizes)
     else:
         with ctx.open_marks() as store, AppliedStore(ctx.paths.data_dir / "rules.sqlite") as applied:
             for warning in ([applied.warning] if applied.warning else []):
                 print(f"feedreader: {warning}", file=sys.stderr)
             report = run_rules(library, ruleset, marks=marks_by_aid(store.marks()), store=store, applied=applied,
-                               force=force)
+                               force=force, story_sizes=story_sizes)
     for problem in report.problems:
         print("feedreader: " + "\n".join(problem.lines()), file=sys.stderr)
     for label, _count in report.actions:

@@ -7,7 +7,13 @@ import argparse
 import json
 import sys
 
+from typing import TYPE_CHECKING
+
 from feedreader.cli.common import Context, add_common_options, add_paths_argument
+
+if TYPE_CHECKING:
+    from feedreader.core.library.library import Library
+    from feedreader.core.library.storyview import StoryData
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,12 +37,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_stories(args: argparse.Namespace) -> int:
     from feedreader.cli.library_cmds import iso_utc, local_time
     from feedreader.core.ids import id_from_aid
-    from feedreader.core.stories.source import sync_stories
+    from feedreader.core.stories.live import LiveStories
 
     ctx = Context.from_args(args)
     ctx.print_settings_problems()
     with ctx.open_library(quiet=args.json) as library:
-        index, _ = sync_stories(library, read_files=not args.quick, jobs=2)
+        live = LiveStories(read_files=not args.quick, jobs=2)   # (it writes the index's story table too)
+        live.sync(library)
+        index = live.index
+        assert index is not None
         stories = index.stories()
         aids = [aid for story in stories for aid in story.members]
         rows = library.rows(aids)
@@ -61,3 +70,18 @@ def cmd_stories(args: argparse.Namespace) -> int:
             print(f"{len(stories)} stories of {sum(s.size for s in stories)} articles, "
                   f"of {len(index)} articles in all", file=sys.stderr)
     return 0
+
+
+def story_data(library: Library) -> StoryData:
+    """The library's stories brought up to date (``core/stories/live.py``), for
+    ``list --json``'s ``story`` and story queries (``is:story``, ``story:ID``)."""
+    from feedreader.core.stories.live import LiveStories
+
+    return LiveStories(jobs=2).sync(library)[0]
+
+
+def story_sizes(data: StoryData) -> dict[int, int]:
+    """aid -> providers of its story (the rules' base-quality signal)."""
+    from feedreader.core.stories.live import story_sizes as sizes
+
+    return sizes(data)

@@ -137,11 +137,12 @@ def help_sections(app_bindings: Sequence[BindingType], keys_now: Mapping[str, st
     from feedreader.ui.screens import describe_with_ids
     from feedreader.ui.searching import SEARCH_BINDINGS, SEARCH_HELP
     from feedreader.ui.sources import SOURCES_BINDINGS
+    from feedreader.ui.storying import STORY_BINDINGS
 
     def described(bindings: Iterable[BindingType]) -> list[tuple[str, ...]]:
         return describe_with_ids(bindings, keys_now)
 
-    grouped = [*MARK_BINDINGS, *FETCH_BINDINGS, *SEARCH_BINDINGS, *SOURCES_BINDINGS]
+    grouped = [*MARK_BINDINGS, *FETCH_BINDINGS, *SEARCH_BINDINGS, *SOURCES_BINDINGS, *STORY_BINDINGS]
     return [
         ("Anywhere", described(b for b in app_bindings if b not in grouped)),
         ("List", described(ArticleList.BINDINGS)),
@@ -152,6 +153,7 @@ def help_sections(app_bindings: Sequence[BindingType], keys_now: Mapping[str, st
         ("Pages", described(FETCH_BINDINGS)),
         ("Search", list(SEARCH_HELP)),
         ("Sources and feeds", described(SOURCES_BINDINGS)),
+        ("Stories", described(STORY_BINDINGS)),
     ]
 
 

@@ -47,11 +47,11 @@ from feedreader.ui.messages import StoriesGrouped
 from feedreader.ui.safe import plural
 
 STORY_BINDINGS = [
-    Binding("c", "story('toggle')", "Stories", tooltip="One row per story (the best article, +N sources) / "
+    Binding("c", "story('toggle')", "Stories", show=False, tooltip="One row per story (the best article, +N sources) / "
             "one per article", id="stories.group"),
-    Binding("plus,right", "story('expand')", "Expand story", show=False, key_display="+",
+    Binding("plus,right", "story('expand')", "Expand story", show=False,
             tooltip="Show the story's other articles under it", id="stories.expand"),
-    Binding("minus,left", "story('collapse')", "Collapse story", show=False, key_display="-",
+    Binding("minus,left", "story('collapse')", "Collapse story", show=False,
             tooltip="Fold the story's articles back into its row", id="stories.collapse"),
 ]
 

@@ -98,6 +98,8 @@ async def refreshed(pilot, app) -> None:
     await pilot.pause(0.1)
     await app.workers.wait_for_complete()
     await pilot.pause()
+    await until(pilot, lambda: not app.stories.running)   # and the stories and rules after it (ui/storying.py)
+    await pilot.pause()
 
 
 def titles(app) -> list[str]:

@@ -148,3 +148,79 @@ async def test_a_refresh_groups_new_articles_and_applies_the_rules_once(make_app
         assert not any(app.model.flags(a) & FLAGGED for a in app.model.keys)
         await grouped(pilot, app)
         assert not any(app.model.flags(a) & FLAGGED for a in app.model.keys)
+
+
+WIRE = ("Harbourline Freight said on Tuesday it would buy Kestrel Logistics for $2.4 billion in cash, "
+        "creating the largest container operator in the Baltic. The deal, approved by both boards, values "
+        "Kestrel at 31 euros a share, a premium of 18 percent. Harbourline chief executive Marta Olsen said "
+        "the combined company would run 140 ships and employ 9,300 people. Regulators in Gdansk and Tallinn "
+        "must still approve the takeover, which is expected to close in the third quarter.")
+
+
+def wire_feed(title: str, domain: str, headline: str, other: str) -> str:
+    items = [(f"https://{domain}/wire", headline, WIRE, "Tue, 22 Feb 2022 10:00:00 GMT"),
+             (f"https://{domain}/other", other, f"{other}: a local story that no one else has.",
+              "Mon, 21 Feb 2022 08:00:00 GMT")]
+    body = "".join(f"<item><title>{t}</title><link>{link}</link><guid>{link}</guid><pubDate>{when}</pubDate>"
+                   f"<description>{text}</description></item>" for link, t, text, when in items)
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>'
+            f"<link>https://{domain}/</link>{body}</channel></rss>")
+
+
+async def test_a_feed_refresh_leads_to_grouping_and_rules(tmp_path):
+    from feedreader.config import FeedSettings, Settings
+    from feedreader.core.feeds.store import FeedStore
+    from feedreader.core.library.library import Library
+    from feedreader.core.marks.store import StateStore
+    from feedreader.core.web.pagecache import PageCache
+    from feedreader.ui.app import FeedReaderApp, Services
+    from tests.helpers.httpserver import TestServer, html_page
+    from tests.ui.conftest import FIXED_NOW
+
+    rules, _ = specs_from_config([{"name": "wire", "match": "is:story", "add": 7},
+                                  {"match": "is:story", "action": "flag"}], "test")
+    entries = tmp_path / "data" / "feeds"
+    entries.mkdir(parents=True)
+    rss = "application/rss+xml; charset=utf-8"
+    with TestServer() as server:
+        server.route("/a.xml", html_page(wire_feed("Alpha", "alpha.example", "Harbourline to buy Kestrel for "
+                                                   "$2.4 billion", "Alpha bakery"), content_type=rss))
+        server.route("/b.xml", html_page(wire_feed("Beta", "beta.example", "Harbourline agrees $2.4bn Kestrel "
+                                                   "takeover", "Beta ferry"), content_type=rss))
+        with FeedStore(tmp_path / "data" / "feeds.sqlite") as store:
+            store.add(server.url("/a.xml"))
+            store.add(server.url("/b.xml"))
+        library = Library.open(tmp_path / "cache", [entries], "feeds")
+        library.refresh(workers=1)
+        state = StateStore.open(tmp_path / "data" / "state.db")
+        try:
+            app = FeedReaderApp(Services(
+                library=library, state=state, page_cache=PageCache(tmp_path / "cache" / "pages"),
+                settings=Settings(mark_read_after=0, images=False, allow_private_hosts=True, rules=rules,
+                                  feeds=FeedSettings(refresh_on_start=False)),
+                opener=lambda url: None, clock=lambda: FIXED_NOW, scan_on_start=False,
+                feed_store=tmp_path / "data" / "feeds.sqlite", feed_entries=entries))
+            async with app.run_test(size=(140, 40)) as pilot:
+                await pilot.press("R")
+                for _ in range(600):
+                    await pilot.pause(0.05)
+                    if len(app.model) == 4 and app.stories.view.data.story_of and not app.stories.running:
+                        break
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                rows = {app.model.row_at(i).title: app.model.row_at(i).aid for i in range(len(app.model))}
+                wire = {rows[t] for t in rows if "Harbourline" in t}
+                assert len(wire) == 2 and set(app.stories.view.data.story_of) == wire
+                for title, aid in rows.items():
+                    _score, reasons = score_of(app.library.index.conn, aid)
+                    assert ("+7 wire" in reasons) == (aid in wire), (title, reasons)
+                    assert bool(app.model.flags(aid) & FLAGGED) == (aid in wire)
+                sid = app.stories.view.data.story(next(iter(wire)))
+                assert app.library.search(f"story:{sid}").match == wire
+                # heat for an entry without one: the providers carrying its story
+                app.query_one(ArticleList).cursor = app.model.index_of(next(iter(wire)))
+                await pilot.pause(0.2)
+                assert "Heat: 2" in " ".join(screen_text(app).split())
+        finally:
+            library.close()
+            state.close()
