@@ -21,12 +21,23 @@ closing ``---``, not UTF-8, a NUL byte, empty, a wrong field type that loads
 with a warning); ``--duplicates N`` adds N files that repeat an existing
 article's URL (the index keeps the newer one and reports the other);
 ``--subdirs K`` spreads the files over K sub-folders.
+
+``--feed-share F --data DIR`` (issue 17) makes a share F of the articles
+(every round(1/F)-th) real feed entries instead: documents with the keys the
+feed store writes (``kind: feed-entry``, ``feedUrl``, ``entryKey``, the
+feed's title as provider, a plain-text body after the closing ``---``) in
+``DIR/feeds/<feed id>/<32 hex>.txt`` (``core/feeds/entrydoc.py``), and the
+subscriptions with their entries in ``DIR/feeds.sqlite`` (``core/feeds/store.py``),
+not due for a fetch. ``--feeds K`` subscriptions (default: articles / 1,000,
+10-1,000), in a few folders. Point ``FEEDREADER_DATA_DIR`` at DIR and a
+config's ``sources`` at OUT: ``feedreader`` with no PATH lists both.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import random
@@ -248,10 +259,12 @@ def _image_lines(rng: random.Random, url: str, indent: str) -> list[str]:
     ]
 
 
-def render(n: int, heads: list[Head], providers: list[tuple[str, str]], seed: int) -> str:
+def render(n: int, heads: list[Head], providers: list[tuple[str, str]], seed: int,
+           feed: tuple[str, str, str] | None = None) -> str:
+    """Article ``n``; with ``feed`` (title, site domain, feed URL), as that feed's entry."""
     rng = random.Random(seed * 1_000_003 + n)
     head = heads[n]
-    name, domain = head.provider
+    name, domain = head.provider if feed is None else feed[:2]
     web = head.url if rng.random() < 0.96 else f"https://news.example.com/a/{rng.getrandbits(64):016x}"
     heat = -1 if rng.random() < 0.73 else rng.randint(0, 500)
     lines = [
@@ -323,6 +336,11 @@ def render(n: int, heads: list[Head], providers: list[tuple[str, str]], seed: in
                 lines += ["    images:"] + _image_lines(rng, img, "      ")
     blob = base64.b64encode(rng.randbytes(rng.choice((240, 258, 276, 291)))).decode()
     tag = base64.b64encode(rng.randbytes(16)).decode()
+    if feed is not None:   # what entry_document adds; the content as the body
+        lines += ["", f"author: {_q(rng.choice(_SUBJECTS))}", "kind: feed-entry", f"feedUrl: {_q(feed[2])}",
+                  f"entryKey: {_q(head.url)}", "---"]
+        lines += [" ".join(rng.choice(_SENTENCES) for _ in range(rng.randint(3, 8))) for _ in range(rng.randint(2, 5))]
+        return "\n".join(lines) + "\n"
     lines += ["", f'secured: "{blob};{tag}"', "---", ""]
     return "\n".join(lines)
 
@@ -354,6 +372,32 @@ def broken(kind: str, good: str) -> bytes:
 
 _HEADS: list[Head] = []
 _PROVIDERS: list[tuple[str, str]] = []
+_FEEDS: list[tuple[str, str, str]] = []     # (title, site domain, feed URL); feed id = index + 1
+_FEED_EVERY = 0                             # article n is a feed entry when n % _FEED_EVERY == 1
+_DATA = ""
+
+
+def feed_list(count: int, seed: int) -> list[tuple[str, str, str]]:
+    rng = random.Random(f"feeds:{seed}")
+    out = []
+    for k in range(count):
+        a, b = rng.choice(_NAME_A), rng.choice(_NAME_B)
+        domain = f"{a.lower()}{k}.{rng.choice(_TLDS)}"
+        out.append((f"{a} {b} {k}", domain, f"https://{domain}/feed-{k}.xml"))
+    return out
+
+
+def feed_of(n: int) -> int | None:
+    """The feed id of article ``n``, None for a plain document."""
+    if not _FEED_EVERY or n % _FEED_EVERY != 1:
+        return None
+    return (n * 2_654_435_761 >> 7) % len(_FEEDS) + 1
+
+
+def entry_file(feed_id: int, key: str) -> str:
+    """``<feed id>/<32 hex>.txt`` as the feed store names an entry (entrydoc.entry_filename)."""
+    url = _FEEDS[feed_id - 1][2]
+    return f"{feed_id}/" + hashlib.sha256(f"{url}\n{key}".encode()).hexdigest()[:32] + ".txt"
 
 
 def _name(n: int, seed: int) -> str:
@@ -364,22 +408,70 @@ def _write_range(args: tuple[str, int, int, int, int]) -> int:
     out, start, stop, seed, subdirs = args
     written = 0
     for n in range(start, stop):
-        folder = os.path.join(out, f"{n % subdirs:03d}") if subdirs else out
-        with open(os.path.join(folder, _name(n, seed)), "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(render(n, _HEADS, _PROVIDERS, seed))
+        fid = feed_of(n)
+        if fid is not None:
+            path = os.path.join(_DATA, "feeds", entry_file(fid, _HEADS[n].url))
+            text = render(n, _HEADS, _PROVIDERS, seed, _FEEDS[fid - 1])
+        else:
+            folder = os.path.join(out, f"{n % subdirs:03d}") if subdirs else out
+            path = os.path.join(folder, _name(n, seed))
+            text = render(n, _HEADS, _PROVIDERS, seed)
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
         written += 1
     return written
 
 
+def write_feed_store(data: str, count: int) -> int:
+    """``data/feeds.sqlite``: the subscriptions (ids 1..K, in a few folders,
+    fetched an hour ago, due in a year) and every entry written for them."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from feedreader.core.feeds.opml import Subscription
+    from feedreader.core.feeds.store import EntryRow, FeedStore
+
+    folders = ["", "Tech", "Tech/AI", "Science", "Business", "News/World"]
+    now = time.time()
+    by_feed: dict[int, list[EntryRow]] = {}
+    for n in range(count):
+        fid = feed_of(n)
+        if fid is not None:
+            head = _HEADS[n]
+            stamp = (START + timedelta(minutes=head.minutes)).timestamp()
+            by_feed.setdefault(fid, []).append(EntryRow(head.url, entry_file(fid, head.url), f"{n:x}", stamp))
+    with FeedStore(os.path.join(data, "feeds.sqlite"), clock=lambda: now - 3600) as store:
+        added, _old = store.add_many(Subscription(url, title, folders[k % len(folders)])
+                                     for k, (title, _domain, url) in enumerate(_FEEDS))
+        assert [f.id for f in added] == list(range(1, len(_FEEDS) + 1)), "feed ids must be 1..K"
+        for fid, rows in by_feed.items():
+            store.record_entries(fid, rows)
+    import sqlite3
+
+    with sqlite3.connect(os.path.join(data, "feeds.sqlite")) as conn:   # fetched, not due: no network at start
+        conn.execute("UPDATE feeds SET last_fetch = ?, last_status = 200, next_check = ?", (now - 3600, now + 3e7))
+    return sum(len(rows) for rows in by_feed.values())
+
+
 def generate(out: str, count: int, seed: int, *, broken_count: int = 0, duplicates: int = 0,
-             subdirs: int = 0, jobs: int | None = None, clean: bool = True) -> dict:
-    global _HEADS, _PROVIDERS
+             subdirs: int = 0, jobs: int | None = None, clean: bool = True,
+             feed_share: float = 0.0, data: str | None = None, feeds: int | None = None) -> dict:
+    global _HEADS, _PROVIDERS, _FEEDS, _FEED_EVERY, _DATA
     started = time.perf_counter()
     if clean and os.path.isdir(out):
         shutil.rmtree(out)
     os.makedirs(out, exist_ok=True)
     for k in range(subdirs):
         os.makedirs(os.path.join(out, f"{k:03d}"), exist_ok=True)
+    _FEED_EVERY, _FEEDS, _DATA = 0, [], ""
+    if feed_share > 0:
+        if not data:
+            raise ValueError("--feed-share needs --data")
+        if clean and os.path.isdir(data):
+            shutil.rmtree(data)
+        _FEED_EVERY = max(1, round(1 / feed_share))
+        _FEEDS = feed_list(feeds or max(10, min(1000, count // 1000)), seed)
+        _DATA = data
+        for k in range(len(_FEEDS)):
+            os.makedirs(os.path.join(data, "feeds", str(k + 1)), exist_ok=True)
     _HEADS, _PROVIDERS = build_heads(count, seed)
     jobs = jobs or min(os.cpu_count() or 1, 8)
     step = max(1, -(-count // (jobs * 4)))
@@ -403,8 +495,12 @@ def generate(out: str, count: int, seed: int, *, broken_count: int = 0, duplicat
         text = render(n, _HEADS, _PROVIDERS, seed + 2)  # same URL, other excerpt/images
         with open(os.path.join(out, f"dup_{k:04d}_{n:06d}.txt"), "w", encoding="utf-8") as fh:
             fh.write(text)
+    entries = write_feed_store(data, count) if _FEEDS and data else 0
     newest = max(range(count), key=lambda i: (_HEADS[i].minutes, _HEADS[i].quality)) if count else None
     manifest = {
+        "feeds": len(_FEEDS),
+        "feed_entries": entries,
+        "data": data if _FEEDS else None,
         "count": count,
         "seed": seed,
         "broken": broken_count,
@@ -427,11 +523,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="also write N files repeating an existing article's URL")
     p.add_argument("--subdirs", type=int, default=0, metavar="K", help="spread files over K sub-folders")
     p.add_argument("--jobs", type=int, default=None, help="writer processes (default: cores)")
+    p.add_argument("--feed-share", type=float, default=0.0, metavar="F",
+                   help="this share of the articles are feed entries in DATA/feeds/ (needs --data)")
+    p.add_argument("--data", default=None, metavar="DIR", help="the data dir for --feed-share (emptied first)")
+    p.add_argument("--feeds", type=int, default=None, metavar="K", help="subscriptions (default: articles/1000)")
     args = p.parse_args(argv)
     if args.count < 0:
         p.error("--count must be >= 0")
     manifest = generate(args.out, args.count, args.seed, broken_count=args.broken,
-                        duplicates=args.duplicates, subdirs=args.subdirs, jobs=args.jobs)
+                        duplicates=args.duplicates, subdirs=args.subdirs, jobs=args.jobs,
+                        feed_share=args.feed_share, data=args.data, feeds=args.feeds)
     print(json.dumps(manifest, ensure_ascii=False))
     return 0
 

@@ -1,9 +1,10 @@
 """Key latency inside the real app (run by ``run.py`` in its own process).
 
-    .venv/bin/python benchmarks/keys.py CORPUS [--samples 60] [--read-fraction 0.3]
+    .venv/bin/python benchmarks/keys.py [CORPUS] [--samples 60] [--read-fraction 0.3]
 
 Uses the environment's FEEDREADER_*_DIR (the runner points them at a warm
-index). Builds ``FeedReaderApp`` the way ``feedreader`` does (``ui/run.py``)
+index). With no CORPUS, the sources are the config's and the subscribed
+feeds' entries, as ``feedreader`` with no PATH has them (the runner's way). Builds ``FeedReaderApp`` the way ``feedreader`` does (``ui/run.py``)
 with the real library, marks store and widgets, runs it headless at 200x50
 with Textual's Pilot, and times each key from the moment the key event is
 posted until the first screen update (layout, the changed lines rendered by
@@ -77,21 +78,30 @@ def summary(samples: list[float]) -> dict:
     }
 
 
-def build_app(corpus: Path):
-    """The app as ``feedreader CORPUS`` builds it (ui/run.py), without the scan."""
-    import dataclasses
-
+def context(corpus: Path | None):
     from feedreader.cli import build_parser
     from feedreader.cli.common import Context
+
+    parser, _commands, _names = build_parser()
+    return Context.from_args(parser.parse_args([str(corpus)] if corpus else []))
+
+
+def build_app(corpus: Path | None):
+    """The app as ``feedreader [CORPUS]`` builds it (ui/run.py), without the scan."""
+    import dataclasses
+
     from feedreader.core.library.library import Library
     from feedreader.ui import app as app_module
 
-    parser, _commands, _names = build_parser()
-    args = parser.parse_args([str(corpus)])
-    ctx = Context.from_args(args)
-    library = Library.open(ctx.paths.cache_dir, ctx.sources, ctx.library_name)
+    ctx = context(corpus)
+    library = Library.open(ctx.paths.cache_dir, ctx.sources, ctx.library_name)   # not refreshed (no scan)
+    if hasattr(ctx, "scopes_for"):
+        library.scopes = ctx.scopes_for(library)    # feed: and folder: through the subscriptions
     available = {f.name for f in dataclasses.fields(app_module.Services)}
     kwargs = {"library": library, "settings": ctx.settings}
+    if corpus is None and "feed_store" in available and ctx.paths.feed_store.exists():
+        kwargs["feed_store"] = ctx.paths.feed_store
+        kwargs["feed_entries"] = ctx.paths.feed_entries
     closers = [library.close]
     if "state" in available:
         from feedreader.core.marks.store import StateStore
@@ -108,17 +118,14 @@ def build_app(corpus: Path):
     return app_module.FeedReaderApp(app_module.Services(**kwargs)), library, closers
 
 
-def premark(corpus: Path, fraction: float) -> int:
+def premark(corpus: Path | None, fraction: float) -> int:
     """Mark every n-th article read, like a reader's archive (before the app starts)."""
     if fraction <= 0:
         return 0
-    from feedreader.cli import build_parser
-    from feedreader.cli.common import Context
     from feedreader.core.library.library import Library
     from feedreader.core.marks.store import StateStore
 
-    parser, _c, _n = build_parser()
-    ctx = Context.from_args(parser.parse_args([str(corpus)]))
+    ctx = context(corpus)
     step = max(1, round(1 / fraction))
     with Library.open(ctx.paths.cache_dir, ctx.sources, ctx.library_name) as library:
         rows = [row for i, row in enumerate(library.iter_rows("newest")) if i % step == 0]
@@ -152,7 +159,7 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
             original_display = app._display
 
             # the key being timed: when its action ran, and the first frame after that
-            timing: dict[str, float | None] = {"applied": None, "frame": None}
+            timing: dict[str, float | None] = {"applied": None, "frame": None, "frame_cpu": None}
 
             def queued(but: tuple[type, ...] = ()) -> bool:
                 """Any message still to handle in the app, but of the types ``but``."""
@@ -165,9 +172,11 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                     renderable.render_segments(console)
                 shown = original_display(screen, renderable)
                 out = time.perf_counter()       # the frame is out (before the checks below allocate)
+                out_cpu = time.process_time()
                 # (a callback waiting for the next refresh, InvokeLater, cannot change this frame)
                 if timing["applied"] is not None and timing["frame"] is None and not queued((InvokeLater,)):
                     timing["frame"] = out
+                    timing["frame_cpu"] = out_cpu
                 return shown
 
             original_run_action = app.run_action
@@ -190,21 +199,24 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                     quiet = 0 if queued() else quiet + 1
                 app.screen._on_timer_update()   # layout + render the dirty lines, as a frame would
 
-            async def press(key: str) -> tuple[float, float, float]:
+            async def press(key: str) -> tuple[float, float, float, float, float]:
                 """(ms to the frame that shows the key's action, ms to the first
                 frame after every message was handled, ms until the work the key
-                deferred to after its frame, e.g. the detail pane, is painted too)."""
+                deferred to after its frame, e.g. the detail pane, is painted too;
+                then the process's CPU ms to the key's frame and to the deferred work's)."""
                 char = key if len(key) == 1 else (" " if key == "space" else None)
-                timing["applied"] = timing["frame"] = None
-                t0 = time.perf_counter()
+                timing["applied"] = timing["frame"] = timing["frame_cpu"] = None
+                t0, c0 = time.perf_counter(), time.process_time()
                 app._driver.send_message(events.Key(key, char))
                 await handled()
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.process_time()
                 frame = timing["frame"] if timing["applied"] is not None else None
+                frame_cpu = timing["frame_cpu"] if frame is not None else None
                 timing["applied"] = None        # stop stamping
                 await handled()                 # after-refresh callbacks and what they cause
-                t2 = time.perf_counter()
-                return ((frame or t1) - t0) * 1000, (t1 - t0) * 1000, (t2 - t0) * 1000
+                t2, c2 = time.perf_counter(), time.process_time()
+                return (((frame or t1) - t0) * 1000, (t1 - t0) * 1000, (t2 - t0) * 1000,
+                        ((frame_cpu or c1) - c0) * 1000, (c2 - c0) * 1000)
 
             async def settle() -> None:
                 # a reader's pause between keys: what the key left for when the app is
@@ -215,12 +227,16 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                 first: list[float] = []
                 strict: list[float] = []
                 whole: list[float] = []
+                first_cpu: list[float] = []
+                whole_cpu: list[float] = []
                 for i in range(samples):
                     key = keys[i % len(keys)]
-                    a, b, c = await press(key)
+                    a, b, c, d, e = await press(key)
                     first.append(a)
                     strict.append(b)
                     whole.append(c)
+                    first_cpu.append(d)
+                    whole_cpu.append(e)
                     await settle()
                     for extra in between or []:
                         await press(extra)
@@ -228,6 +244,8 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                 results[name] = summary(first)
                 results[name]["handled"] = summary(strict)
                 results[name]["settled"] = summary(whole)
+                results[name]["cpu"] = summary(first_cpu)              # the process's CPU time, all threads
+                results[name]["settled_cpu"] = summary(whole_cpu)
 
             await settle()
             await run("noop", ["f12"])
@@ -254,7 +272,7 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("corpus", type=Path)
+    p.add_argument("corpus", type=Path, nargs="?", default=None)
     p.add_argument("--samples", type=int, default=60)
     p.add_argument("--read-fraction", type=float, default=0.3, help="articles marked read before the run")
     p.add_argument("--columns", type=int, default=200)

@@ -47,6 +47,7 @@ class Terminal:
         self.text = ""              # the same, escape sequences removed
         self._pending = b""
         self.rusage = None
+        self.found_cpu_s: float | None = None
         self.returncode: int | None = None
 
     # -- running -------------------------------------------------------------
@@ -64,6 +65,19 @@ class Terminal:
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system, all threads) the program's process has used so far,
+        from /proc (None when it is gone or there is no /proc): on a machine busy with
+        other work, the part of a wall time that is this program's own."""
+        if self.proc is None:
+            return None
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime
 
     def _pump(self, timeout: float) -> bool:
         """Read what is available (waiting at most ``timeout``); False at EOF."""
@@ -108,6 +122,7 @@ class Terminal:
         while True:
             if test(self.text[start:]):
                 self._mark = len(self.text)
+                self.found_cpu_s = self.cpu_seconds()   # the program's CPU time when it was found
                 return self.elapsed()
             now = time.perf_counter()
             if now >= deadline:

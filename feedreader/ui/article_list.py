@@ -241,11 +241,7 @@ class ArticleList(ScrollView, can_focus=True):
                 start = old.index(aid)
             except ValueError:
                 return None
-        for key in old[start + 1 : start + 1 + self.NEAREST_LOOK]:
-            index = self.model.index_of(key)
-            if index is not None:
-                return index
-        return None
+        return self.model.first_listed(old[start + 1 : start + 1 + self.NEAREST_LOOK])
 
     def move(self, index: int) -> None:
         """Put the cursor on row ``index`` for the user (``Highlighted.moved``)."""

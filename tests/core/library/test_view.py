@@ -89,3 +89,31 @@ def test_a_search_for_unread_uses_the_marks(lib):
     model.set_search(result)
     model.rebuild()
     assert model.keys == expected(lib, model, lambda aid: not marks.get(aid, 0) & READ)
+
+
+@pytest.mark.parametrize("limit", [0, 10**9])
+def test_positions_without_a_map_of_every_key_are_the_positions(lib, monkeypatch, limit):
+    """Above POSITION_MAP_LIMIT keys (1,000,000 articles) index_of looks near the last
+    painted row, then scans; first_listed finds the nearest listed candidate in one pass."""
+    from feedreader.core.library import view
+
+    monkeypatch.setattr(view, "POSITION_MAP_LIMIT", limit)
+    monkeypatch.setattr(view, "NEAR", 3)
+    model = ListModel(lib)
+    model.rebuild()
+    keys = list(model.keys)
+    assert len(keys) > 20
+    model.row_at(len(keys) - 1)      # the "cursor" at the end: every other look-up misses the window
+    for position, aid in enumerate(keys):
+        assert model.index_of(aid) == position
+    assert model.index_of(12345) is None
+    assert (model._positions is None) == (limit == 0)
+    # every other article read, unread only: the nearest listed article after one that went
+    for aid in keys[::2]:
+        model.set_flags(aid, READ)
+    model.unread_only = True
+    model.rebuild()
+    assert model.keys == keys[1::2]
+    assert model.first_listed(keys[4:9]) == model.keys.index(keys[5])
+    assert model.first_listed(keys[4:5]) is None
+    assert model.first_listed([]) is None
