@@ -51,6 +51,7 @@ from feedreader.core.library.schema import (
     known_files,
     remove_index,
     set_up,
+    write_transaction,
 )
 from feedreader.core.library.walk import FileFact, PreWalk, source_key, walk
 from feedreader.core.model import Problem
@@ -319,14 +320,8 @@ class Index:
     def _catch_up_text(self, report: RefreshReport) -> None:
         """One step of a cold build's search index: the articles stored since the last."""
         cpu = time.thread_time()
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self.conn) as conn:
             catch_up_text(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         report.text_cpu += time.thread_time() - cpu
 
     def _end_bulk(self, report: RefreshReport) -> None:

@@ -14,6 +14,7 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from feedreader.core.sql import is_damage, select_in
@@ -209,22 +210,28 @@ WHEN old.id <= ({TEXT_UPTO}) BEGIN
 END"""
 
 
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when the block raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 def begin_bulk(conn: sqlite3.Connection) -> bool:
     """Start a cold build of an empty index (False, changing nothing, when
     it holds articles). Call outside a transaction."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(conn):
         if conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None:
-            conn.execute("ROLLBACK")
             return False
         for name in TEXT_TRIGGER_NAMES:
             conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         conn.execute("INSERT OR REPLACE INTO meta VALUES('text_upto', '0')")
         conn.execute(_BULK_DELETE)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return True
 
 
@@ -250,8 +257,7 @@ def end_bulk(conn: sqlite3.Connection) -> None:
     Nothing to do when another connection finished it already; without
     'text_upto' and without the triggers (a new index; or one that lost
     them) the search index is rebuilt from the articles."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(conn):
         if conn.execute(TEXT_UPTO).fetchone() is not None:
             catch_up_text(conn)
         elif not _has_text_triggers(conn):
@@ -259,10 +265,6 @@ def end_bulk(conn: sqlite3.Connection) -> None:
         for statement in TEXT_TRIGGERS:
             conn.execute(statement)
         conn.execute("DELETE FROM meta WHERE key='text_upto'")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     conn.execute("DROP TRIGGER IF EXISTS temp.bulk_text_delete")
 
 
