@@ -139,8 +139,8 @@ class _TextCollector(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip_depth or not data:
             return
-        if not self.pre_depth:
-            data = _SPACES.sub(" ", data)
+        if not self.pre_depth and (not data.isprintable() or "  " in data):
+            data = _SPACES.sub(" ", data)   # (printable, no "  ": its only blanks are single spaces already)
         self._emit(data)
 
     # -- helpers

@@ -101,6 +101,14 @@ def host_of(url: str | None) -> str:
         return ""
 
 
+def _ready() -> int:
+    """(In a worker.) Load what parsing needs (this module, feedparser, lxml)."""
+    import feedparser  # noqa: F401
+    from lxml import etree  # noqa: F401
+
+    return os.getpid()
+
+
 class FeedParsers:
     """Where a refresh parses its bodies (see the module docstring)."""
 
@@ -138,6 +146,19 @@ class FeedParsers:
                     self._broken = True   # a worker died: parse here from now on
         parsed = await asyncio.to_thread(parse_feed, body, base, content_type)
         return parsed, None, stamp()
+
+    def warm_up(self, bodies: int) -> None:
+        """Start the pool's workers now (they import the parser while the
+        first fetches wait on the network) when about ``bodies`` bodies are
+        coming, more than the thread takes: a refresh of feeds never fetched,
+        not one whose feeds will mostly answer 304."""
+        if self.workers > 1 and not self._broken and bodies > self.pool_after and self._pool is None:
+            try:
+                pool = self._executor()
+                for _ in range(self.workers):
+                    pool.submit(_ready)
+            except (OSError, RuntimeError):
+                self._broken = True
 
     def _executor(self) -> Executor:
         if self._pool is None:

@@ -310,6 +310,7 @@ async def refresh_feeds(
     queue = iter(order)
 
     parsers = FeedParsers()   # a thread for the first few bodies, then a process pool
+    parsers.warm_up(sum(1 for f in order if not (f.etag or f.last_modified)))   # bodies, not 304s
 
     async def worker() -> None:
         for feed in queue:
