@@ -41,6 +41,21 @@ def components(nodes: Iterable[int], neighbours: Callable[[int], Iterable[int]])
     return out
 
 
+def bounded_component(start: int, neighbours: Callable[[int], Iterable[int]], limit: int) -> list[int] | None:
+    """The connected part holding ``start`` (sorted), or None when it has more than ``limit`` nodes
+    (the walk stops there: a giant part is not walked)."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        for other in neighbours(stack.pop()):
+            if other not in seen:
+                seen.add(other)
+                if len(seen) > limit:
+                    return None
+                stack.append(other)
+    return sorted(seen)
+
+
 def average_link(
     part: list[int],
     links: Callable[[int], Mapping[int, float]],

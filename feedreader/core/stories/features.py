@@ -254,12 +254,25 @@ def _extract_chunk(items: list[StoryInput]) -> list[Features]:
     return [extract(item) for item in items]
 
 
-def extract_many(items: list[StoryInput], *, jobs: int = 1, chunk: int = 2000) -> list[Features]:
-    """Features of many articles, on ``jobs`` processes when there are enough of them."""
+def _extract_chunk_timed(items: list[StoryInput]) -> tuple[list[Features], float]:
+    import time
+
+    started = time.process_time()
+    out = _extract_chunk(items)
+    return out, time.process_time() - started
+
+
+def extract_many(items: list[StoryInput], *, jobs: int = 1, chunk: int = 2000,
+                 cpu: list[float] | None = None) -> list[Features]:
+    """Features of many articles, on ``jobs`` processes when there are enough of them
+    (the CPU seconds the workers spent are appended to ``cpu`` when given)."""
     if jobs <= 1 or len(items) < 2 * chunk:
         return _extract_chunk(items)
     import multiprocessing
 
     parts = [items[i : i + chunk] for i in range(0, len(items), chunk)]
     with multiprocessing.get_context("forkserver").Pool(jobs) as pool:
-        return [f for part in pool.map(_extract_chunk, parts) for f in part]
+        done = pool.map(_extract_chunk_timed, parts)
+    if cpu is not None:
+        cpu.append(sum(seconds for _, seconds in done))
+    return [f for part, _ in done for f in part]

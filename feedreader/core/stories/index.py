@@ -37,14 +37,15 @@ from itertools import chain
 from dataclasses import dataclass
 
 from feedreader.core.ids import article_id
-from feedreader.core.stories.cluster import average_link, components
+from feedreader.core.stories.cluster import average_link, bounded_component, components
 from feedreader.core.stories.features import Features, StoryInput, extract
-from feedreader.core.stories.score import DEFAULT_WEIGHTS, Rarity, Weights, score
+from feedreader.core.stories.score import DEFAULT_WEIGHTS, Rarity, Weights, fast_score
 
 POSTING_CAP = 24
 MAX_CANDIDATES = 12           # the strongest candidates of an article that are scored
 SKETCH_KEYS = 4
 MIN_STRENGTH = 3              # what a candidate must share: 3 keys, or one link
+REGROUP_LIMIT = 400          # a connected part up to this size is regrouped whole when touched
 NO_TIME = -(1 << 40)          # the bucket of articles without a date (they meet only each other)
 
 
@@ -98,8 +99,9 @@ class StoryIndex:
     """Stories of a changing set of articles, kept in memory (``store.py`` saves it)."""
 
     def __init__(self, weights: Weights = DEFAULT_WEIGHTS, *, posting_cap: int = POSTING_CAP,
-                 rarity: Rarity | None = None) -> None:
+                 rarity: Rarity | None = None, regroup_limit: int = REGROUP_LIMIT) -> None:
         self.weights = weights
+        self.regroup_limit = regroup_limit
         self._fixed_rarity = rarity          # weights from elsewhere (tests; a reference collection)
         self.posting_cap = posting_cap
         self.features: dict[int, Features] = {}
@@ -236,21 +238,41 @@ class StoryIndex:
         rarity = self.rarity()
         for f in new:
             rarity.norms.pop(f.aid, None)
-        edge = self.weights.edge
+        rarity.forget(f.aid for f in new)
+        weights = self.weights
+        edge = weights.edge
         scored = 0
-        for f in new:
+        features = self.features
+        prepared = rarity.prepared
+        horizon = None if not new or new[0].published is None else new[0].published
+        for n, f in enumerate(new):
+            if n % 2048 == 2047 and f.published is not None:
+                if horizon is not None and f.published - horizon > 2 * weights.window:
+                    # in time order, an article older than a window is not compared again
+                    rarity.forget([a for a in rarity.prepared_aids()
+                                   if (features[a].published or 0.0) < f.published - 2 * weights.window])
+                    horizon = f.published
             keys = list(_keys(f))
-            for other in self._candidates(f, keys):
-                s = score(f, self.features[other], rarity, self.weights)
-                scored += 1
-                if s >= edge:
-                    self._link(f.aid, other, s)
+            candidates = self._candidates(f, keys)
+            if candidates:
+                pf = prepared(f)
+                for other in candidates:
+                    s = fast_score(pf, prepared(features[other]), weights)
+                    if s >= edge:
+                        self._link(f.aid, other, s)
+                scored += len(candidates)
             self._index(f, keys)
             touched.add(f.aid)
+        rarity.forget(rarity.prepared_aids())
         return self._regroup(touched, scored)
 
     def _regroup(self, touched: set[int], scored: int) -> Changes:
         old: dict[str, tuple[int, ...]] = {}
+        links = self.links
+        empty: dict[int, float] = {}
+
+        def neighbours(n: int) -> dict[int, float]:
+            return links.get(n, empty)
 
         def drop(aid: int) -> None:
             first = self._group_of.get(aid)
@@ -261,12 +283,36 @@ class StoryIndex:
                     del self._group_of[m]
                 self.dirty.update(members)
 
+        def group_of(aid: int) -> tuple[int, ...]:
+            first = self._group_of.get(aid)
+            return self._groups[first][1] if first is not None else (aid,)
+
+        present = sorted(a for a in touched if a in self.features)
+        parts: list[list[int]] = []
+        seen: set[int] = set()
+        local: set[int] = set()          # touched articles of parts too big to regroup whole
+        for aid in present:
+            if aid in seen:
+                continue
+            part = bounded_component(aid, neighbours, self.regroup_limit)
+            if part is None:
+                local.add(aid)
+                continue
+            seen.update(part)
+            parts.append(part)
+        if local:
+            # the neighbourhood: the touched articles, the articles they link to, and the whole
+            # groups of all these; links out of it are left out of this regrouping
+            region: set[int] = set()
+            for aid in local:
+                region.update(group_of(aid))
+                for other in neighbours(aid):
+                    region.update(group_of(other))
+            region -= seen
+            inside = region.__contains__
+            parts += components(sorted(region), lambda n: filter(inside, neighbours(n)))
         for aid in touched:
             drop(aid)
-        present = sorted(a for a in touched if a in self.features)
-        links = self.links
-        empty: dict[int, float] = {}
-        parts = components(present, lambda n: links.get(n, empty))
         for part in parts:
             for m in part:
                 drop(m)
@@ -278,7 +324,7 @@ class StoryIndex:
 
         for part in parts:
             groups = [part] if len(part) == 1 else average_link(
-                part, lambda n: links.get(n, empty), self.weights.merge, when, 2 * self.weights.window)
+                part, neighbours, self.weights.merge, when, 2 * self.weights.window)
             for group in groups:
                 if len(group) < 2:
                     continue
@@ -328,5 +374,6 @@ class StoryIndex:
     def rebuild(self) -> Changes:
         """Score and group everything again from the features (after weights changed)."""
         features = list(self.features.values())
-        self.__init__(self.weights, posting_cap=self.posting_cap, rarity=self._fixed_rarity)  # type: ignore[misc]
+        self.__init__(self.weights, posting_cap=self.posting_cap, rarity=self._fixed_rarity,  # type: ignore[misc]
+                      regroup_limit=self.regroup_limit)
         return self.update(features)

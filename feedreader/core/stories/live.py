@@ -94,7 +94,7 @@ def story_data(library: Library, index: StoryIndex) -> StoryData:
         providers[story.id] = len({index.features[a].provider for a in members})
         for a in members:
             story_of[a] = story.id
-    return StoryData(story_of, ranked, providers)
+    return StoryData(story_of, ranked, providers).prepare()
 
 
 def story_sizes(data: StoryData) -> dict[int, int]:

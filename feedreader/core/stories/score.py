@@ -19,7 +19,7 @@ unless the same provider's two versions are near-copies (an updated report).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from feedreader.core.stories.features import Features, sketch_similarity
@@ -56,11 +56,37 @@ class Rarity(dict[str, float]):
         self.df = df
         self.total = total
         self.norms: dict[int, tuple[float, float, float]] = {}
+        self._prepared: dict[int, Prepared] = {}
 
     def __missing__(self, key: str) -> float:
         value = math.log(1.0 + (self.total + 1) / (self.df.get(key, 0) + 1))
         self[key] = value
         return value
+
+    def prepared(self, f: Features) -> Prepared:
+        """``f`` in the form ``fast_score`` compares, made once per article while these
+        frequencies hold (kept until ``forget``)."""
+        found = self._prepared.get(f.aid)
+        if found is not None and found.features is f:
+            return found
+        title = set(f.title_terms)
+        terms = {t: self[t] * (2.0 if t in title else 1.0) for t in f.terms}
+        entities = {e: self["e:" + e] for e in f.entities}
+        numbers = {n: self[n] for n in f.numbers}
+        found = Prepared(
+            f, terms, math.sqrt(sum(w * w for w in terms.values())), entities, sum(entities.values()),
+            numbers, sum(numbers.values()), frozenset(f.sketch), frozenset(f.links))
+        self._prepared[f.aid] = found
+        return found
+
+    def forget(self, aids: Iterable[int]) -> None:
+        """Drop the prepared forms of ``aids`` (memory: only the articles being compared are kept)."""
+        prepared = self._prepared
+        for aid in aids:
+            prepared.pop(aid, None)
+
+    def prepared_aids(self) -> list[int]:
+        return list(self._prepared)
 
     def idf(self, key: str) -> float:
         return self[key]
@@ -77,6 +103,67 @@ class Rarity(dict[str, float]):
             found = (math.sqrt(terms), sum(self["e:" + e] for e in f.entities), sum(self[n] for n in f.numbers))
             self.norms[f.aid] = found
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One article's parts with their weights (``Rarity.prepared``)."""
+
+    features: Features
+    terms: dict[str, float]          # term -> IDF, doubled for a title term
+    norm: float
+    entities: dict[str, float]
+    entity_sum: float
+    numbers: dict[str, float]
+    number_sum: float
+    sketch: frozenset[int]
+    links: frozenset[str]
+
+
+def _weighted_dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum([w * b[k] for k, w in a.items() if k in b])
+
+
+def _shared_weight(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum([w for k, w in a.items() if k in b])
+
+
+def fast_score(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """``score`` of two prepared articles: the same number (to rounding), without the
+    per-pair sets and lookups (the candidate pairs of an update are scored with this)."""
+    a, b = pa.features, pb.features
+    if a.published is not None and b.published is not None and abs(a.published - b.published) > weights.window:
+        return 0.0
+    sa, sb = pa.sketch, pb.sketch
+    copy = 0.0
+    if sa and sb:
+        common = len(sa & sb)
+        if common:
+            copy = common / (len(a.sketch) + len(b.sketch) - common)
+    if a.provider and a.provider == b.provider and copy < weights.near_copy:
+        return 0.0
+    total = 0.0
+    if pa.norm and pb.norm:
+        total += weights.terms * _weighted_dot(pa.terms, pb.terms) / (pa.norm * pb.norm)
+    if pa.entities and pb.entities:
+        shared = _shared_weight(pa.entities, pb.entities)
+        if shared:
+            total += weights.entities * 2.0 * shared / (pa.entity_sum + pb.entity_sum)
+    if pa.numbers and pb.numbers:
+        shared = _shared_weight(pa.numbers, pb.numbers)
+        if shared:
+            total += weights.numbers * 2.0 * shared / (pa.number_sum + pb.number_sum)
+    if (a.url and a.url in pb.links) or (b.url and b.url in pa.links):
+        total += weights.links
+    elif pa.links and pb.links and not pa.links.isdisjoint(pb.links):
+        total += weights.links * 0.5
+    if copy >= weights.near_copy:
+        total = max(total, 0.9 + 0.1 * copy)
+    return min(1.0, total)
 
 
 def _shared(a: tuple[str, ...], b: tuple[str, ...], rarity: Rarity, prefix: str) -> float:

@@ -180,3 +180,46 @@ def test_a_damaged_store_is_started_afresh(tmp_path):
     with StoryStore(path) as store:
         loaded = store.load()
     assert loaded is not None and loaded.groups() == [(1, 2)]
+
+
+def test_a_part_too_big_to_regroup_whole_is_regrouped_around_the_change():
+    """Above ``regroup_limit`` a connected part is regrouped only around the
+    touched articles (their links and those articles' groups): the result is
+    close to the batch one and as accurate. A limit of 2 forces that path for
+    every part of the labelled set."""
+    inputs, truth = load_set()
+    batch = StoryIndex()
+    batch.update(inputs)
+    shuffled = list(inputs)
+    random.Random(6).shuffle(shuffled)
+    index = StoryIndex(regroup_limit=2)
+    for start in range(0, len(shuffled), 10):
+        index.update(shuffled[start : start + 10])
+    as_truth = {aid: str(g) for g in batch.groups() for aid in g}
+    as_truth.update({aid: f"alone {aid}" for aid in truth if aid not in as_truth})
+    agreement = measure(index.groups(), as_truth)
+    print(f"\nregrouped around the changes against batch: {agreement}")
+    assert agreement.bcubed_f1 >= 0.95
+    m = measure(index.groups(), truth)
+    assert m.pair_precision >= 0.9 and m.bcubed_f1 >= 0.85
+    # every article is in at most one group, and a group's members say so
+    seen = [aid for group in index.groups() for aid in group]
+    assert len(seen) == len(set(seen))
+    assert all(index.story_of(aid) is not None and aid in index.story_of(aid).members for aid in seen)
+
+
+def test_the_fast_score_of_prepared_articles_is_the_score():
+    from itertools import combinations
+
+    from feedreader.core.stories import extract
+    from feedreader.core.stories.score import fast_score, score
+
+    inputs, _ = load_set()
+    features = [extract(i) for i in inputs[:120]]
+    rarity = _whole_set_rarity(inputs)
+    linked = 0
+    for a, b in combinations(features, 2):
+        expected = score(a, b, rarity)
+        assert abs(fast_score(rarity.prepared(a), rarity.prepared(b)) - expected) < 1e-9, (a.aid, b.aid)
+        linked += expected >= 0.3
+    assert linked > 50          # the pairs compared include many that link
