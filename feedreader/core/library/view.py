@@ -49,6 +49,7 @@ class ListModel:
         self._positions: dict[int, int] | None = None
         self._lookups = 0
         self._near = 0                          # the row last painted (row_at): look-ups start there
+        self._read_count: tuple[int, bool, int] | None = None   # (generation, show hidden, read listed)
         self._rows: OrderedDict[int, ListRow] = OrderedDict()
         self.unread = 0
         self.stories: StoryView | None = None   # story mode: one row per story (storyview.py)
@@ -80,13 +81,28 @@ class ListModel:
             keys = list(filter(flagged.__contains__, keys))
         self.keys = keys if keys is not base else list(base)
         if self.stories is not None:
-            self.keys = self.stories.apply(self.keys)
+            self.keys = self.stories.apply(self.keys, everything=keys is base)
         self._positions = None
         self._lookups = 0
         if self.unread_only or not read:
             self.unread = len(self.keys)
+        elif match is None and self.exclude is None and self.scope is None and not self.flagged_only \
+                and self.stories is None:
+            self.unread = len(self.keys) - self._read_listed(read, show_hidden)
         else:
             self.unread = len(self.keys) - len(read.intersection(self.keys))
+
+    def _read_listed(self, read: set[int], show_hidden: bool) -> int:
+        """How many read articles the unfiltered list holds. Every order at one index
+        generation holds the same articles, so a sort switch reuses the count (a pass
+        over 1,000,000 keys with a big read set is ~0.2 s); marks keep it up to date."""
+        generation = self.library.order_generation(self.order)
+        cached = self._read_count
+        if cached is not None and generation is not None and cached[:2] == (generation, show_hidden):
+            return cached[2]
+        count = len(read.intersection(self.keys))
+        self._read_count = (generation, show_hidden, count) if generation is not None else None
+        return count
 
     def set_search(self, result: "SearchResult | None") -> None:
         """Filter by a search's result (None, or an empty query: no filter);
@@ -202,12 +218,20 @@ class ListModel:
                     keys.add(aid)
                 else:
                     keys.discard(aid)
-        if (old ^ bits) & READ and self.index_of(aid) is not None:
+        listed = (old ^ bits) & READ and self.index_of(aid) is not None
+        if listed:
             self.unread += -1 if bits & READ else 1
+        cached = self._read_count
+        if cached is not None:   # the unfiltered list's read count (_read_listed) follows
+            if (old | bits) & HIDDEN or ((old ^ bits) & READ and not listed):
+                self._read_count = None
+            elif listed:
+                self._read_count = (cached[0], cached[1], cached[2] + (1 if bits & READ else -1))
 
     def replace_marks(self, marks: dict[int, int]) -> None:
         self.marks = marks
         self._sets = None
+        self._read_count = None
 
 
 def _mark_sets(marks: dict[int, int]) -> tuple[set[int], set[int], set[int]]:

@@ -117,3 +117,39 @@ def test_positions_without_a_map_of_every_key_are_the_positions(lib, monkeypatch
     assert model.first_listed(keys[4:9]) == model.keys.index(keys[5])
     assert model.first_listed(keys[4:5]) is None
     assert model.first_listed([]) is None
+
+
+def test_the_unread_count_after_sort_switches_and_marks_is_a_fresh_count(lib):
+    """The unfiltered list's read count is kept across sort switches and marks
+    (``_read_listed``): it must equal a count made from scratch every time."""
+    model = ListModel(lib)
+    keys = list(lib.order("newest"))
+
+    def fresh() -> int:
+        again = ListModel(lib, model.order)
+        again.replace_marks(dict(model.marks))
+        again.show_hidden = model.show_hidden
+        again.rebuild()
+        return again.unread
+
+    for aid in keys[::3]:
+        model.set_flags(aid, READ)
+    model.rebuild()
+    steps = [("order", "best"), ("read", keys[1]), ("order", "ranked"), ("unread", keys[0]),
+             ("hide", keys[2]), ("order", "newest"), ("read", keys[2]), ("show_hidden", True),
+             ("read", keys[4]), ("unread_only", True), ("read", keys[5]), ("unread_only", False),
+             ("unhide", keys[2]), ("order", "best")]
+    for what, value in steps:
+        if what == "order":
+            model.order = value
+            model.rebuild()
+        elif what in ("show_hidden", "unread_only"):
+            setattr(model, what, value)
+            model.rebuild()
+        else:
+            bits = {"read": READ, "unread": 0, "hide": HIDDEN | (model.flags(value) & READ),
+                    "unhide": model.flags(value) & READ}[what]
+            model.set_flags(value, bits)
+            model.rebuild()     # as the app does when it re-filters (the kept count is used)
+        assert model.unread == fresh(), (what, value)
+    assert model._read_count is not None    # the count was kept, not made again each time
