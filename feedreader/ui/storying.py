@@ -73,7 +73,7 @@ class StoryController:
         self.on_change = on_change          # the list, search and sources follow new scores or stories
         self.update_header = update_header
         self.view = model.stories = StoryView()
-        self.live = LiveStories()
+        self.live = LiveStories(jobs=2)     # features of many new articles in 2 processes (not this one's GIL)
         self.running = False
         self._again = False
         self._said: set[str] = set()        # broken rules already reported this session
@@ -143,11 +143,13 @@ class StoryController:
             self._again = True
             return
         self.running = True
-        self.app.run_worker(partial(self._group, dict(self.model.marks)), name="stories and rules",
+        self.app.run_worker(partial(self._group, self.model.marks), name="stories and rules",
                             group="stories", thread=True, exit_on_error=False)
 
     def _group(self, marks: dict[int, int]) -> None:
-        """(A thread.) Stories, then the rules; the result goes back in a message."""
+        """(A thread.) Stories, then the rules; the result goes back in a message.
+        ``marks`` is the model's own dict: ``run_rules`` copies it (``dict(marks)``,
+        one C call under the GIL) only when there is something to score."""
         from feedreader.core.rules.applied import AppliedStore
         from feedreader.core.rules.rules import compile_rules
         from feedreader.core.rules.scoring import run_rules
@@ -179,7 +181,9 @@ class StoryController:
         self.groupings += 1
         if message.error:
             self.app.notify(message.error, title="Stories", severity="warning", timeout=6)
-        changed = message.data is not self.view.data
+        # new stories matter to the list in story mode and to a search (is:story, story:ID)
+        searching = self.model.match is not None or self.model.exclude is not None
+        changed = (self.view.on or searching) and message.data != self.view.data
         self.view.data = message.data
         report = message.rules
         if report is not None:

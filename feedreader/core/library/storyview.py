@@ -25,6 +25,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import filterfalse
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,21 @@ class StoryData:
         sid = self.story_of.get(aid)
         return self.ranked.get(sid, ()) if sid is not None else ()
 
+    @cached_property
+    def reps(self) -> dict[int, str]:
+        """The best article of each story -> its id (computed once, off the UI thread: ``prepare``)."""
+        return {members[0]: sid for sid, members in self.ranked.items()}
+
+    @cached_property
+    def others(self) -> frozenset[int]:
+        """Every member but each story's best: the rows story mode drops when no filter is on."""
+        return frozenset(a for members in self.ranked.values() for a in members[1:])
+
+    def prepare(self) -> StoryData:
+        """Compute ``reps`` and ``others`` now (in the worker that made the data)."""
+        self.reps, self.others   # noqa: B018 (cached)
+        return self
+
     def heat(self, aid: int) -> int | None:
         """How many providers carry ``aid``'s story (None: it is alone)."""
         sid = self.story_of.get(aid)
@@ -68,36 +84,33 @@ class StoryView:
         self.on = False
         self.data: StoryData = EMPTY
         self.expanded: set[str] = set()
-        self._shown: dict[str, tuple[int, ...]] = {}   # story id -> its members in the view, best first
-        self._rep: dict[int, str] = {}                 # the row standing for a story -> its id
+        self._shown: Mapping[str, tuple[int, ...]] = {}   # story id -> its members in the view, best first
+        self._rep: Mapping[int, str] = {}                 # the row standing for a story -> its id (not changed)
         self._child: dict[int, str] = {}               # a member shown under its expanded story -> its id
 
     # -- building ---------------------------------------------------------
-    def apply(self, keys: list[int]) -> list[int]:
+    def apply(self, keys: list[int], *, everything: bool = False) -> list[int]:
         """The rows of ``keys`` (the list, filtered and ordered) in story mode
-        (``keys`` itself when story mode is off or no story is in view)."""
+        (``keys`` itself when story mode is off or no story is in view).
+        ``everything``: ``keys`` are every article (no filter is on): one pass."""
         self._shown, self._rep, self._child = {}, {}, {}
-        story_of = self.data.story_of
+        data = self.data
+        story_of = data.story_of
         if not self.on or not story_of:
             return keys
-        visible = set(filter(story_of.__contains__, keys))
-        if len(visible) < 2:
-            return keys
-        ranked = self.data.ranked
-        if len(visible) == len(story_of):   # no filter took a member out: every story as grouped
-            shown = {sid: members for sid, members in ranked.items() if len(members) >= 2}
+        if everything:     # every story as grouped
+            shown: Mapping[str, tuple[int, ...]] = data.ranked
+            rows = list(filterfalse(data.others.__contains__, keys))
+            self._rep = data.reps
         else:
-            shown = {}
-            for sid in {story_of[a] for a in visible}:
-                members = tuple(filter(visible.__contains__, ranked.get(sid, ())))
-                if len(members) >= 2:
-                    shown[sid] = members
-        drop: set[int] = set()
-        for members in shown.values():
-            drop.update(members[1:])
-        rows = list(filterfalse(drop.__contains__, keys)) if drop else list(keys)
+            visible = set(filter(story_of.__contains__, keys))
+            if len(visible) < 2:
+                return keys
+            found, drop = _in_view(data, visible)
+            rows = list(filterfalse(drop.__contains__, keys)) if drop else list(keys)
+            shown = found
+            self._rep = {members[0]: sid for sid, members in found.items()}
         self._shown = shown
-        self._rep = {members[0]: sid for sid, members in shown.items()}
         self.expanded &= shown.keys()
         for sid in self.expanded:
             members = shown[sid]
@@ -161,6 +174,36 @@ class StoryView:
         for m in members[1:]:
             self._child.pop(m, None)
         return at + 1, at + len(members), [], at
+
+
+def _in_view(data: StoryData, visible: set[int]) -> tuple[dict[str, tuple[int, ...]], set[int]]:
+    """(story id -> its members among ``visible``, best first, for the stories
+    with two or more there; the members that leave the list). The work is in
+    proportion to the smaller of the members in view and those filtered out."""
+    story_of, ranked = data.story_of, data.ranked
+    missing = story_of.keys() - visible
+    if len(missing) >= len(visible):      # few in view (a search): from them
+        found: dict[str, tuple[int, ...]] = {}
+        for sid in {story_of[a] for a in visible}:
+            members = tuple(filter(visible.__contains__, ranked[sid]))
+            if len(members) >= 2:
+                found[sid] = members
+        drop: set[int] = set()
+        for members in found.values():
+            drop.update(members[1:])
+        return found, drop
+    # most in view (unread only, hidden ones left out): every story but those a filter touched
+    found = dict(ranked)
+    drop = set(data.others)
+    for sid in {story_of[a] for a in missing}:
+        drop.difference_update(ranked[sid])
+        members = tuple(filter(visible.__contains__, ranked[sid]))
+        if len(members) >= 2:
+            found[sid] = members
+            drop.update(members[1:])
+        else:
+            del found[sid]
+    return found, drop
 
 
 # --------------------------------------------------------------------------
