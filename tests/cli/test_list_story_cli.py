@@ -7,8 +7,7 @@ import json
 import subprocess
 import sys
 
-from feedreader.core.documents.parse import load_document
-from tests.helpers.storyset import copy_stories
+from tests.helpers.storyset import copy_stories, labels_by_id
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -17,12 +16,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_list_json_gives_the_story_shared_by_the_articles_of_one_story(tmp_path):
     labels = copy_stories(tmp_path / "docs")
-    label_of = {}
-    for label, names in labels.items():
-        for name in names:
-            article, _ = load_document(tmp_path / "docs" / name)
-            assert article is not None
-            label_of[article.id] = label
+    label_of = labels_by_id(tmp_path / "docs", labels)
     out = run("list", "--json", str(tmp_path / "docs"))
     assert out.returncode == 0, out.stderr
     items = [json.loads(line) for line in out.stdout.splitlines()]

@@ -25,3 +25,16 @@ def copy_stories(folder: Path, *, stories: int = 4, alone: int = 3) -> dict[str,
         for name in by_label[label]:
             shutil.copy(DATA / "docs" / name, folder / name)
     return {label: by_label[label] for label in chosen}
+
+
+def labels_by_id(folder: Path, labels: dict[str, list[str]]) -> dict[str, str]:
+    """Article id (16 hex characters) -> its label, for the files ``copy_stories`` copied."""
+    from feedreader.core.documents.parse import load_document
+
+    out = {}
+    for label, names in labels.items():
+        for name in names:
+            article, problems = load_document(folder / name)
+            assert article is not None, problems
+            out[article.id] = label
+    return out

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from feedreader.core.documents.parse import load_document
 from feedreader.core.ids import aid_from_id
 from feedreader.core.library.library import Library
 from feedreader.core.library.query import QueryError
@@ -14,18 +13,13 @@ from feedreader.core.library.storyview import StoryView
 from feedreader.core.library.view import ListModel
 from feedreader.core.marks.bits import READ
 from feedreader.core.stories.live import LiveStories
-from tests.helpers.storyset import copy_stories
+from tests.helpers.storyset import copy_stories, labels_by_id
 
 
 @pytest.fixture
 def home(tmp_path):
-    labels = copy_stories(tmp_path / "docs")
-    truth = {}
-    for label, names in labels.items():
-        for name in names:
-            article, problems = load_document(tmp_path / "docs" / name)
-            assert article is not None, problems
-            truth[aid_from_id(article.id)] = label
+    labels = labels_by_id(tmp_path / "docs", copy_stories(tmp_path / "docs"))
+    truth = {aid_from_id(article_id): label for article_id, label in labels.items()}
     with Library.open(tmp_path / "cache", [tmp_path / "docs"]) as library:
         library.refresh(workers=1)
         live = LiveStories()
