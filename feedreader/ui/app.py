@@ -310,7 +310,8 @@ class FeedReaderApp(App[int]):
             parts.append("marks not saved (read-only)")
         parts.append(ORDER_LABELS[self.model.order])
         filters = [name for name, on in (("unread only", self.model.unread_only),
-                                         ("with hidden", self.model.show_hidden)) if on]
+                                         ("with hidden", self.model.show_hidden),
+                                         ("by story", self.stories.view.on)) if on]
         if filters:
             parts.append(", ".join(filters))
         if self.indexing.problem_count:
@@ -409,6 +410,7 @@ class FeedReaderApp(App[int]):
         self.jump_to(aid)
 
     def jump_to(self, aid: int) -> None:
+        self.stories.reveal(aid)    # story mode: a folded article's story opens (ui/storying.py)
         index = self.model.index_of(aid)
         if index is None:
             self.notify("That article is filtered out of the current view.", severity="warning")

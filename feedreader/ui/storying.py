@@ -129,6 +129,18 @@ class StoryController:
         self._resized()
         lst.cursor = at
 
+    def reveal(self, aid: int) -> None:
+        """Story mode: open the story of an article folded under its story's row,
+        so that it has a row (a jump to it: related coverage)."""
+        if not self.view.on or self.model.index_of(aid) is not None:
+            return
+        row = self.view.row_for(aid)
+        at = self.model.index_of(row) if row != aid else None
+        found = self.view.expand(self.model.keys, at) if at is not None else None
+        if found is not None:
+            self.model.splice(*found)
+            self._resized()
+
     def _resized(self) -> None:
         """The list's rows changed in place (one story's): its size and a repaint."""
         lst = self.article_list

@@ -82,6 +82,12 @@ async def test_plus_expands_a_story_in_place_and_minus_folds_it(make_app, tmp_pa
         assert len(app.model) == rows + len(members) - 1
         await pilot.press("left")
         assert len(app.model) == rows
+        assert "by story" in app.sub_title
+        # a jump to a folded article (related coverage) opens its story
+        app.jump_to(members[-1])
+        await pilot.pause()
+        assert lst.current == members[-1] and len(app.model) == rows + len(members) - 1
+        await pilot.press("minus")
         # on an article alone, + does nothing
         alone = next(i for i in range(len(app.model)) if not app.model.story_note(app.model.key_at(i)))
         lst.cursor = alone
