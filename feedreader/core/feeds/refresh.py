@@ -174,7 +174,8 @@ class _Writer:
         self.title, self.domain = doc_names(_names(feed), parsed)
         self.written = written or {}
 
-    def run(self) -> tuple[int, int]:
+    def run(self) -> tuple[int, int, list[EntryRow]]:
+        """(new, changed, the store rows to record for them)."""
         known = self.known
         fresh: list[tuple[FeedEntry, str]] = []
         changed: list[tuple[FeedEntry, str]] = []
@@ -185,7 +186,7 @@ class _Writer:
             elif old[0] and old[1] != entry.content_hash and _ENTRY_PATH.fullmatch(old[0]):
                 changed.append((entry, old[0]))   # same file: same identity
         if not fresh and not changed:
-            return 0, 0
+            return 0, 0, []
         seen = self.store.first_seen(self.feed, (e.key for e, _ in changed)) if changed else {}
         self.folder.mkdir(parents=True, exist_ok=True)
         rows = []
@@ -196,8 +197,7 @@ class _Writer:
                 write_file(self.folder.parent / name,
                            entry_document(self.feed.url, self.title, self.domain, entry, when))
             rows.append(EntryRow(entry.key, name, entry.content_hash, _stamp(entry.published or entry.updated)))
-        self.store.record_entries(self.feed, rows)
-        return len(fresh), len(changed)
+        return len(fresh), len(changed), rows
 
 
 async def refresh_feed(
@@ -272,13 +272,18 @@ async def _apply(
             stamp = now()
     except FeedParseError as exc:
         return await asyncio.to_thread(failed, str(exc))
-    new, changed = await asyncio.to_thread(_Writer(store, feed, parsed, entries_dir, stamp, known, written).run)
     when = next_check(stamp, refresh_every=every, status=status, headers=headers,
                       ttl_minutes=parsed.ttl_minutes, rng=rng)
-    row = await asyncio.to_thread(
-        store.record_fetch, feed, status=status, next_check=when, etag=resource.etag,
-        last_modified=resource.last_modified, new_url=new_url, title=parsed.title or None,
-        site_url=parsed.site_url)
+    writer = _Writer(store, feed, parsed, entries_dir, stamp, known, written)
+
+    def write_and_record() -> tuple[int, int, Feed]:
+        new, changed, rows = writer.run()
+        _added, row = store.record_refresh(   # the entries and the fetch: one transaction
+            feed, rows, status=status, next_check=when, etag=resource.etag, last_modified=resource.last_modified,
+            new_url=new_url, title=parsed.title or None, site_url=parsed.site_url)
+        return new, changed, row
+
+    new, changed, row = await asyncio.to_thread(write_and_record)
     return FeedResult(feed.id, feed.url, row.name, "fetched", status, new, changed, row.last_error,
                       _moved(feed, row), parsed.problems, when)
 

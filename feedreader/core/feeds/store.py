@@ -418,6 +418,30 @@ class FeedStore:
         another feed has it (noted in ``last_error``). ``gone`` is stored as
         given (a 410; a later success clears it). ``title``/``site_url``: the
         feed's own; None leaves them."""
+        return self._run(self._fetch_writer(
+            feed_id, status=status, next_check=next_check, etag=etag, last_modified=last_modified,
+            not_modified=not_modified, error=error, new_url=new_url, gone=gone, title=title, site_url=site_url,
+        ), write=True)
+
+    def record_refresh(self, feed_id: int | Feed, rows: Iterable[EntryRow], **fetch: Any) -> tuple[int, Feed]:
+        """:meth:`record_entries` (if ``rows``) and :meth:`record_fetch`
+        (``fetch``: its keywords) in one transaction: one commit (one sync
+        to disk) per fetched feed. Returns (new entries, the feed)."""
+        items = list(rows)
+        entries = self._entries_writer(feed_id, items) if items else None
+        fetched = self._fetch_writer(feed_id, **fetch)
+
+        def run(conn: sqlite3.Connection) -> tuple[int, Feed]:
+            new = entries(conn) if entries is not None else 0
+            return new, fetched(conn)
+
+        return self._run(run, write=True)
+
+    def _fetch_writer(
+        self, feed_id: int | Feed, *, status: int | None, next_check: float, etag: str | None = None,
+        last_modified: str | None = None, not_modified: bool = False, error: str | None = None,
+        new_url: str | None = None, gone: bool = False, title: str | None = None, site_url: str | None = None,
+    ) -> Callable[[sqlite3.Connection], Feed]:
         fid = _id(feed_id)
         now = self._clock()
         error_text = (clean_text(error, limit=1000) or "failed") if error is not None else None
@@ -453,7 +477,7 @@ class FeedStore:
             )
             return self._row(conn, fid)
 
-        return self._run(run, write=True)
+        return run
 
     def known_entries(self, feed_id: int | Feed) -> dict[str, tuple[str, str]]:
         """key -> (file, content_hash) of every entry this feed gave; file is
@@ -479,8 +503,10 @@ class FeedStore:
     def record_entries(self, feed_id: int | Feed, rows: Iterable[EntryRow]) -> int:
         """Store entries written for this feed (new ones, or changed ones with
         their new file/hash; ``first_seen`` is kept). Returns how many were new."""
+        return self._run(self._entries_writer(feed_id, list(rows)), write=True)
+
+    def _entries_writer(self, feed_id: int | Feed, items: list[EntryRow]) -> Callable[[sqlite3.Connection], int]:
         fid = _id(feed_id)
-        items = list(rows)
         now = self._clock()
 
         def run(conn: sqlite3.Connection) -> int:
@@ -495,7 +521,7 @@ class FeedStore:
             self._count(conn, [fid])
             return len({e.key for e in items} - known)
 
-        return self._run(run, write=True)
+        return run
 
     def prune(self, keep_days: float, *, now: float | None = None, keep: Collection[str] = ()) -> Names:
         """Forget entries first seen and published more than ``keep_days``

@@ -447,3 +447,20 @@ def test_a_folder_where_the_file_should_be_is_a_clear_error(db):
     with pytest.raises(StoreError) as caught:
         FeedStore(db)
     assert str(db) in str(caught.value)
+
+
+def test_record_refresh_is_entries_and_fetch_in_one_transaction(store, clock):
+    feed = store.add("https://r.example/")
+    new, row = store.record_refresh(feed, [EntryRow("k1", "1/a.txt", "h1"), EntryRow("k2", "1/b.txt", "h2")],
+                                    status=200, next_check=clock.t + DAY, etag='"e1"', title="R feed")
+    assert new == 2 and row.entry_count == 2 and row.etag == '"e1"' and row.title == "R feed"
+    assert store.known_entries(feed) == {"k1": ("1/a.txt", "h1"), "k2": ("1/b.txt", "h2")}
+    new, row = store.record_refresh(feed, [], status=304, next_check=clock.t + 2 * DAY, not_modified=True)
+    assert new == 0 and row.not_modified and row.etag == '"e1"' and row.next_check == clock.t + 2 * DAY
+    # a redirect onto a bad URL is refused inside the transaction: the entries go in, the URL stays
+    new, row = store.record_refresh(feed, [EntryRow("k3", "1/c.txt", "h3")], status=301, next_check=0,
+                                    new_url="javascript:alert(1)")
+    assert new == 1 and row.url == feed.url and "not following the redirect" in (row.last_error or "")
+    with pytest.raises(UnknownFeed):   # nothing half-done for a feed that is not there
+        store.record_refresh(999, [EntryRow("k", "f")], status=200, next_check=0)
+    assert store.get(feed.id).entry_count == 3
