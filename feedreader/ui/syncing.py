@@ -85,6 +85,7 @@ class SyncController:
         self.rescan = rescan
         self.list_feeds = list_feeds
         self.clock = clock
+        # the account and the sync state live beside the feed store, in the data dir (Paths names them)
         paths = Paths(*(feed_store.parent,) * 4) if feed_store is not None else None
         self.account_path = paths.sync_account if paths else None
         self.state_path = paths.sync_state if paths else None

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from helpers.httpserver import TestServer
 from helpers.miniflux import Account, MinifluxSetupError, MinifluxStack
+from test_greader_parse import stub  # noqa: F401  (the scripted hostile server, for test_engine.py too)
 
 
 @pytest.fixture(scope="session")

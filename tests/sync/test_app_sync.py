@@ -19,6 +19,7 @@ from feedreader.core.sync.account import Account as SyncAccount
 from feedreader.core.sync.account import save_account
 from feedreader.core.sync.greader import GReaderClient, Secret
 from feedreader.core.web.pagecache import PageCache
+from tests.ui.test_sources import until
 
 FIXED_NOW = 1646136000.0
 
@@ -63,24 +64,13 @@ class Home:
         app.syncing.update_header = record
         return app
 
-    def close(self) -> None:
-        for thing in self.opened:
-            thing.close()
-
 
 @pytest.fixture
 def home(tmp_path):
     h = Home(tmp_path)
     yield h
-    h.close()
-
-
-async def until(pilot, condition, timeout: float = 30.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out")
+    for thing in h.opened:
+        thing.close()
 
 
 async def synced(pilot, app, count: int) -> None:

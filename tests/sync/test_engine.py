@@ -20,7 +20,6 @@ import httpx
 import pytest
 from helpers.httpserver import TestServer, html_page
 from helpers.miniflux import Account, rss_feed
-from test_greader_parse import stub  # noqa: F401  (the scripted hostile server)
 
 from feedreader.core.documents.parse import load_document
 from feedreader.core.feeds.store import FeedStore

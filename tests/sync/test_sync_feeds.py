@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_engine import add_feeds, installs, make_install, serve_feed  # noqa: F401 (fixtures)
+from test_engine import Install, add_feeds, serve_feed
 from test_sync_cli import setup
 
 from feedreader.cli import main
@@ -50,6 +50,9 @@ def test_a_feed_added_here_is_subscribed_on_the_server_once_with_its_marks(accou
         marks.set_marks(read_here, read=True)
         marks.set_marks([f"https://news.example/{slug}/3"], flagged=True)
     capsys.readouterr()
+    assert main(["sync", "--dry-run"]) == 0
+    assert "would subscribe on the server (added here): Mine" in capsys.readouterr().out
+    assert account.feeds() == []                                   # a dry run sends nothing
 
     assert main(["sync"]) == 0
     out = capsys.readouterr().out
@@ -127,13 +130,16 @@ def test_a_server_feed_with_a_local_feeds_url_is_merged_not_doubled(account, fee
     assert len(account.feeds()) == 1
 
 
-def test_a_sync_with_nothing_new_is_four_requests(make_install, account, feed_server):
+def test_a_sync_with_nothing_new_is_four_requests(tmp_path, account, feed_server):
     add_feeds(account, [(serve_feed(feed_server, f"Quiet {n}", 20), None) for n in range(3)])
-    a = make_install()
-    a.sync()
-    a.sync()                  # logged in already (the stored token): no ClientLogin
-    before = len(a.requests)
-    report = a.sync()
+    a = Install(tmp_path / "a", account)
+    try:
+        a.sync()
+        a.sync()                  # logged in already (the stored token): no ClientLogin
+        before = len(a.requests)
+        report = a.sync()
+    finally:
+        a.close()
     made = sorted(r.url.path.rsplit("/0/", 1)[-1] for r in a.requests[before:])
     assert made == ["stream/items/ids"] * 3 + ["subscription/list"]
     assert report.new_entries == 0 and report.sent_total == 0

@@ -43,22 +43,21 @@ from __future__ import annotations
 
 import io
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from feedreader.core.feeds.entries import FeedEntry
 from feedreader.core.feeds.opml import Subscription as OpmlSubscription
 from feedreader.core.feeds.opml import clean_folder
-from feedreader.core.feeds.refresh import unsubscribe
 from feedreader.core.feeds.store import Feed, FeedStore
 from feedreader.core.marks.exchange import Entry, write_state_file
 from feedreader.core.marks.store import StateStore
-from feedreader.core.sync.greader import READ, STARRED, GReaderClient, Item, Subscription, Subscriptions, SyncError
 from feedreader.core.sync.feedsync import NEVER, local_additions, local_documents, subscribe_on_server
+from feedreader.core.sync.greader import READ, STARRED, GReaderClient, Item, Subscription, Subscriptions, SyncError
 from feedreader.core.sync.items import entry_file, entry_of, identity_of_entry, provider_name, write_entries
 from feedreader.core.sync.marksview import local_marks
 from feedreader.core.sync.merge import NO_ROW, Decision, Local, decide, in_conflict
@@ -277,7 +276,7 @@ class Sync:
         local = local_marks(self.marks)
         server_state = {i: (i not in unread, i in starred) for i in on_server}
         # a conflict needs the server's change time: one more contents call for the known items
-        times: dict[str, int | None] = {i.id: _ms(i.updated) for i in fetched.values()}
+        times: dict[str, int | None] = {i.id: _changed_ms(i) for i in fetched.values()}
         # the items where something changed since the last sync (on either side); the rest, nearly
         # all of them in a quiet sync, need no merge at all
         changed: list[tuple[str, KnownItem, Local]] = []
@@ -292,7 +291,7 @@ class Sync:
         conflicted = [item_id for item_id, k, mine in changed
                       if in_conflict((k.read, k.starred), mine, server_state[item_id])]
         if conflicted:
-            times.update((i.id, _ms(i.updated)) for i in client.items(conflicted).items)
+            times.update((i.id, _changed_ms(i)) for i in client.items(conflicted).items)
 
         for item_id, k, mine in changed:
             decision = decide((k.read, k.starred), mine, server_state[item_id], times.get(item_id), now_ms)
@@ -473,10 +472,21 @@ class Sync:
 
     def _remove_local(self, stream: str, feed: Feed) -> None:
         """The server dropped this feed: so do we, keeping the files of flagged entries."""
+        from feedreader.core.feeds.refresh import unsubscribe     # the fetch stack: loaded only when needed
+
         items = [k for k in self.state.items().values() if k.stream == stream]
         marks = self.marks.marks([k.identity for k in items])
         keep = [k.file for k in items if k.identity in marks and marks[k.identity].flagged]
         unsubscribe(self.feeds, self.entries_dir, feed, keep)
+
+
+def _changed_ms(item: Item) -> int | None:
+    """When the server's state of ``item`` last changed (ms); 0 when it never did since the server fetched it
+    (Miniflux: ``updated`` is the entry's changed_at, ``crawlTimeMsec`` its creation): its read/starred are
+    the defaults then, and a mark made here is the later change."""
+    if item.updated is not None and item.crawled is not None and item.updated <= item.crawled + timedelta(seconds=1):
+        return 0
+    return _ms(item.updated)
 
 
 def _ms(moment: datetime | None) -> int | None:

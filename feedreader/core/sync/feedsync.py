@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from feedreader.core.documents.parse import load_document
 from feedreader.core.feeds.store import Feed, FeedStore
 from feedreader.core.sync.greader import GReaderClient, Subscription, SyncError
 from feedreader.core.text import canonical_url, clean_text
@@ -68,6 +67,8 @@ def subscribe_on_server(client: GReaderClient, feeds: Iterable[Feed], problems: 
 
 def local_documents(store: FeedStore, feed: Feed, entries_dir: Path) -> dict[str, str]:
     """identity -> ``<feed id>/<file>`` of the entries this feed has written (read from the documents)."""
+    from feedreader.core.documents.parse import load_document     # the parser, only when a feed is adopted
+
     out: dict[str, str] = {}
     for file, _hash in store.known_entries(feed).values():
         if not file:

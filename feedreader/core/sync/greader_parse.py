@@ -166,6 +166,7 @@ class Item:
     read: bool
     starred: bool
     raw_url: str = ""
+    crawled: datetime | None = None    # when the server first fetched it (crawlTimeMsec)
 
     @property
     def short_id(self) -> str:
@@ -426,4 +427,5 @@ def _parse_item(obj: Mapping[str, Any], where: str) -> Item:
         read=READ in categories,
         starred=STARRED in categories,
         raw_url=clean_text(raw_url, limit=MAX_ID_LENGTH),
+        crawled=_time(obj, "crawlTimeMsec", where, 1000),
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from feedreader.core.feeds.entries import (
@@ -27,11 +28,6 @@ from feedreader.core.feeds.entries import (
     sane_date,
 )
 from feedreader.core.feeds.entrydoc import entry_filename
-from feedreader.core.feeds.htmltext import html_to_text, markup_to_line, text_to_line
-
-# The refresh's writer, reused rather than copied (one way to write an entry;
-# private to feeds/ today -- a public name there would be better).
-from feedreader.core.feeds.refresh import _Writer
 from feedreader.core.feeds.store import Feed, FeedStore
 from feedreader.core.ids import identity_of
 from feedreader.core.sync.greader import LABEL_PREFIX, Item
@@ -43,6 +39,9 @@ FALLBACK_TITLE_LIMIT = 120
 
 
 def entry_of(item: Item, now: datetime) -> FeedEntry:
+    # the HTML parsers load with the first new entry (a sync with nothing new does without them)
+    from feedreader.core.feeds.htmltext import html_to_text, markup_to_line, text_to_line
+
     title = text_to_line(item.title, limit=TITLE_LIMIT)
     summary = markup_to_line(item.summary_html, limit=SUMMARY_LIMIT)
     content, _image = html_to_text(item.content_html, limit=CONTENT_LIMIT)
@@ -82,4 +81,13 @@ def write_entries(store: FeedStore, feed: Feed, title: str, site_url: str | None
     """Write new/changed ``entries`` of ``feed`` (the refresh's writer); (new, changed)."""
     parsed = ParsedFeed(title=title, site_url=site_url, ttl_minutes=None, entries=tuple(entries), problems=(),
                         kind="rss")
-    return _Writer(store, feed, parsed, entries_dir, now, known=store.known_entries(feed)).run()
+    # The refresh's writer, reused rather than copied (one way to write an entry; private to feeds/ today --
+    # a public name there would be better); imported here: a sync with nothing new does not load the fetch stack
+    from feedreader.core.feeds.refresh import _Writer
+
+    if not entries:
+        return 0, 0
+    done: Any = _Writer(store, feed, parsed, entries_dir, now, known=store.known_entries(feed)).run()
+    if len(done) == 3:              # (new, changed, rows): the writer leaves recording the rows to its caller
+        store.record_entries(feed, done[2])
+    return int(done[0]), int(done[1])
