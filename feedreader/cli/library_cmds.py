@@ -80,12 +80,13 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 2
     order = args.sort or ctx.settings.sort
     from feedreader.cli.rules_cmds import apply_rules, score_fields
-    from feedreader.cli.story_cmds import story_data, story_sizes
+    from feedreader.core.stories.live import LiveStories, story_sizes
 
     library = ctx.open_library()
     try:
-        # stories (cmd/story_cmds.py) for "story" and story queries, before the rules (is:story, their sizes)
-        stories = story_data(library) if args.json or (query is not None and query.uses("story")) else None
+        # stories (core/stories/live.py) for "story" and story queries, before the rules (is:story, their sizes)
+        wanted = args.json or (query is not None and query.uses("story"))
+        stories = LiveStories(jobs=2).sync(library)[0] if wanted else None
         apply_rules(ctx, library, story_sizes=story_sizes(stories) if stories else None)
     except BaseException:
         library.close()

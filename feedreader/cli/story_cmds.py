@@ -7,13 +7,7 @@ import argparse
 import json
 import sys
 
-from typing import TYPE_CHECKING
-
 from feedreader.cli.common import Context, add_common_options, add_paths_argument
-
-if TYPE_CHECKING:
-    from feedreader.core.library.library import Library
-    from feedreader.core.library.storyview import StoryData
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,17 +65,3 @@ def cmd_stories(args: argparse.Namespace) -> int:
                   f"of {len(index)} articles in all", file=sys.stderr)
     return 0
 
-
-def story_data(library: Library) -> StoryData:
-    """The library's stories brought up to date (``core/stories/live.py``), for
-    ``list --json``'s ``story`` and story queries (``is:story``, ``story:ID``)."""
-    from feedreader.core.stories.live import LiveStories
-
-    return LiveStories(jobs=2).sync(library)[0]
-
-
-def story_sizes(data: StoryData) -> dict[int, int]:
-    """aid -> providers of its story (the rules' base-quality signal)."""
-    from feedreader.core.stories.live import story_sizes as sizes
-
-    return sizes(data)
