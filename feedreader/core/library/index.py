@@ -50,6 +50,7 @@ from feedreader.core.library.schema import (
     index_path_for,
     known_files,
     remove_index,
+    restore_indexes,
     set_up,
     write_transaction,
 )
@@ -265,7 +266,11 @@ class Index:
             done = 0
             held: list[Row] = []
             last = time.monotonic()
-            report.bulk = begin_bulk(self.conn)
+            # a cold build with no reader of the list (feedreader check) creates the
+            # list's indexes after the rows and writes larger batches
+            listless = on_batch is None
+            report.bulk = begin_bulk(self.conn, drop_indexes=listless)
+            commit_rows = COMMIT_ROWS * (5 if report.bulk and listless else 1)
             copied = 0      # articles stored when the search index last caught up (cold build)
 
             def flush() -> None:
@@ -292,7 +297,7 @@ class Index:
                 # one transaction per ~1,000 files (or 0.3 s): each commit makes
                 # the search index merge, so fewer commits cost less
                 held.extend(rows)
-                if len(held) >= COMMIT_ROWS or time.monotonic() - last >= COMMIT_SECONDS or not done:
+                if len(held) >= commit_rows or time.monotonic() - last >= COMMIT_SECONDS or not done:
                     flush()
 
             feed.fill(FIRST_CHUNK + CHUNK)   # so the first progress shows more than the first chunk
@@ -311,9 +316,12 @@ class Index:
                         flush()       # may queue files that hold an article dropped just now
                     if not feed.waiting():
                         break
-            finally:
-                if report.bulk:
-                    self._end_bulk(report)
+            except BaseException:
+                if report.bulk:    # else the next refresh would write without the triggers
+                    self._end_bulk(report, failed=True)
+                raise
+            if report.bulk:
+                self._end_bulk(report)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -324,17 +332,21 @@ class Index:
             catch_up_text(conn)
         report.text_cpu += time.thread_time() - cpu
 
-    def _end_bulk(self, report: RefreshReport) -> None:
+    def _end_bulk(self, report: RefreshReport, failed: bool = False) -> None:
         """The search index catches up with the last articles of a cold build
-        (if this fails, e.g. on a damaged file, the next open does it)."""
+        and the indexes it dropped are created. After a ``failed`` refresh an
+        SQLite error here is not raised (the refresh's own error is; e.g. on
+        a damaged file): the next open finishes the build."""
         cpu = time.thread_time()
         try:
             end_bulk(self.conn)
-        except sqlite3.Error:
-            if not report.parsed:
-                raise
-        finally:
             report.text_cpu += time.thread_time() - cpu
+            cpu = time.thread_time()
+            restore_indexes(self.conn)
+            report.write_cpu += time.thread_time() - cpu
+        except sqlite3.Error:
+            if not failed:
+                raise
 
     @staticmethod
     def _parse_here(facts: "Sequence[FileFact]", report: RefreshReport) -> list[Row]:

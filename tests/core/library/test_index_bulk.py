@@ -15,7 +15,7 @@ import pytest
 
 from feedreader.core.library import index as index_mod
 from feedreader.core.library.index import Index
-from feedreader.core.library.schema import EVERY_TOKEN, TEXT_TRIGGER_NAMES
+from feedreader.core.library.schema import BULK_INDEXES, EVERY_TOKEN, TEXT_TRIGGER_NAMES
 
 SEED = Path(__file__).resolve().parents[3] / "seeds" / "000_17b63d52bf50f52a.txt"
 URL = ("https://www.caixinglobal.com/2021-12-15/carmaker-xpeng-deletes-430000-photos-for-misuse-"
@@ -47,6 +47,7 @@ def search_state(db: Path) -> tuple:
         # FTS5's own check of the index against its content (the articles table)
         conn.execute("INSERT INTO article_text(article_text, rank) VALUES('integrity-check', 1)")
         triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         upto = conn.execute("SELECT value FROM meta WHERE key='text_upto'").fetchone()
         matches = {w: sorted(r[0] for r in conn.execute(
             "SELECT rowid FROM article_text WHERE article_text MATCH ?", (w,))) for w in WORDS}
@@ -56,6 +57,7 @@ def search_state(db: Path) -> tuple:
     finally:
         conn.close()
     assert set(TEXT_TRIGGER_NAMES) <= triggers and upto is None
+    assert set(BULK_INDEXES) <= indexes        # a cold build with no list reader dropped them
     assert every == aids                       # one search row per article, no stale one
     return matches, aids
 
@@ -91,6 +93,11 @@ def test_a_cold_build_searches_as_the_triggers_would(tmp_path: Path, small_steps
     report = index.refresh([docs], workers=1)
     index.close()
     assert report.bulk and report.parsed == 61
+    conn = sqlite3.connect(tmp_path / "bulk.db")     # the list's orders read their indexes again
+    plan = " ".join(r[3] for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT aid FROM articles ORDER BY published DESC, quality DESC, aid"))
+    conn.close()
+    assert "articles_newest" in plan
     assert report.parse_cpu > 0 and report.write_cpu > 0 and report.text_cpu > 0
     got = search_state(tmp_path / "bulk.db")
     assert got == by_triggers(tmp_path, docs)
@@ -146,13 +153,13 @@ CRASH = """
 import os, sys
 from pathlib import Path
 from feedreader.core.library import index as index_mod
-index_mod.CHUNK, index_mod.FIRST_CHUNK, index_mod.COMMIT_ROWS, index_mod.TEXT_STEP = 4, 3, 5, 7
+index_mod.CHUNK, index_mod.FIRST_CHUNK, index_mod.COMMIT_ROWS, index_mod.TEXT_STEP = 4, 3, 2, 7
 calls = []
 store = index_mod.Index._store
 def dying_store(self, rows):
     out = store(self, rows)
     calls.append(1)
-    if len(calls) == 6:
+    if len(calls) == 4:
         os._exit(3)         # no finally, no end of the build: as a kill -9 or a power cut
     return out
 index_mod.Index._store = dying_store
