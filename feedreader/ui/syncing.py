@@ -182,6 +182,13 @@ class SyncController:
             feeds.close()
             return SyncUpdate(finished=True, has_account=True, error=str(exc), next_at=self.clock() + 600)
         marks = StateStore.open(self.state.path)
+        if not marks.persistent:        # fell back to memory: pulled marks would be agreed on and then lost
+            why = "; ".join(marks.pop_warnings()) or "it cannot be written"
+            marks.close()
+            feeds.close()
+            state.close()
+            return SyncUpdate(finished=True, has_account=True, error=f"cannot open the marks store ({why})",
+                              next_at=self.clock() + 600)
         try:
             with httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=False,
                               headers={"User-Agent": f"feedreader/{__version__} (sync)"}) as http:
