@@ -30,7 +30,7 @@ def highlighted(title: str, spans: list[tuple[int, int]], body: Style, match: St
 # cells ("54", "--"), or 1 at the narrowest (a bar, SCORE_BARS).
 LAYOUTS: tuple[tuple[int, int, int], ...] = (
     (12, 16, 3), (6, 16, 3), (6, 12, 3), (6, 8, 3), (6, 0, 3), (0, 0, 1), (0, 0, 0))
-TITLE_SHARE = 0.55
+TITLE_SHARE = 0.53     # 80x24 (78 cells): a compact date, the headline 46; 140 columns (82): all columns full
 SCORE_BARS = "▁▂▃▄▅▆▇█"
 
 
