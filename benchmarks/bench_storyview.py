@@ -5,6 +5,7 @@ that takes members out, ``+``/``-`` (one story's splice), and a screenful of
 story cells (``note``). Synthetic keys: 30% of the articles in stories of 3.
 
     .venv/bin/python benchmarks/bench_storyview.py [N ...]
+    .venv/bin/python benchmarks/bench_storyview.py --live   # the app's grouping run on the labelled set
 """
 
 from __future__ import annotations
@@ -66,5 +67,32 @@ def main(sizes: list[int]) -> None:
               f"48 notes {median_cpu(lambda: [view.note(a) for a in top]) * 1e6:.0f} us (CPU, median of 7)")
 
 
+def live() -> None:
+    """CPU seconds of ``LiveStories.sync`` (the app's run after a refresh) on the
+    labelled set (444 articles): the first, one with nothing changed, and the
+    first of a new run with the story file saved (median of 5)."""
+    import tempfile
+    from pathlib import Path
+
+    from feedreader.core.library.library import Library
+    from feedreader.core.stories.live import LiveStories
+
+    docs = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories" / "docs"
+    first, unchanged, restart = [], [], []
+    for _ in range(5):
+        with tempfile.TemporaryDirectory() as tmp, Library.open(Path(tmp), [docs]) as library:
+            library.refresh(workers=1)
+            stories = LiveStories()
+            first.append(median_cpu(lambda: stories.sync(library), runs=1))
+            unchanged.append(median_cpu(lambda: stories.sync(library), runs=1))
+            restart.append(median_cpu(lambda: LiveStories().sync(library), runs=1))
+    print(f"LiveStories.sync on {docs.parent.name}: first {statistics.median(first) * 1000:.0f} ms, nothing "
+          f"changed {statistics.median(unchanged) * 1000:.2f} ms, a new run with the saved story file "
+          f"{statistics.median(restart) * 1000:.0f} ms (CPU, median of 5)")
+
+
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [100_000, 1_000_000])
+    if sys.argv[1:] == ["--live"]:
+        live()
+    else:
+        main([int(a) for a in sys.argv[1:]] or [100_000, 1_000_000])
