@@ -9,15 +9,17 @@ For each feed:
 * a conditional GET with the validators stored from its last full fetch,
   exactly as the server sent them; a 304 costs no parsing;
 * the body is parsed (:func:`~feedreader.core.feeds.parse.parse_feed`, in a
-  thread); every new entry, and every entry whose content changed, is
-  written atomically as a document in the seed format to
-  ``entries_dir/<feed id>/<entry file>`` (same file, same identity, when it
-  changes); an entry without a usable date is dated by when it was first
-  seen, kept in the store, so it never jumps;
-* the store records what happened and when to look again
+  thread, or in a worker process of :class:`~feedreader.core.feeds.parsepool.FeedParsers`,
+  which then also writes the new entries' files); every new entry, and every
+  entry whose content changed, is written atomically as a document in the
+  seed format to ``entries_dir/<feed id>/<entry file>`` (same file, same
+  identity, when it changes); an entry without a usable date is dated by
+  when it was first seen, kept in the store, so it never jumps;
+* the store records the entries, what happened and when to look again
   (:func:`~feedreader.core.feeds.schedule.next_check`: Retry-After, max-age,
-  Expires, ``<ttl>``, back-off after failures, jitter); a 301/308 moves the
-  subscription, a 410 stops it.
+  Expires, ``<ttl>``, back-off after failures, jitter) in one transaction
+  (``FeedStore.record_refresh``); a 301/308 moves the subscription, a 410
+  stops it.
 
 A failing feed is a :class:`FeedResult` with a reason; it never stops the
 others. :func:`prune` forgets old entries; :func:`subscribe` probes a URL for
