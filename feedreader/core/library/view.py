@@ -79,7 +79,7 @@ class ListModel:
             keys = list(filterfalse(dropped.__contains__, keys))
         if self.flagged_only:
             keys = list(filter(flagged.__contains__, keys))
-        self.keys = keys if keys is not base else list(base)
+        self.keys = listed = keys if keys is not base else list(base)
         if self.stories is not None:
             self.keys = self.stories.apply(self.keys, everything=keys is base)
         self._positions = None
@@ -87,7 +87,7 @@ class ListModel:
         if self.unread_only or not read:
             self.unread = len(self.keys)
         elif match is None and self.exclude is None and self.scope is None and not self.flagged_only \
-                and self.stories is None:
+                and self.keys is listed:      # (story mode off: ``apply`` gave the list back)
             self.unread = len(self.keys) - self._read_listed(read, show_hidden)
         else:
             self.unread = len(self.keys) - len(read.intersection(self.keys))
