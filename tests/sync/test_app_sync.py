@@ -155,3 +155,13 @@ async def test_no_account_no_sync_and_no_note(home):
     async with app.run_test() as pilot:
         await synced(pilot, app, 1)
         assert not app.syncing.has_account and "sync" not in app.sub_title
+
+
+def test_the_header_words():
+    from feedreader.ui.syncing import ago, short
+
+    assert [ago(s) for s in (0, 59, 60, 150, 3599, 3600, 86400 * 2 - 1, 86400 * 3)] == [
+        "just now", "just now", "1 min ago", "2 min ago", "59 min ago", "1 h ago", "47 h ago", "3 days ago"]
+    assert short("a  b\nc") == "a b c"
+    assert short("x" * 100, 10) == "x" * 9 + "…"
+

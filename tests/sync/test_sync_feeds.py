@@ -143,3 +143,26 @@ def test_a_sync_with_nothing_new_is_four_requests(tmp_path, account, feed_server
     made = sorted(r.url.path.rsplit("/0/", 1)[-1] for r in a.requests[before:])
     assert made == ["stream/items/ids"] * 3 + ["subscription/list"]
     assert report.new_entries == 0 and report.sent_total == 0
+
+
+def test_which_local_feeds_go_to_the_server(tmp_path):
+    from feedreader.core.feeds.store import FeedStore
+    from feedreader.core.sync.feedsync import NEVER, local_additions
+    from feedreader.core.sync.greader import Subscription
+
+    clock = [100.0]
+    with FeedStore(tmp_path / "feeds.sqlite", clock=lambda: clock[0]) as store:
+        before = store.add("https://a.example/feed.xml")          # before the account: stays local
+        clock[0] = 200.0
+        new = store.add("https://b.example/feed.xml")
+        known = store.add("https://c.example/feed.xml")           # already synced
+        on_server = store.add("https://d.example/feed.xml")       # the server has its URL: adopted instead
+        server_feed = store.record_fetch(store.add("https://e.example/feed.xml"), status=None, next_check=NEVER)
+        feeds = store.list()
+    subs = [Subscription("feed/9", "D", "https://D.example/feed.xml", None, ())]
+    got = local_additions(feeds, {known.id}, subs, since=150.0)
+    assert [f.id for f in got] == [new.id]
+    assert local_additions(feeds, set(), [], since=None) == []
+    # an older account: the feed from before counts too; never the synced, adopted or server ones
+    assert sorted(f.id for f in local_additions(feeds, {known.id}, subs, since=50.0)) == [before.id, new.id]
+    assert {on_server.id, server_feed.id} <= {f.id for f in feeds}
