@@ -19,7 +19,7 @@ from feedreader.core.sync.account import Account as SyncAccount
 from feedreader.core.sync.account import save_account
 from feedreader.core.sync.greader import GReaderClient, Secret
 from feedreader.core.web.pagecache import PageCache
-from tests.ui.test_sources import until
+from tests.ui.test_sources import open_add_dialog, until
 
 FIXED_NOW = 1646136000.0
 
@@ -50,7 +50,7 @@ class Home:
         library.refresh(workers=1)
         state = StateStore.open(self.data / "state.db")
         self.opened += [library, state]
-        settings = Settings(mark_read_after=0, sync=SyncSettings(sync_every=every))
+        settings = Settings(mark_read_after=0, allow_private_hosts=True, sync=SyncSettings(sync_every=every))
         app = FeedReaderApp(Services(
             library=library, settings=settings, state=state, page_cache=PageCache(self.root / "cache" / "pages"),
             opener=lambda url: pytest.fail(f"opened {url}"), clock=lambda: FIXED_NOW, scan_on_start=False,
@@ -131,6 +131,25 @@ async def test_the_app_syncs_in_the_background_both_ways(home, account, feed_ser
         assert [app.library.article(aid).identity for aid in flags] == [flagged.identity]
         assert [app.library.article(aid).identity for aid in read] == [read_there]
         assert "sync failed" not in " ".join(home.headers)
+
+
+async def test_a_feed_added_in_the_app_reaches_the_server_once(home, account, feed_server):
+    home.log_in(account)
+    url = serve_feed(feed_server, "Added here", 4)
+    app = home.app(every=1.0)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await synced(pilot, app, 1)
+        assert len(app.model) == 0 and account.feeds() == []
+        await open_add_dialog(pilot, app)
+        await pilot.press(*url, "tab", *"Mine")
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app.model) == 4)          # fetched here first
+        await next_sync(pilot, app)
+        (on_server,) = account.feeds()
+        assert on_server["feed_url"] == url and on_server["category"]["title"] == "Mine"
+        await next_sync(pilot, app)
+        assert len(app.model) == 4 and len(app.sources.feeds) == 1       # one feed, no entry twice
+        assert len(list(home.entries.glob("*/*.txt"))) == 4
 
 
 async def test_a_failing_sync_says_why_without_the_token(home, account, feed_server, caplog):
