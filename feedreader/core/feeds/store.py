@@ -427,7 +427,7 @@ class FeedStore:
         """:meth:`record_entries` (if ``rows``) and :meth:`record_fetch`
         (``fetch``: its keywords) in one transaction: one commit (one sync
         to disk) per fetched feed. Returns (new entries, the feed)."""
-        items = list(rows)
+        items = tuple(rows)
         entries = self._entries_writer(feed_id, items) if items else None
         fetched = self._fetch_writer(feed_id, **fetch)
 
@@ -503,9 +503,9 @@ class FeedStore:
     def record_entries(self, feed_id: int | Feed, rows: Iterable[EntryRow]) -> int:
         """Store entries written for this feed (new ones, or changed ones with
         their new file/hash; ``first_seen`` is kept). Returns how many were new."""
-        return self._run(self._entries_writer(feed_id, list(rows)), write=True)
+        return self._run(self._entries_writer(feed_id, tuple(rows)), write=True)
 
-    def _entries_writer(self, feed_id: int | Feed, items: list[EntryRow]) -> Callable[[sqlite3.Connection], int]:
+    def _entries_writer(self, feed_id: int | Feed, items: tuple[EntryRow, ...]) -> Callable[[sqlite3.Connection], int]:
         fid = _id(feed_id)
         now = self._clock()
 
