@@ -42,6 +42,9 @@ class Model:
     def flags(self, aid: int) -> int:
         return self.marks.get(aid, 0)
 
+    def story_note(self, aid: int) -> str:     # ListModel's story cell: "" outside story mode
+        return ""
+
 
 def reference(lst: ArticleList, row: ListRow, flags: int, status: str, width: int, styles: tuple) -> Strip:
     """The renderer before segments were built directly (Rich Text)."""
