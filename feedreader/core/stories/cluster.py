@@ -16,7 +16,7 @@ regroup only the parts an update touched.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 
 
 def components(nodes: Iterable[int], neighbours: Callable[[int], Iterable[int]]) -> list[list[int]]:
@@ -41,19 +41,21 @@ def components(nodes: Iterable[int], neighbours: Callable[[int], Iterable[int]])
     return out
 
 
-def bounded_component(start: int, neighbours: Callable[[int], Iterable[int]], limit: int) -> list[int] | None:
-    """The connected part holding ``start`` (sorted), or None when it has more than ``limit`` nodes
-    (the walk stops there: a giant part is not walked)."""
+def bounded_component(start: int, neighbours: Callable[[int], Iterable[int]], limit: int,
+                      big: Container[int] = ()) -> tuple[list[int], bool]:
+    """The connected part holding ``start`` (sorted) and True; or, when it has more than
+    ``limit`` nodes or reaches a node of ``big`` (known to be in a big part), the nodes the
+    walk reached (all in that part) and False: a giant part is not walked whole."""
     seen = {start}
     stack = [start]
     while stack:
         for other in neighbours(stack.pop()):
             if other not in seen:
                 seen.add(other)
-                if len(seen) > limit:
-                    return None
+                if len(seen) > limit or other in big:
+                    return sorted(seen), False
                 stack.append(other)
-    return sorted(seen)
+    return sorted(seen), True
 
 
 def average_link(

@@ -106,7 +106,7 @@ class StoryIndex:
         self.posting_cap = posting_cap
         self.features: dict[int, Features] = {}
         self.df: Counter[str] = Counter()
-        self._postings: dict[tuple[str, int], list[int]] = {}
+        self._postings: dict[int, dict[str, list[int]]] = {}    # bucket -> key -> aids
         self.links: dict[int, dict[int, float]] = {}
         self._group_of: dict[int, int] = {}           # aid -> its group's first aid
         self._groups: dict[int, tuple[str, tuple[int, ...]]] = {}  # first aid -> (story id, members: 2 or more)
@@ -164,15 +164,18 @@ class StoryIndex:
             if self.df[key] <= 0:
                 del self.df[key]
         bucket = self._bucket(f)
+        in_bucket = self._postings.get(bucket, {})
         for key, _ in _keys(f):
-            posting = self._postings.get((key, bucket))
+            posting = in_bucket.get(key)
             if posting is not None:
                 try:
                     posting.remove(aid)
                 except ValueError:
                     pass
                 if not posting:
-                    del self._postings[(key, bucket)]
+                    del in_bucket[key]
+        if not in_bucket:
+            self._postings.pop(bucket, None)
         for other in self.links.pop(aid, {}):
             row = self.links.get(other)
             if row is not None:
@@ -186,12 +189,19 @@ class StoryIndex:
         cap = self.posting_cap
         postings = self._postings
         hits: list[list[int]] = []
-        for key, weight in keys:
-            for b in buckets:
-                posting = postings.get((key, b))
+        for b in buckets:
+            in_bucket = postings.get(b)
+            if in_bucket is None:
+                continue
+            get = in_bucket.get
+            for key, weight in keys:
+                posting = get(key)
                 if posting is None or len(posting) > cap:
                     continue
-                hits.extend([posting] * weight)
+                if weight == 1:
+                    hits.append(posting)
+                else:
+                    hits.extend([posting] * weight)
         strength = Counter(chain.from_iterable(hits))
         window = self.weights.window
         found = []
@@ -207,13 +217,12 @@ class StoryIndex:
         return sorted(other for _, other in found[:MAX_CANDIDATES])
 
     def _index(self, f: Features, keys: list[tuple[str, int]]) -> None:
-        bucket = self._bucket(f)
-        postings = self._postings
+        in_bucket = self._postings.setdefault(self._bucket(f), {})
         aid = f.aid
         for key, _ in keys:
-            posting = postings.get((key, bucket))
+            posting = in_bucket.get(key)
             if posting is None:
-                postings[(key, bucket)] = [aid]
+                in_bucket[key] = [aid]
             elif posting[-1] != aid:
                 posting.append(aid)
 
@@ -291,15 +300,19 @@ class StoryIndex:
         parts: list[list[int]] = []
         seen: set[int] = set()
         local: set[int] = set()          # touched articles of parts too big to regroup whole
+        big: set[int] = set()            # articles known to be in such a part
         for aid in present:
             if aid in seen:
+                if aid in big:
+                    local.add(aid)
                 continue
-            part = bounded_component(aid, neighbours, self.regroup_limit)
-            if part is None:
-                local.add(aid)
-                continue
+            part, whole = bounded_component(aid, neighbours, self.regroup_limit, big)
+            if whole:
+                parts.append(part)
+            else:       # all of ``part`` is in that big part: it is not walked again from them
+                local.update(a for a in part if a in touched)
+                big.update(part)
             seen.update(part)
-            parts.append(part)
         if local:
             # the neighbourhood: the touched articles, the articles they link to, and the whole
             # groups of all these; links out of it are left out of this regrouping
@@ -308,7 +321,6 @@ class StoryIndex:
                 region.update(group_of(aid))
                 for other in neighbours(aid):
                     region.update(group_of(other))
-            region -= seen
             inside = region.__contains__
             parts += components(sorted(region), lambda n: filter(inside, neighbours(n)))
         for aid in touched:

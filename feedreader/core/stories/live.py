@@ -19,9 +19,8 @@ from pathlib import Path
 from feedreader.core.library.library import Library
 from feedreader.core.library.storyview import StoryData, write_story_table
 from feedreader.core.sql import select_in
-from feedreader.core.stories.features import extract_many
 from feedreader.core.stories.index import Changes, StoryIndex
-from feedreader.core.stories.source import inputs_from_library, library_versions
+from feedreader.core.stories.source import features_from_library, library_versions
 from feedreader.core.stories.store import StoryStore, store_path_for
 
 
@@ -49,8 +48,7 @@ class LiveStories:
             stale = [aid for aid, version in current.items()
                      if aid not in index.features or index.features[aid].version != version]
             removed = [aid for aid in index.features if aid not in current]
-            features = extract_many(list(inputs_from_library(library, stale, read_files=self.read_files)),
-                                    jobs=self.jobs)
+            features = features_from_library(library, stale, read_files=self.read_files, jobs=self.jobs)
             changes = index.update(features, removed=removed)
             if stale or removed:
                 store.save(index)
