@@ -209,7 +209,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         hint = " (run: feedreader sync setup URL --user NAME)" if exc.kind == "auth" else ""
         _err(f"sync failed, nothing was lost: {exc.message}{hint}")
         return 1
-    except StoreError as exc:
+    except (StoreError, StateError) as exc:
         _err(str(exc))
         return 1
     except OSError as exc:       # writing an entry: the disk is full, a folder is read-only

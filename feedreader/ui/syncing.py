@@ -172,6 +172,7 @@ class SyncController:
 
         report: SyncReport | None = None
         error: str | None = None
+        busy = False                # another sync of this data dir runs: look again in a minute
         try:
             feeds = FeedStore(self.feed_store)
         except StoreError as exc:
@@ -199,7 +200,8 @@ class SyncController:
                 except SyncError as exc:
                     error = exc.message + (" (run: feedreader sync setup URL --user NAME)"
                                            if exc.kind == "auth" else "")
-                except (StoreError, OSError) as exc:
+                    busy = exc.kind == "busy"
+                except (StoreError, StateError, OSError) as exc:
                     error = f"cannot write the synced data ({getattr(exc, 'strerror', None) or exc})"
                     state.record_failure(error)
             status = state.status()
@@ -208,7 +210,7 @@ class SyncController:
             state.close()
             marks.close()
         return SyncUpdate(finished=True, has_account=True, report=report, error=error, last_sync=status.last_sync,
-                          next_at=next_sync_at(status, self.every))
+                          next_at=self.clock() + 60 if busy else next_sync_at(status, self.every))
 
     # -- on the UI thread --------------------------------------------------------------------------
     def handle(self, message: SyncUpdate) -> None:

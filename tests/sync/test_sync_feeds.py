@@ -166,3 +166,20 @@ def test_which_local_feeds_go_to_the_server(tmp_path):
     # an older account: the feed from before counts too; never the synced, adopted or server ones
     assert sorted(f.id for f in local_additions(feeds, {known.id}, subs, since=50.0)) == [before.id, new.id]
     assert {on_server.id, server_feed.id} <= {f.id for f in feeds}
+
+
+def test_one_sync_at_a_time_per_data_dir(account, feed_server, capsys):
+    """The app's background sync and `feedreader sync` share the state: a second one waits its turn."""
+    add_feeds(account, [(serve_feed(feed_server, "Busy", 3), None)])
+    assert setup(account) == 0
+    capsys.readouterr()
+    with SyncState(data_dir() / "sync.sqlite") as state, state.exclusive() as mine:
+        assert mine
+        assert main(["sync"]) == 1                     # another process (here: thread) holds the lock
+        err = capsys.readouterr().err
+        assert "another sync of this data dir is running" in err
+        assert local_feeds() == [] and entry_files() == []
+        with state.exclusive() as again:
+            assert not again
+    assert main(["sync"]) == 0                         # released: the sync runs
+    assert len(entry_files()) == 3

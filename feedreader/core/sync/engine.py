@@ -206,17 +206,24 @@ class Sync:
         self.report = SyncReport()
 
     def run(self, *, dry_run: bool = False) -> SyncReport:
+        """One sync. Only one at a time per data dir (the app's and ``feedreader sync`` share the state):
+        a second one raises SyncError(kind="busy") at once, changing nothing -- two syncs planned from
+        the same state would send the same marks twice, and Miniflux 2.2.6 toggles "read" told twice."""
         started = time.monotonic()
         self.report = SyncReport(dry_run=dry_run)
-        try:
-            plan = self._read_and_plan(dry_run)
-            if not dry_run:
-                self._send(plan)
-                self._apply(plan)
-        except SyncError as exc:
-            if not dry_run:
-                self.state.record_failure(exc.message)
-            raise
+        with self.state.exclusive() as mine:
+            if not mine:
+                raise SyncError("another sync of this data dir is running (the app's or feedreader sync); "
+                                "try again when it is done", kind="busy")
+            try:
+                plan = self._read_and_plan(dry_run)
+                if not dry_run:
+                    self._send(plan)
+                    self._apply(plan)
+            except SyncError as exc:
+                if not dry_run:
+                    self.state.record_failure(exc.message)
+                raise
         self.report.seconds = time.monotonic() - started
         return self.report
 

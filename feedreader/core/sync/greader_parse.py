@@ -51,7 +51,7 @@ MAX_TEXT = 2000                # titles, authors, categories
 MAX_HTML = 2_000_000           # summary/content characters
 MAX_ID_LENGTH = 2048           # stream ids, continuations, tokens
 
-ErrorKind = Literal["auth", "network", "server", "protocol"]
+ErrorKind = Literal["auth", "network", "server", "protocol", "busy"]
 
 
 class SyncError(Exception):
@@ -59,7 +59,8 @@ class SyncError(Exception):
 
     ``kind``: ``"auth"`` (log in again), ``"network"`` (retry later),
     ``"server"`` (the server answered with an error), ``"protocol"`` (the reply
-    made no sense). Never carries a password or token.
+    made no sense), ``"busy"`` (another sync of the same data dir is running).
+    Never carries a password or token.
     """
 
     def __init__(self, message: str, *, kind: ErrorKind = "server") -> None:

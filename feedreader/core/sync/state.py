@@ -16,10 +16,13 @@ last error, the failure count).
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -127,6 +130,27 @@ class SyncState:
                 return sql.transaction(conn, fn) if write else fn(conn)
             except sqlite3.Error as exc:
                 raise StateError(f"cannot {'save' if write else 'read'} the sync state {self.path} ({exc})") from None
+
+    @contextmanager
+    def exclusive(self) -> Iterator[bool]:
+        """Hold ``<state file>.lock`` (an advisory ``flock``, released by the OS if the process dies) for
+        one sync; yields False, at once, when another process or thread holds it."""
+        try:
+            fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StateError(f"cannot open the sync lock beside {self.path} ({exc.strerror or exc})") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     # -- reading ------------------------------------------------------------------------
     def items(self) -> dict[str, KnownItem]:
