@@ -264,6 +264,9 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
                 and _BINDING_ID_RE.fullmatch(binding_id)
             ):
                 keys.append((binding_id, key))
+            elif not _BINDING_ID_RE.fullmatch(binding_id):
+                problems.append(f"{source}: keys.{binding_id[:40]!s} is not a binding id like \"marks.read\" "
+                                "(help, ?, lists them); ignored")
             else:
                 problems.append(
                     f"{source}: keys.{binding_id[:40]!s} must be a key name like \"r\" or \"ctrl+r,o\", "

@@ -56,6 +56,19 @@ class LayoutController:
         """The terminal is ``width`` columns wide now."""
         self.width = width
         self.refit()
+        # the header's line is fitted to the app's size, which Textual sets after the
+        # app's own on_resize: fit it again once that is done
+        self.app.call_later(self.refit_header)
+
+    def refit_header(self) -> None:
+        """Fit the header's line to the width again (``fit_header``), even when its text
+        did not change (a new width alone does not repaint it)."""
+        from textual.widgets import Header
+        from textual.widgets._header import HeaderTitle   # not exported (tests/ui/test_textual_internals.py)
+
+        for screen in self.app.screen_stack:
+            for header in screen.query(Header):
+                header.query_one(HeaderTitle).update(header.format_title())
 
     def room(self) -> int:
         """The columns the list and the detail pane share (the sources pane's taken off)."""

@@ -1,0 +1,24 @@
+"""Audit of issue 14 ("any size"): a terminal made narrower while the app runs
+refits the header, so its counts stay on screen (the header line was fitted to
+the old width until the counts changed)."""
+
+from __future__ import annotations
+
+from conftest import screen_text
+from docs import doc, write
+
+
+async def test_a_resize_refits_the_header_and_keeps_the_counts(make_app, tmp_path):
+    folder = tmp_path / ("a library folder with a rather long name " * 2).strip()
+    for n in range(3):
+        write(folder, f"{n}.txt", doc(f"Headline {n}", f"https://news.example.com/{n}"))
+    app = make_app(folder)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert "3 unread / 3 articles" in screen_text(app).splitlines()[0]
+        for width, height in ((80, 24), (60, 20), (40, 12)):
+            await pilot.resize_terminal(width, height)
+            await pilot.pause(0.2)     # the app's Resize comes after a timer
+            await pilot.pause()
+            header = screen_text(app).splitlines()[0]
+            assert "3 unread / 3 articles" in header, (width, header)
