@@ -167,7 +167,7 @@ def _load(text: str, first_line: int) -> YamlMap | None:
         elif not frame[2] or key is None:
             return None                 # a key in a list, or a line that is no "key: value"
         mapping = frame[0]
-        if key in mapping or key.lower() in _NOT_STR_KEYS:
+        if key in mapping or (len(key) <= 5 and key.lower() in _NOT_STR_KEYS):
             return None                 # a duplicate (the loader names both lines); "yes:", "null:"
         name = key
         mapping.lines[name] = number
