@@ -487,7 +487,7 @@ def disk(db: Path) -> dict:
 
 def measure_size(count: int, args, out: Path) -> dict:
     corpus, manifest = ensure_corpus(out, count, args.seed)
-    root = out / "tmp" / str(count)
+    root = out / "tmp" / f"{count}-{os.getpid()}"   # (two runs of one size at once keep apart)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     quiet = Quiet(args.quiet_wait)
