@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 
 from feedreader.core.model import Article, Related
 from feedreader.core.text import clean_text
@@ -56,6 +56,22 @@ def provider_text(name: str, domain: str) -> str:
 def related_heading(item: Related) -> str:
     provider = provider_text(item.provider.name, item.provider.domain) if item.provider else "unknown provider"
     return f"{provider} · {local_time(item.published, '%Y-%m-%d')} · quality {quality_text(item.quality)}"
+
+
+def score_line(explanation: str | None) -> str | None:
+    """The detail pane's score line: how the score is made ("39 from the document,
+    +25 ai policy, −10 summary only = 54"), one line of plain text (rule names are
+    the user's own words: cleaned, bounded); None when there is nothing to say."""
+    text = clean_text(explanation or "", limit=400)
+    return text or None
+
+
+def story_member_heading(provider: str, published: int | None, score: int | None) -> str:
+    """'Provider · 2021-12-15 · score 54 · same story, in this library' (a story's other article)."""
+    when = local_time(datetime.fromtimestamp(published, timezone.utc), "%Y-%m-%d") if published is not None \
+        else "unknown date"
+    return (f"{provider or 'unknown provider'} · {when} · score {quality_text(score).removesuffix('/100')}"
+            " · same story, in this library")
 
 
 def detail_lines(article: Article, now: float | None = None) -> list[str]:

@@ -39,7 +39,7 @@ from feedreader.core.web.pagecache import PageCache
 from feedreader.core.marks.store import StateStore
 from feedreader.core.library.view import ListModel
 from feedreader.ui.article_list import ArticleList
-from feedreader.ui.article_view import ArticleView
+from feedreader.ui.article_view import ArticleView, DetailExtras, ahead_of
 from feedreader.ui.indexing import INDEX_BAR_DELAY, IndexController  # noqa: F401 (tests)
 from feedreader.ui.fetching import FETCH_BINDINGS, FetchController, Opener
 from feedreader.ui.lead_image import ImageController, ImageReady
@@ -229,10 +229,18 @@ class FeedReaderApp(App[int]):
             yield self.sources.make_pane()
             yield ArticleList(self.model, clock=self.clock, status=self.fetching.row_status, id="list")
             yield ArticleView(clock=self.clock, images=self.images.enabled, renderer=self.services.renderer,
-                              id="detail")
+                              extras=self.detail_extras(), id="detail")
         yield ProgressBar(id="indexing", show_eta=False)
         yield ProgressBar(id="fetching", show_eta=False)
         yield Footer()
+
+    def detail_extras(self) -> DetailExtras:
+        """The pane's score explanations, story members, and the articles it renders ahead (ui/article_view.py)."""
+        return DetailExtras(self.library, lambda: self.stories.view.data,
+                            load=lambda aid: self.stories.with_heat(self.library.article(aid)),
+                            ahead=lambda: ahead_of(self.article_list.cursor,
+                                                   self.article_list.scrollable_content_region.height,
+                                                   self.model.key_at))
 
     @property
     def article_list(self) -> ArticleList:
@@ -374,7 +382,7 @@ class FeedReaderApp(App[int]):
 
     def show_article(self, aid: int | None, *, moved: bool = False) -> None:
         """Show ``aid``; ``moved``: the user moved the cursor to it (the read timer, ui/marking.py)."""
-        article = self.stories.with_heat(self.library.article(aid)) if aid is not None else None
+        article = self.article_view.extras.article(aid) if aid is not None else None   # type: ignore[union-attr]
         self.article_view.show(article)
         self.images.load(self.article_view.lead.image)
         self.refresh_detail_notes()
@@ -403,7 +411,7 @@ class FeedReaderApp(App[int]):
 
     @on(ArticleView.RelatedChosen)
     def _related_chosen(self, message: ArticleView.RelatedChosen) -> None:
-        aid = self.library.find_by_url(message.related.url)
+        aid = message.aid if message.aid is not None else self.library.find_by_url(message.related.url)
         if aid is None:
             self.notify("That story is not in this library.", timeout=3)
             return

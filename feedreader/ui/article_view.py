@@ -2,11 +2,25 @@
 
 Every string from a document is put on screen as a Rich ``Text`` (never as
 markup), so ``[bold]`` or ``[@click=app.quit]`` in a title shows as typed.
+
+What costs a frame is Textual drawing lines (about as much per line for a
+``Static`` as for the ``OptionList``), so a new article is shown in two steps:
+the header (with the score's explanation, one indexed look-up, kept per
+article), the status lines, the lead image and the text in the frame after
+the key; the related coverage (the document's ``related`` items and the other
+articles of its story in the library, ``DetailExtras``) in the frame after
+that, and only for the article still shown: keys faster than frames skip it
+for the articles passed over. The related list is hidden meanwhile, so what it
+offers always belongs to the article shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import datetime, timezone
+from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -15,18 +29,219 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from feedreader.core import detail as fmt
-from feedreader.core.model import Article, Image, Related
+from feedreader.core.ids import aid_from_id
+from feedreader.core.model import Article, Image, Provider, Related
 from feedreader.ui.lead_image import LeadImage
+
+if TYPE_CHECKING:
+    from feedreader.core.library.library import Library, ListRow
+    from feedreader.core.library.storyview import StoryData
+
+AHEAD_AFTER = 0.015    # s of idle time after an article is shown whole, before the next ones are rendered
+KEEP = 256      # articles whose explanation and story members are kept (DetailExtras)
 
 # the style words of status lines (marks, fetch state) -> theme variables, so they
 # stay legible in every theme, light ones included (resolved when drawn)
 NOTE_STYLES = {"red": "$text-error", "green": "$text-success", "yellow": "$text-warning",
                "dim": "$text-muted", "italic": "italic", "bold": "bold", "": ""}
+
+
+class DetailExtras:
+    """What the pane shows beside the document: the score's explanation
+    (``core.rules.scoring.explanation``) and the other articles of its story
+    that are in the library (``StoryData.members``, best first, their list
+    rows). Kept per article, forgotten when the stories (and scores) come
+    back from a new grouping: ``stories()`` returns another ``StoryData``."""
+
+    def __init__(self, library: Library, stories: Callable[[], StoryData | None], *,
+                 load: Callable[[int], Article | None] | None = None,
+                 ahead: Callable[[], list[int]] | None = None) -> None:
+        self.library = library
+        self.stories = stories
+        self.load = load or library.article     # the article as the pane shows it (the app adds heat)
+        self.ahead = ahead                      # the articles a key may show next (render-ahead)
+        self._articles: OrderedDict[tuple[int, int | None], Article | None] = OrderedDict()
+        self._data: object = None
+        self._explained: OrderedDict[int, str | None] = OrderedDict()
+        self._members: OrderedDict[int, tuple[ListRow, ...]] = OrderedDict()
+
+    def _current(self) -> StoryData | None:
+        data = self.stories()
+        if data is not self._data:
+            self._data = data
+            self._explained.clear()
+            self._members.clear()
+            self._articles.clear()      # heat comes from the stories
+        return data
+
+    def article(self, aid: int) -> Article | None:
+        """``load(aid)``, kept while the file's version in the index (its mtime) is the same."""
+        self._current()
+        row = self.library.index.conn.execute("SELECT mtime_ns FROM articles WHERE aid=?", (aid,)).fetchone()
+        key = (aid, row[0] if row else None)
+        if key in self._articles:
+            self._articles.move_to_end(key)
+            return self._articles[key]
+        article = self._articles[key] = self.load(aid)
+        while len(self._articles) > 16:
+            self._articles.popitem(last=False)
+        return article
+
+    def explanation(self, aid: int) -> str | None:
+        """"39 from the document, +25 ai policy = 64" (None: not in the index)."""
+        self._current()
+        if aid in self._explained:
+            self._explained.move_to_end(aid)
+            return self._explained[aid]
+        from feedreader.core.rules.scoring import explanation
+
+        found = explanation(self.library, aid)
+        text = self._explained[aid] = fmt.score_line(found.text if found is not None else None)
+        _trim(self._explained)
+        return text
+
+    def story_rows(self, aid: int) -> tuple[ListRow, ...]:
+        """The list rows of the other articles of ``aid``'s story, best first."""
+        data = self._current()
+        if aid in self._members:
+            self._members.move_to_end(aid)
+            return self._members[aid]
+        others = [a for a in (data.members(aid) if data is not None else ()) if a != aid]
+        found = self.library.rows(others) if others else {}
+        rows = self._members[aid] = tuple(found[a] for a in others if a in found)
+        _trim(self._members)
+        return rows
+
+
+def _trim(cache: OrderedDict) -> None:
+    while len(cache) > KEEP:
+        cache.popitem(last=False)
+
+
+def member_related(row: ListRow) -> Related:
+    """A story member as a related item: what the browser and prefetch keys use."""
+    published = datetime.fromtimestamp(row.published, timezone.utc) if row.published is not None else None
+    return Related(title=row.title, url=row.url, raw_url=row.url or "", published=published,
+                   provider=Provider(row.provider, ""), quality=row.score)
+
+
+class KeptStatic(Static):
+    """A ``Static`` whose lines, styled for the screen, are kept per content.
+
+    Textual renders a ``Static`` anew after every update (wrap, then style each
+    line: background, colour, the app's filters), about as much per line as
+    the rest of a frame together. Here the finished lines are kept by what
+    they show (the text and its spans) and everything Textual styles them
+    with (``_look``), so an article shown again, or one ``prepare``-d while
+    the app was idle (the pane renders the articles a key may show next),
+    costs a look-up per line. For widgets whose lines do not depend on their
+    place (no top or bottom border or padding: the pane's parts have none).
+    """
+
+    KEEP = 24
+
+    def __init__(self, content: Text | str = "", *, id: str | None = None) -> None:
+        super().__init__(content, id=id)
+        self._kept: OrderedDict[Hashable, list[Strip]] = OrderedDict()
+        self._key: Hashable = _text_key(content)
+
+    def show_text(self, text: Text) -> None:
+        """Show ``text``; a layout only when its height differs from the shown one's."""
+        key = _text_key(text)
+        if key == self._key:
+            return
+        before = self._height_of(self._key)
+        self._key = key
+        after = self._height_of(key)
+        self.update(text, layout=before is None or after is None or before != after)
+
+    def _height_of(self, key: Hashable) -> int | None:
+        found = self._kept.get((key, self._look())) if self.is_mounted and self.size.width else None
+        return len(found) if found is not None else None
+
+    def _look(self) -> tuple:
+        """Everything besides the text that Textual's line cache renders with."""
+        app = self.app
+        styles = self.styles
+        return (self.size.width, self.content_region.width, self.background_colors,
+                tuple(self.get_line_filters()), self.opacity, id(app.ansi_theme), app.native_ansi_color,
+                styles.padding, styles.border, styles.tint, styles.text_opacity, self.visual_style)
+
+    def prepare(self, text: Text) -> None:
+        """Render ``text``'s lines now (idle time) for a later ``show_text``."""
+        if self.is_mounted and self.size.width and self.display:
+            self._lines(_text_key(text), text)
+
+    def _lines(self, key: Hashable, text: Text | None) -> list[Strip]:
+        look = self._look()
+        found = self._kept.get((key, look))
+        if found is not None:
+            self._kept.move_to_end((key, look))
+            return found
+        visual = visualize(self, text if text is not None else self.content)
+        width = self.content_region.width
+        content = Visual.to_strips(self, visual, width, None, self.visual_style)
+        size = Size(self.size.width, len(content))
+        styles = self.styles
+        base_background, background = self.background_colors
+        app = self.app
+        filters = self.get_line_filters()
+        lines = []
+        for y in range(len(content)):
+            # Textual's styling of one line (private; no public API styles a line
+            # apart from its place on screen), as ui/article_list.py does:
+            # tests/ui/test_textual_internals.py
+            line = self._styles_cache.render_line(
+                styles, y, size, Size(width, len(content)), styles.padding, base_background, background,
+                content.__getitem__, None, None, self.opacity, app.ansi_theme, app.native_ansi_color)
+            for line_filter in filters:
+                line = line.apply_filter(line_filter, background)
+            lines.append(line)
+        self._kept[(key, look)] = lines
+        while len(self._kept) > self.KEEP:
+            self._kept.popitem(last=False)
+        return lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        found = self._kept.get((self._key, self._look())) if width == self.content_region.width else None
+        return len(found) if found is not None else super().get_content_height(container, viewport, width)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        styles = self.styles
+        if (not self.size.width or styles.border.top[0] or styles.padding.top or styles.padding.bottom
+                or self.text_selection is not None):
+            return super().render_lines(crop)
+        lines = self._lines(self._key, None)
+        blank = Strip.blank(self.size.width, self.visual_style.rich_style)
+        strips = [lines[y] if y < len(lines) else blank for y in crop.line_range]
+        if crop.column_span != (0, self.size.width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+
+def _text_key(text: Text | str) -> Hashable:
+    if isinstance(text, Text):
+        return (text.plain, tuple(text.spans), str(text.style), text.end)
+    return (str(text),)
+
+
+def ahead_of(cursor: int, page: int, key_at: Callable[[int], int | None]) -> list[int]:
+    """The articles a key may show next: the rows after and before the cursor, a page on, a page back."""
+    out = []
+    for index in (cursor + 1, cursor - 1, cursor + max(1, page - 1), cursor - max(1, page - 1)):
+        aid = key_at(index) if index >= 0 else None
+        if aid is not None and aid not in out:
+            out.append(aid)
+    return out
 
 
 class RelatedList(OptionList):
@@ -59,21 +274,30 @@ class ArticleView(VerticalScroll, can_focus=True):
     ]
 
     class RelatedChosen(Message):
-        def __init__(self, related: Related) -> None:
+        """enter on a related item: ``aid`` is set for a story member (in the library)."""
+
+        def __init__(self, related: Related, aid: int | None = None) -> None:
             super().__init__()
             self.related = related
+            self.aid = aid
 
     class ReadRequested(Message):
         """enter on the detail pane: open the reader view."""
 
     def __init__(self, *, clock: Callable[[], float], images: bool = False, renderer: str = "auto",
-                 id: str | None = None) -> None:
+                 extras: DetailExtras | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
         self.images = images            # the lead image above the text (the app's i turns it off)
         self.renderer = renderer
+        self.extras = extras            # the score's explanation, the story's other articles
         self.article: Article | None = None
         self.notes: list[tuple[str, str, str]] = []  # (label, text, style) lines under the header
+        self.items: list[tuple[Related, int | None]] = []   # the related list's options: (item, aid in the library)
+        self._shown = 0                 # bumped by every show(): a deferred fill for an older article is dropped
+        self._filled = 0                # the show() whose related coverage is in the list
+        # the related options made for an article (a key back and forth makes them once)
+        self._options: OrderedDict[Hashable, tuple[list[Option], list[tuple[Related, int | None]]]] = OrderedDict()
 
     DEFAULT_CSS = """
     ArticleView > #detail-head, ArticleView > #detail-notes, ArticleView > #detail-body {
@@ -85,17 +309,17 @@ class ArticleView(VerticalScroll, can_focus=True):
         # header / status lines / the rest: a mark or a fetch changes only the
         # status lines, a small widget of its own (no re-render of the article,
         # and no layout of the screen while its height stays the same)
-        yield Static(Text("No article selected.", style="dim"), id="detail-head")
+        yield KeptStatic(Text("No article selected.", style="dim"), id="detail-head")
         yield Static(id="detail-notes")
         yield LeadImage(self.renderer, id="lead-image")
-        yield Static(id="detail-body")
+        yield KeptStatic(id="detail-body")
         yield Static(Text("Related coverage", style="bold"), id="related-heading")
         yield RelatedList(id="related", markup=False)
 
     def on_mount(self) -> None:
-        self._head = self.query_one("#detail-head", Static)
+        self._head = self.query_one("#detail-head", KeptStatic)
         self._notes = self.query_one("#detail-notes", Static)
-        self._body = self.query_one("#detail-body", Static)
+        self._body = self.query_one("#detail-body", KeptStatic)
         self.lead = self.query_one(LeadImage)
         self._notes_height: int | None = None
         self._notes.display = self._body.display = False
@@ -112,33 +336,95 @@ class ArticleView(VerticalScroll, can_focus=True):
         ``set_notes`` (the caller's next step) replaces them: most articles have
         the same ones ("unread", "not fetched yet"), which then cost nothing."""
         self.article = article
+        self._shown += 1
         related = self.query_one(RelatedList)
         heading = self.query_one("#related-heading", Static)
+        # the related list waits for the next frame (see the module's doc): hidden
+        # until then, so it never offers another article's items
+        if related.display and not related.has_focus:
+            related.display = heading.display = False
         if article is None:
             self.notes = []
-            self._head.update(Text("No article selected.", style="dim"))
+            self.items = []
+            self._head.show_text(Text("No article selected.", style="dim"))
             self._notes.display = self._body.display = False
             self.lead.show(None)
             related.clear_options()
             related.display = heading.display = False
             return
-        self._head.update(self.render_head(article))
+        self._head.show_text(self.render_head(article))
         if notes is not None:
             self.notes = notes
             self._show_notes(layout=True)
         self.lead.show(self.lead_of(article))
-        self._body.update(self.render_body(article))
+        self._body.show_text(self.render_body(article))
         self._body.display = True
-        if related.option_count:
-            related.clear_options()
-        if article.related:
-            related.add_options(
-                Option(self._related_prompt(item), id=str(i)) for i, item in enumerate(article.related)
-            )
-            related.highlighted = 0
-        related.display = heading.display = bool(article.related)
         if self.scroll_offset != (0, 0):
             self.scroll_home(animate=False)
+        if related.has_focus:       # the user is in the list (a jump): fill it now
+            self._fill_related(self._shown)
+        else:
+            self.call_after_refresh(self._fill_related, self._shown)
+
+    def _fill_related(self, shown: int) -> None:
+        """The related coverage of the article shown (if still the one ``show`` was called for)."""
+        article = self.article
+        if shown != self._shown or article is None or not self.is_attached:
+            return
+        related = self.query_one(RelatedList)
+        heading = self.query_one("#related-heading", Static)
+        self._filled = shown
+        options, self.items = self._related_options(article)
+        if related.option_count:
+            related.clear_options()
+        if options:
+            related.add_options(options)
+            related.highlighted = 0
+        related.display = heading.display = bool(options)
+        if self.extras is not None and self.extras.ahead is not None:
+            # once the app is idle (a timer: not part of this key's frames)
+            self.set_timer(AHEAD_AFTER, partial(self._prepare_ahead, shown, None))
+
+    def _prepare_ahead(self, shown: int, todo: list[int] | None) -> None:
+        """Idle time: the articles a key may show next, rendered (one per turn),
+        so their frame is a look-up (``KeptStatic``). Stops when another article is shown."""
+        extras = self.extras
+        if shown != self._shown or extras is None or extras.ahead is None or not self.is_attached:
+            return
+        if todo is None:
+            todo = extras.ahead()
+        if not todo:
+            return
+        article = extras.article(todo[0])
+        if article is not None:
+            self._head.prepare(self.render_head(article))
+            self._body.prepare(self.render_body(article))
+            self._related_options(article)
+        if todo[1:]:
+            self.set_timer(0.001, partial(self._prepare_ahead, shown, todo[1:]))
+    @property
+    def complete(self) -> bool:
+        """Whether the related coverage of the article shown is in the list (it follows a frame later)."""
+        return self._filled == self._shown or self.article is None
+
+    def _related_options(self, article: Article) -> tuple[list[Option], list[tuple[Related, int | None]]]:
+        """The document's related items, then its story's other articles in the
+        library (those not among the items already): made once per article."""
+        members = self.extras.story_rows(aid_from_id(article.id)) if self.extras is not None else ()
+        key = (article, members)
+        found = self._options.get(key)
+        if found is not None:
+            self._options.move_to_end(key)
+            return found
+        items: list[tuple[Related, int | None]] = [(item, None) for item in article.related]
+        listed = {item.url for item in article.related if item.url}
+        items += [(member_related(row), row.aid) for row in members if not (row.url and row.url in listed)]
+        options = [Option(self._related_prompt(item) if aid is None else self._member_prompt(item), id=str(i))
+                   for i, (item, aid) in enumerate(items)]
+        found = self._options[key] = (options, items)
+        while len(self._options) > 32:
+            self._options.popitem(last=False)
+        return found
 
     def lead_of(self, article: Article | None) -> Image | None:
         """The image shown above the text (None: images off, or none)."""
@@ -148,7 +434,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.images = on
         if self.article is not None:
             self.lead.show(self.lead_of(self.article))
-            self._body.update(self.render_body(self.article))
+            self._body.show_text(self.render_body(self.article))
 
     def set_notes(self, notes: list[tuple[str, str, str]]) -> None:
         """Update the status lines (marks, fetch state): only their own widget is
@@ -177,6 +463,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         rows = [
             ("Published", fmt.when_text(a.published, now)),
             ("Quality", f"{fmt.quality_text(a.quality)}    Heat: {fmt.heat_text(a.heat)}"),
+            *((("Score", explained),) if (explained := self._explanation(a)) else ()),
             ("Topics", ", ".join(a.topics) or "none"),
             ("Flag", f"published: {fmt.flag_text(a.published_flag)}"
                      + (f"   category: {a.category}" if a.category else "")
@@ -189,6 +476,9 @@ class ArticleView(VerticalScroll, can_focus=True):
             t.append(f"{label:<10}", "dim")
             t.append(value)
         return t
+
+    def _explanation(self, a: Article) -> str | None:
+        return self.extras.explanation(aid_from_id(a.id)) if self.extras is not None else None
 
     def render_notes(self) -> Content:
         parts: list[tuple[str, str] | str] = []
@@ -237,15 +527,28 @@ class ArticleView(VerticalScroll, can_focus=True):
         t.append(fmt.url_text(item.url, item.raw_url), "dim italic")
         return t
 
+    def _member_prompt(self, item: Related) -> Text:
+        t = Text()
+        t.append(item.title or "(untitled)", "bold")
+        t.append("\n")
+        published = int(item.published.timestamp()) if item.published is not None else None
+        t.append(fmt.story_member_heading(item.provider.name if item.provider else "", published, item.quality),
+                 "dim")
+        t.append("\n")
+        t.append(fmt.url_text(item.url, item.raw_url), "dim italic")
+        return t
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if self.article is None or event.option.id is None:
+        if self.article is None or event.option.id is None or int(event.option.id) >= len(self.items):
             return
-        self.post_message(self.RelatedChosen(self.article.related[int(event.option.id)]))
+        item, aid = self.items[int(event.option.id)]
+        self.post_message(self.RelatedChosen(item, aid))
 
     @property
     def highlighted_related(self) -> Related | None:
         related = self.query_one(RelatedList)
-        if self.article is None or related.highlighted is None or not related.has_focus:
+        if (self.article is None or related.highlighted is None or not related.has_focus
+                or related.highlighted >= len(self.items)):
             return None
-        return self.article.related[related.highlighted]
+        return self.items[related.highlighted][0]

@@ -345,7 +345,10 @@ async def test_related_coverage_painted_follows_the_article(make_app):
         counts = set()
         for index in range(len(app.model)):
             lst.cursor = index
-            await pilot.pause()
+            for _ in range(10):     # the related coverage follows the article a frame later
+                await pilot.pause()
+                if view.article.id == app.model.row_at(index).id and view.complete:
+                    break
             article = view.article
             assert article.id == app.model.row_at(index).id
             related = view.query_one(RelatedList)

@@ -1,0 +1,118 @@
+"""The detail pane (ui/article_view.py), issue 15: the score line explains the
+score ("39 from the document, +60 caixin = 99", plain text), and the related
+coverage lists the other articles of the article's story in the library,
+which enter jumps to. Both come after the article's own frame (the related
+list a frame later, ``ArticleView.complete``)."""
+
+from __future__ import annotations
+
+from conftest import screen_text
+from feedreader.core.ids import aid_from_id
+from feedreader.core.rules.spec import RuleSpec
+from feedreader.ui.article_list import ArticleList
+from feedreader.ui.article_view import ArticleView, RelatedList
+from tests.helpers.storyset import copy_stories
+from test_stories_ui import biggest, grouped
+
+XPENG = "Carmaker Xpeng Deletes 430,000 Photos for Misuse of Facial Recognition"
+
+
+async def shown(pilot, app, index: int) -> ArticleView:
+    """Put the list's cursor on row ``index`` and wait until the pane shows it whole."""
+    lst = app.query_one(ArticleList)
+    view = app.query_one(ArticleView)
+    lst.cursor = index
+    for _ in range(20):
+        await pilot.pause()
+        if view.article is not None and aid_from_id(view.article.id) == lst.current and view.complete:
+            return view
+    raise AssertionError("the detail pane did not follow the cursor")
+
+
+def detail_text(app) -> str:
+    return "\n".join(line.partition("│")[2] for line in screen_text(app).splitlines())
+
+
+async def test_the_score_line_explains_the_score_in_plain_text(make_app):
+    rules = (RuleSpec(match='provider:"Caixin Global"', add=60, name="[b]caixin[/b]"),
+             RuleSpec(match="topic:nothing-has-this", add=-5, name="never"))
+    app = make_app(rules=rules)
+    async with app.run_test(size=(230, 50)) as pilot:
+        await grouped(pilot, app)          # the rules run after the index refresh (ui/storying.py)
+        index = next(i for i in range(len(app.model)) if app.model.row_at(i).title == XPENG)
+        await shown(pilot, app, index)
+        text = detail_text(app)
+        line = next(line for line in text.splitlines() if line.lstrip().startswith("Score"))
+        # the document's quality, the rule that matched (its name as typed, not markup), the sum
+        assert "39 from the document" in line and "+60 [b]caixin[/b]" in line and line.rstrip().endswith("= 99")
+        assert "never" not in line
+        # another provider's article: no rule, the document's own figure
+        other = next(i for i in range(len(app.model)) if app.model.row_at(i).provider != "Caixin Global"
+                     and app.model.row_at(i).quality is not None)
+        row = app.model.row_at(other)
+        await shown(pilot, app, other)
+        line = next(line for line in detail_text(app).splitlines() if line.lstrip().startswith("Score"))
+        assert f"{row.quality} from the document" in line and "caixin" not in line
+        assert line.rstrip().endswith(f"= {row.quality}")
+
+
+async def test_the_related_coverage_lists_the_story_and_enter_jumps_to_a_member(make_app, tmp_path):
+    copy_stories(tmp_path / "docs")
+    app = make_app(tmp_path / "docs", sort="best")
+    async with app.run_test(size=(200, 60)) as pilot:
+        await grouped(pilot, app)
+        _sid, members = biggest(app)
+        assert len(members) >= 3
+        lst = app.query_one(ArticleList)
+        view = await shown(pilot, app, app.model.index_of(members[0]))
+        related = view.query_one(RelatedList)
+        # every other member, best first, after the document's own related items
+        listed = [aid for _item, aid in view.items if aid is not None]
+        assert listed == [a for a in members if a != members[0]]
+        rows = app.library.rows(members)
+        prompts = [str(related.get_option_at_index(i).prompt) for i in range(related.option_count)]
+        assert any(rows[members[1]].title in p and "same story, in this library" in p for p in prompts)
+        # enter on a member: the list's cursor goes to it, the pane shows it
+        target = members[2]
+        at = next(i for i, (_item, aid) in enumerate(view.items) if aid == target)
+        related.focus()
+        related.highlighted = at
+        await pilot.pause()
+        assert view.highlighted_related.title == rows[target].title     # what o / prefetch act on
+        await pilot.press("enter")
+        for _ in range(20):
+            await pilot.pause()
+            if view.article is not None and aid_from_id(view.article.id) == target and view.complete:
+                break
+        assert lst.current == target and lst.has_focus
+        assert aid_from_id(view.article.id) == target
+        # and from there the story lists the first article, not itself
+        assert [aid for _item, aid in view.items if aid is not None] == [a for a in members if a != target]
+        assert rows[members[0]].title[:30] in detail_text(app)
+
+
+async def test_keys_faster_than_frames_fill_the_related_list_once_for_the_last_article(make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        view = app.query_one(ArticleView)
+        lst = app.query_one(ArticleList)
+        filled: list[int] = []
+        fill = view._fill_related
+
+        def counting(shown: int) -> None:
+            before = view._filled
+            fill(shown)
+            if view._filled != before:
+                filled.append(view._filled)
+
+        view._fill_related = counting
+        # three articles shown before a frame is painted: only the last one's list is made
+        for aid in (app.model.key_at(3), app.model.key_at(4), app.model.key_at(5)):
+            app.show_article(aid)
+        assert not view.query_one(RelatedList).display      # hidden until it is the article's own
+        for _ in range(5):
+            await pilot.pause()
+        assert len(filled) == 1 and view.complete
+        assert aid_from_id(view.article.id) == app.model.key_at(5)
+        assert [item for item, _aid in view.items][: len(view.article.related)] == list(view.article.related)
