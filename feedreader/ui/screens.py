@@ -22,6 +22,7 @@ SHOWN_PROBLEMS = 2000       # the problems screen lists this many (``feedreader 
 # a badge in the theme's colours: of the built-in themes, these pairs contrast 3.2:1 or better
 SEVERITY_STYLES = {"error": "bold $text-error on $error-muted", "warning": "bold $foreground on $warning-muted"}
 HELP_TWO_COLUMNS = 120      # the help screen is two columns of sections from this width on
+HELP_IDS_BELOW = 70         # below this width a binding id goes under its description (no room for 3 columns)
 
 
 def describe_bindings(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
@@ -86,7 +87,8 @@ class HelpScreen(_Dialog):
         self._columns = 0
 
     def compose(self) -> ComposeResult:
-        self._columns = 2 if self.app.size.width >= HELP_TWO_COLUMNS else 1
+        self._columns = self._columns_for(self.app.size.width)
+        ids_below = self._columns == 0
         with VerticalScroll(classes="dialog help"):
             yield Static(Text("feedreader keys", style="bold"), classes="dialog-title")
             if self._columns == 2:
@@ -96,19 +98,35 @@ class HelpScreen(_Dialog):
                 split = min(range(len(prefix)), key=lambda i: abs(2 * prefix[i] - prefix[-1]))
                 with Horizontal(classes="help-columns"):
                     yield Static(self._table(self.sections[:split]), classes="help-column")
-                    yield Static(self._table(self.sections[split:]), classes="help-column")
+                    yield Static(self._table(self.sections[split:]), classes="help-column help-right")
             else:
-                yield Static(self._table(self.sections), classes="help-column")
+                yield Static(self._table(self.sections, ids_below=ids_below), classes="help-column")
             yield Static(Text("[keys] in the config file rebinds a binding id: \"marks.read\" = \"w\"", style="dim"))
             yield Static(Text("escape or q closes this", style="dim"))
 
+    @staticmethod
+    def _columns_for(width: int) -> int:
+        """2 columns of sections, 1, or 0: one column with the ids under the descriptions."""
+        return 2 if width >= HELP_TWO_COLUMNS else 1 if width >= HELP_IDS_BELOW else 0
+
     def on_resize(self, _event: events.Resize) -> None:
-        if self._columns and self._columns != (2 if self.app.size.width >= HELP_TWO_COLUMNS else 1):
+        if self._columns != self._columns_for(self.app.size.width):
             self.refresh(recompose=True)
 
     @staticmethod
-    def _table(sections: Sequence[tuple[str, Sequence[HelpRow]]]) -> Table:
+    def _table(sections: Sequence[tuple[str, Sequence[HelpRow]]], *, ids_below: bool = False) -> Table:
         table = Table.grid(padding=(0, 2))
+        if ids_below:   # narrow: one column, "keys  description" and the id under them
+            table.add_column(ratio=1)
+            for title, rows in sections:
+                table.add_row(Text(title, style="bold underline"))
+                for row in rows:
+                    line = Text.assemble((row[0], "bold"), "  ", row[1])
+                    if len(row) > 2 and row[2]:
+                        line.append("\n  " + row[2], "dim")
+                    table.add_row(line)
+                table.add_row("")
+            return table
         table.add_column(style="bold", no_wrap=True)
         table.add_column(ratio=1)
         table.add_column(style="dim", no_wrap=True)

@@ -1,0 +1,40 @@
+"""Audit of issue 14 ("help adapts"): at every width the help screen says what
+each key does, not only its key and binding id (at 40 columns the description
+column was squeezed to nothing), and its columns never run into each other."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import screen_text
+
+
+async def help_text(app, pilot) -> str:
+    """The whole help screen's text (scrolled through to the end)."""
+    from textual.containers import VerticalScroll
+
+    await pilot.press("question_mark")
+    await pilot.pause()
+    scroller = app.screen.query_one(VerticalScroll)
+    seen: list[str] = []
+    for _ in range(200):
+        seen.append(screen_text(app))
+        if scroller.scroll_y >= scroller.max_scroll_y:
+            break
+        scroller.scroll_page_down(animate=False)
+        await pilot.pause()
+    return "\n".join(seen)
+
+
+async def test_help_says_what_each_key_does_at_every_width(make_app):
+    for size in ((160, 45), (80, 24), (40, 12)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            text = help_text and await help_text(app, pilot)
+            flat = re.sub(r"[\s█▀▄▌▐▁▂▃▅▆▇●]+", " ", text)   # the dialog's border and the list behind it
+            for words in ("Quit", "Read/unread", "Undo the last change", "Reader view"):
+                assert words in flat, (size, words)
+            for binding_id in ("app.quit", "marks.read", "marks.undo", "list.page_down"):
+                assert binding_id in flat, (size, binding_id)
+            # an id is never glued to the next column's words ("list.page_downPages")
+            assert not re.search(r"\.[a-z_]+[A-Z]", text), (size, re.findall(r"\S*\.[a-z_]+[A-Z]\S*", text))
