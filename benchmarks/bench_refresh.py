@@ -792,7 +792,13 @@ def main(argv: list[str] | None = None) -> int:
                               f"conditional, {r['second']['server']['not_modified']} x 304, "
                               f"{r['second']['peak_rss_mb']:.0f} MB); stored {r.get('items_stored')}", flush=True)
                 if args.stage_feeds and "feedreader" in sides:
-                    record["stages"] = st = stage_costs(work, args.stage_feeds, args.entries, args.seed)
+                    # in a child process: this one's growth would show in the peak RSS that wait4
+                    # reports for the programs it starts later (Linux keeps it across fork and exec)
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as one:
+                        st = one.submit(stage_costs, work, args.stage_feeds, args.entries, args.seed).result()
+                    record["stages"] = st
                     print(f"run {run + 1} CPU ms per entry by stage (in process, {st['entries']} entries): "
                           + ", ".join(f"{k} {st[k]:.3f}" for k in ("parse", "render", "write", "store", "total")),
                           flush=True)
