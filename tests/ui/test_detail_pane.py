@@ -116,3 +116,45 @@ async def test_keys_faster_than_frames_fill_the_related_list_once_for_the_last_a
         assert len(filled) == 1 and view.complete
         assert aid_from_id(view.article.id) == app.model.key_at(5)
         assert [item for item, _aid in view.items][: len(view.article.related)] == list(view.article.related)
+
+
+async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
+    """The header and text lines the pane keeps, or renders ahead while idle
+    (KeptStatic), are the lines Textual's own Static rendering gives."""
+    from textual.widgets import Static
+
+    from feedreader.ui.article_view import KeptStatic
+
+    def painted(app) -> list:
+        return [list(strip) for strip in app.screen._compositor.render_strips()]
+
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        lst = app.query_one(ArticleList)
+        view = await shown(pilot, app, 3)
+        head, body = view.query_one("#detail-head", KeptStatic), view.query_one("#detail-body", KeptStatic)
+        prepared: list[tuple] = []
+        prepare = KeptStatic.prepare
+
+        def counting(self, text):
+            prepared.append((self.id, text.plain))
+            prepare(self, text)
+
+        KeptStatic.prepare = counting
+        try:
+            await pilot.pause(0.2)       # idle: the next rows are rendered ahead
+        finally:
+            KeptStatic.prepare = prepare
+        after = app.library.article(app.model.key_at(4))
+        assert ("detail-head", view.render_head(after).plain) in prepared
+        await pilot.press("j")
+        await shown(pilot, app, lst.cursor)
+        assert view.article.id == after.id
+        kept = painted(app)
+        # the same article drawn by Textual's own Static code, nothing kept
+        for widget in (head, body):
+            widget._kept.clear()
+            widget.render_lines = Static.render_lines.__get__(widget)
+            widget.refresh()
+        await pilot.pause()
+        assert painted(app) == kept
