@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feedreader.cli.common import Context, add_common_options
+from feedreader.core.text import plural
 
 if TYPE_CHECKING:
     from feedreader.core.feeds.refresh import FeedResult, RefreshSummary
@@ -167,7 +168,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         where = f" in {args.folder}" if args.folder else ""
         kind = {"rss": "an RSS", "atom": "an Atom", "json": "a JSON"}[probe.feed.kind]
         print(f"subscribed to {result.name} ({probe.url}){where}, id {result.feed_id}: "
-              f"{kind} feed with {len(probe.feed.entries):,} entries, {result.new:,} new")
+              f"{kind} feed with {plural(len(probe.feed.entries), 'entry', 'entries')}, {result.new:,} new")
         for problem in probe.feed.problems[:10]:
             print(f"  note: {problem}", file=sys.stderr)
         if not result.ok:
@@ -304,8 +305,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
         files = [f"{feed.id}/{p.name}" for p in folder.glob("*.txt")] if folder.is_dir() else []
         keep = _flagged_files(ctx, files)
         deleted = unsubscribe(store, ctx.paths.feed_entries, feed, keep)
-    kept = f"; {len(keep):,} flagged entries kept" if keep else ""
-    print(f"removed {feed.name} ({feed.url}) and {deleted:,} entries{kept}")
+    kept = f"; {plural(len(keep), 'flagged entry', 'flagged entries')} kept" if keep else ""
+    print(f"removed {feed.name} ({feed.url}) and {plural(deleted, 'entry', 'entries')}{kept}")
     return 0
 
 
@@ -365,7 +366,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
             summary, pruned = asyncio.run(run())
         if pruned:
-            print(f"pruned {len(pruned):,} entries older than {ctx.settings.feeds.keep_days:,} days "
+            print(f"pruned {plural(len(pruned), 'entry', 'entries')} older than {plural(ctx.settings.feeds.keep_days, 'day')} "
                   "(flagged ones kept)")
     for result in summary.results:
         if not result.ok:
@@ -373,7 +374,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if result.moved_to:
             print(f"moved: {result.name} is now at {result.moved_to}", file=sys.stderr)
     fetched = sum(r.outcome == "fetched" for r in summary.results)
-    print(f"{len(summary.results):,} feeds: {summary.new:,} new entries, {summary.changed:,} updated, "
+    print(f"{plural(len(summary.results), 'feed')}: {plural(summary.new, 'new entry', 'new entries')}, {summary.changed:,} updated, "
           f"{fetched:,} fetched, {summary.not_modified:,} not modified, {len(summary.failed):,} failed")
     return 1 if summary.failed else 0
 
@@ -395,8 +396,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"skipped: {problem}", file=sys.stderr)
     with _opened(args) as (_ctx, store):
         added, existing = store.add_many(result.feeds)
-    print(f"imported {len(added):,} feeds from {path.name} ({len(existing):,} subscribed already, "
-          f"{len(result.problems):,} problems); fetch them with: feedreader feed refresh")
+    print(f"imported {plural(len(added), 'feed')} from {path.name} ({len(existing):,} subscribed already, "
+          f"{plural(len(result.problems), 'problem')}); fetch them with: feedreader feed refresh")
     return 1 if result.problems and not result.feeds else 0
 
 
@@ -419,5 +420,5 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         _err(f"cannot write {target} ({exc.strerror or exc})")
         return 1
-    print(f"wrote {len(feeds):,} feeds to {target}")
+    print(f"wrote {plural(len(feeds), 'feed')} to {target}")
     return 0

@@ -61,7 +61,9 @@ def cmd_stories(args: argparse.Namespace) -> int:
                 for r in members:
                     out.write(f"  {id_from_aid(r.aid)}  {r.provider[:24]:<24}  {r.title}\n")
         if not args.json:
-            print(f"{len(stories)} stories of {sum(s.size for s in stories)} articles, "
-                  f"of {len(index)} articles in all", file=sys.stderr)
+            from feedreader.core.text import plural
+
+            print(f"{plural(len(stories), 'story', 'stories')} of {plural(sum(s.size for s in stories), 'article')}, "
+                  f"of {plural(len(index), 'article')} in all", file=sys.stderr)
     return 0
 

@@ -24,6 +24,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from feedreader.cli.common import Context, add_common_options
+from feedreader.core.text import plural
 
 if TYPE_CHECKING:
     import httpx
@@ -254,7 +255,7 @@ def _summary(report: SyncReport, url: str) -> None:
         print(f"note: {problem}", file=sys.stderr)
     head = "dry run, nothing changed" if report.dry_run else f"synced with {host} in {report.seconds:.1f} s"
     print(f"{head}: {would}take {report.new_entries:,} new entries; {would}send {_count(report.sent)}; "
-          f"{would}receive {_count(report.received)}; {len(report.conflicts):,} conflicts"
+          f"{would}receive {_count(report.received)}; {plural(len(report.conflicts), 'conflict')}"
           + (f"; {report.merged:,} entries matched to the local feed's own" if report.merged else ""))
 
 

@@ -313,7 +313,7 @@ class FeedReaderApp(App[int]):
     # -- header ---------------------------------------------------------------
     def update_header(self) -> None:
         total = len(self.model)
-        parts = [f"{self.model.unread:,} unread / {total:,} articles"]
+        parts = [f"{self.model.unread:,} unread / {plural(total, 'article')}"]
         if not self.state.persistent:
             parts.append("marks not saved (read-only)")
         parts.append(ORDER_LABELS[self.model.order])

@@ -27,6 +27,7 @@ from textual.widgets import ProgressBar
 
 from feedreader.session import feed_fetcher
 from feedreader.ui.messages import FeedAdded, FeedProbed, FeedsImported, FeedsListed, FeedsProgress, FeedsRefreshed
+from feedreader.ui.safe import plural
 
 if TYPE_CHECKING:
     from feedreader.core.feeds.refresh import Probe
@@ -188,7 +189,7 @@ class FeedJobs:
                 lines.append(f"and {len(failed) - MAX_FAILURES_SHOWN:,} more (feedreader feed list)")
             self.notify("\n".join(lines), severity="error", timeout=10)
         if not message.quiet or summary.new:
-            self.notify(f"{len(summary.results):,} feeds refreshed: {summary.new:,} new entries, "
+            self.notify(f"{plural(len(summary.results), 'feed')} refreshed: {plural(summary.new, 'new entry', 'new entries')}, "
                         f"{summary.changed:,} updated, {summary.not_modified:,} not modified, "
                         f"{len(failed):,} failed", timeout=4)
         if summary.new or summary.changed or message.pruned:
@@ -290,7 +291,7 @@ class FeedJobs:
         if message.error is not None or probe is None or result is None:
             self.notify(f"Cannot subscribe to {message.url}: {message.error}", severity="error", timeout=8)
             return
-        self.notify(f"Subscribed to {result.name}: {len(probe.feed.entries):,} entries, {result.new:,} new",
+        self.notify(f"Subscribed to {result.name}: {plural(len(probe.feed.entries), 'entry', 'entries')}, {result.new:,} new",
                     timeout=5)
         if not result.ok:
             self.notify(f"But its entries could not be stored: {result.error}", severity="error", timeout=10)
@@ -345,8 +346,8 @@ class FeedJobs:
         if message.error is not None:
             self.notify(f"Import: {message.error}", severity="error", timeout=8)
             return
-        self.notify(f"Imported {len(message.added):,} feeds from {message.name} ({message.existing:,} subscribed "
-                    f"already, {len(message.problems):,} problems)",
+        self.notify(f"Imported {plural(len(message.added), 'feed')} from {message.name} ({message.existing:,} subscribed "
+                    f"already, {plural(len(message.problems), 'problem')})",
                     severity="warning" if message.problems else "information", timeout=6)
         if message.problems:
             self.notify("\n".join(message.problems[:MAX_FAILURES_SHOWN]), severity="warning", timeout=10)

@@ -35,6 +35,7 @@ from feedreader.ui.browser import Browser
 from feedreader.ui.lead_image import ImageController, ImageReady
 from feedreader.ui.marking import MarksController
 from feedreader.ui.messages import BrowserOpened
+from feedreader.ui.safe import plural
 
 if TYPE_CHECKING:   # core.web.fetch imports httpx (~50 ms): loaded on the first fetch, not at start-up
     from feedreader.core.web.fetch import Fetcher, FetchResult
@@ -252,7 +253,7 @@ class FetchController:
         if not todo:
             self.app.notify("Nothing to prefetch in this view.", timeout=2)
             return
-        self.app.notify(f"Prefetching {len(todo):,} pages in the background…", timeout=3)
+        self.app.notify(f"Prefetching {plural(len(todo), 'page')} in the background…", timeout=3)
         self._prefetch(todo)
 
     def _prefetch(self, rows: list[ListRow]) -> Worker[None]:

@@ -39,6 +39,7 @@ from feedreader.config import Settings
 from feedreader.core.marks.store import StateStore
 from feedreader.paths import Paths
 from feedreader.ui.messages import SyncUpdate
+from feedreader.ui.safe import plural
 
 if TYPE_CHECKING:
     from feedreader.core.sync.engine import SyncReport
@@ -255,5 +256,5 @@ class SyncController:
         if lines:
             self.app.notify("\n".join(lines), title="Sync", severity="warning", timeout=8, markup=False)
         if report.conflicts:
-            self.app.notify(f"{len(report.conflicts):,} articles were changed here and on the server: the later "
+            self.app.notify(f"{plural(len(report.conflicts), 'article')} changed here and on the server: the later "
                             "change won", title="Sync", timeout=6, markup=False)

@@ -100,7 +100,7 @@ def test_refresh_prunes_old_unflagged_entries_with_keep_days(isolated_dirs):
             db.execute("UPDATE entries SET first_seen = first_seen - 365 * 86400")
         out = feedreader("feed", "refresh", "--all")
         assert out.returncode == 0, out.stderr
-        assert "pruned 1 entries older than 30 days (flagged ones kept)" in out.stdout
+        assert "pruned 1 entry older than 30 days (flagged ones kept)" in out.stdout
         left = {r["title"] for r in rows()}
         assert "Old one" not in left and {"Old two", "New one"} <= left
         # the feed still carries the pruned entry: it does not come back
