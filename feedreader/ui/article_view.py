@@ -175,9 +175,13 @@ class KeptStatic(Static):
                 tuple(self.get_line_filters()), self.opacity, id(app.ansi_theme), app.native_ansi_color,
                 styles.padding, styles.border, styles.tint, styles.text_opacity, self.visual_style)
 
+    def has_lines(self, text: Text) -> bool:
+        """Whether ``text``'s lines are kept (showing it costs look-ups)."""
+        return self.is_mounted and bool(self.size.width) and (_text_key(text), self._look()) in self._kept
+
     def prepare(self, text: Text) -> None:
         """Render ``text``'s lines now (idle time) for a later ``show_text``."""
-        if self.is_mounted and self.size.width and self.display:
+        if self.is_mounted and self.size.width:
             self._lines(_text_key(text), text)
 
     def _lines(self, key: Hashable, text: Text | None) -> list[Strip]:
@@ -253,6 +257,16 @@ class RelatedList(OptionList):
     ]
 
     _width: int | None = None
+    on_fold: Callable[[bool], None] | None = None     # the pane's: folded (True) or open
+
+    def on_focus(self, _event: events.Focus) -> None:
+        # open: the list draws itself (the pane's kept text stands in while it is folded)
+        if self.on_fold is not None:
+            self.on_fold(False)
+
+    def on_blur(self, _event: events.Blur) -> None:
+        if self.on_fold is not None:
+            self.on_fold(True)
 
     def on_resize(self, event: events.Resize) -> None:
         # Textual's OptionList drops every rendered option on any resize; here the
@@ -297,7 +311,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._shown = 0                 # bumped by every show(): a deferred fill for an older article is dropped
         self._filled = 0                # the show() whose related coverage is in the list
         # the related options made for an article (a key back and forth makes them once)
-        self._options: OrderedDict[Hashable, tuple[list[Option], list[tuple[Related, int | None]]]] = OrderedDict()
+        self._options: OrderedDict[Hashable, tuple[list[Option], list[tuple[Related, int | None]], Text]] = \
+            OrderedDict()
 
     DEFAULT_CSS = """
     ArticleView > #detail-head, ArticleView > #detail-notes, ArticleView > #detail-body {
@@ -314,6 +329,9 @@ class ArticleView(VerticalScroll, can_focus=True):
         yield LeadImage(self.renderer, id="lead-image")
         yield KeptStatic(id="detail-body")
         yield Static(Text("Related coverage", style="bold"), id="related-heading")
+        # the related items as kept text (drawn ahead like the rest), and the list
+        # itself, folded to no height until it has the focus (see the module's doc)
+        yield KeptStatic(id="related-text")
         yield RelatedList(id="related", markup=False)
 
     def on_mount(self) -> None:
@@ -323,8 +341,17 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.lead = self.query_one(LeadImage)
         self._notes_height: int | None = None
         self._notes.display = self._body.display = False
-        self.query_one("#related-heading").display = False
-        self.query_one(RelatedList).display = False
+        self._related_text = self.query_one("#related-text", KeptStatic)
+        self.query_one("#related-heading").display = self._related_text.display = False
+        related = self.query_one(RelatedList)
+        related.display = False
+        related.styles.height = 0
+        related.on_fold = self._fold
+
+    def _fold(self, folded: bool) -> None:
+        related = self.query_one(RelatedList)
+        related.styles.height = 0 if folded else "auto"
+        self._related_text.display = folded and related.display
 
     def action_read(self) -> None:
         if self.article is not None:
@@ -341,8 +368,12 @@ class ArticleView(VerticalScroll, can_focus=True):
         heading = self.query_one("#related-heading", Static)
         # the related list waits for the next frame (see the module's doc): hidden
         # until then, so it never offers another article's items
-        if related.display and not related.has_focus:
-            related.display = heading.display = False
+        if not related.has_focus:
+            if related.display:
+                related.display = heading.display = self._related_text.display = False
+            if related.option_count:
+                related.clear_options()
+            self.items = []
         if article is None:
             self.notes = []
             self.items = []
@@ -350,7 +381,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             self._notes.display = self._body.display = False
             self.lead.show(None)
             related.clear_options()
-            related.display = heading.display = False
+            related.display = heading.display = self._related_text.display = False
             return
         self._head.show_text(self.render_head(article))
         if notes is not None:
@@ -361,7 +392,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._body.display = True
         if self.scroll_offset != (0, 0):
             self.scroll_home(animate=False)
-        if related.has_focus:       # the user is in the list (a jump): fill it now
+        # now when it costs look-ups (drawn ahead) or the user is in the list; else after this frame
+        if related.has_focus or self._related_text.has_lines(self._related_options(article)[2]):
             self._fill_related(self._shown)
         else:
             self.call_after_refresh(self._fill_related, self._shown)
@@ -374,13 +406,15 @@ class ArticleView(VerticalScroll, can_focus=True):
         related = self.query_one(RelatedList)
         heading = self.query_one("#related-heading", Static)
         self._filled = shown
-        options, self.items = self._related_options(article)
+        options, self.items, text = self._related_options(article)
         if related.option_count:
             related.clear_options()
         if options:
             related.add_options(options)
             related.highlighted = 0
+            self._related_text.show_text(text)
         related.display = heading.display = bool(options)
+        self._related_text.display = bool(options) and not related.has_focus
         if self.extras is not None and self.extras.ahead is not None:
             # once the app is idle (a timer: not part of this key's frames)
             self.set_timer(AHEAD_AFTER, partial(self._prepare_ahead, shown, None))
@@ -399,7 +433,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         if article is not None:
             self._head.prepare(self.render_head(article))
             self._body.prepare(self.render_body(article))
-            self._related_options(article)
+            self._related_text.prepare(self._related_options(article)[2])
         if todo[1:]:
             self.set_timer(0.001, partial(self._prepare_ahead, shown, todo[1:]))
     @property
@@ -407,7 +441,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         """Whether the related coverage of the article shown is in the list (it follows a frame later)."""
         return self._filled == self._shown or self.article is None
 
-    def _related_options(self, article: Article) -> tuple[list[Option], list[tuple[Related, int | None]]]:
+    def _related_options(self, article: Article) -> tuple[list[Option], list[tuple[Related, int | None]], Text]:
         """The document's related items, then its story's other articles in the
         library (those not among the items already): made once per article."""
         members = self.extras.story_rows(aid_from_id(article.id)) if self.extras is not None else ()
@@ -419,9 +453,11 @@ class ArticleView(VerticalScroll, can_focus=True):
         items: list[tuple[Related, int | None]] = [(item, None) for item in article.related]
         listed = {item.url for item in article.related if item.url}
         items += [(member_related(row), row.aid) for row in members if not (row.url and row.url in listed)]
-        options = [Option(self._related_prompt(item) if aid is None else self._member_prompt(item), id=str(i))
-                   for i, (item, aid) in enumerate(items)]
-        found = self._options[key] = (options, items)
+        prompts = [self._related_prompt(item) if aid is None else self._member_prompt(item) for item, aid in items]
+        options = [Option(prompt, id=str(i)) for i, prompt in enumerate(prompts)]
+        # the folded list's text: each item and the blank line under it, as the list draws them
+        text = Text("\n").join(Text.assemble(prompt, "\n") for prompt in prompts)
+        found = self._options[key] = (options, items, text)
         while len(self._options) > 32:
             self._options.popitem(last=False)
         return found

@@ -21,7 +21,10 @@ async def move_to(pilot, app, title: str) -> None:
     for index in range(len(app.model)):
         if app.model.row_at(index).title == title:
             lst.cursor = index
-            await pilot.pause()
+            for _ in range(10):     # the related coverage follows the article a frame later
+                await pilot.pause()
+                if app.query_one(ArticleView).complete:
+                    break
             return
     raise AssertionError(f"{title!r} not in the list")
 

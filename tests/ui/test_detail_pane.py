@@ -96,7 +96,6 @@ async def test_keys_faster_than_frames_fill_the_related_list_once_for_the_last_a
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         view = app.query_one(ArticleView)
-        lst = app.query_one(ArticleList)
         filled: list[int] = []
         fill = view._fill_related
 
@@ -131,8 +130,6 @@ async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
     app = make_app()
     async with app.run_test(size=(160, 50)) as pilot:
         lst = app.query_one(ArticleList)
-        view = await shown(pilot, app, 3)
-        head, body = view.query_one("#detail-head", KeptStatic), view.query_one("#detail-body", KeptStatic)
         prepared: list[tuple] = []
         prepare = KeptStatic.prepare
 
@@ -142,9 +139,11 @@ async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
 
         KeptStatic.prepare = counting
         try:
+            view = await shown(pilot, app, 3)
             await pilot.pause(0.2)       # idle: the next rows are rendered ahead
         finally:
             KeptStatic.prepare = prepare
+        head, body = view.query_one("#detail-head", KeptStatic), view.query_one("#detail-body", KeptStatic)
         after = app.library.article(app.model.key_at(4))
         assert ("detail-head", view.render_head(after).plain) in prepared
         await pilot.press("j")
@@ -152,7 +151,7 @@ async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
         assert view.article.id == after.id
         kept = painted(app)
         # the same article drawn by Textual's own Static code, nothing kept
-        for widget in (head, body):
+        for widget in (head, body, view.query_one("#related-text", KeptStatic)):
             widget._kept.clear()
             widget.render_lines = Static.render_lines.__get__(widget)
             widget.refresh()
