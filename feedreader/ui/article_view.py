@@ -348,6 +348,23 @@ class ArticleView(VerticalScroll, can_focus=True):
         related.styles.height = 0
         related.on_fold = self._fold
 
+    def on_click(self, event: events.Click) -> None:
+        """A click on the folded related items: the list opens there (enter then jumps)."""
+        text = self._related_text
+        offset = event.get_content_offset(text) if event.widget is text else None
+        related = self.query_one(RelatedList)
+        if offset is None or not related.option_count:
+            return
+        event.stop()
+        width = text.content_region.width
+        line = 0
+        for index in range(related.option_count):
+            line += visualize(text, related.get_option_at_index(index).prompt).get_height(text.styles, width) + 1
+            if offset.y < line:
+                break
+        related.focus()
+        related.highlighted = index
+
     def _fold(self, folded: bool) -> None:
         related = self.query_one(RelatedList)
         related.styles.height = 0 if folded else "auto"

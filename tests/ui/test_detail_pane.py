@@ -157,3 +157,28 @@ async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
             widget.refresh()
         await pilot.pause()
         assert painted(app) == kept
+
+
+async def test_a_click_on_a_folded_related_item_opens_the_list_on_it(make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        index = next(i for i in range(len(app.model))
+                     if len(app.library.article(app.model.key_at(i)).related) >= 2)
+        view = await shown(pilot, app, index)
+        related = view.query_one(RelatedList)
+        text = view.query_one("#related-text")
+        assert not related.has_focus and related.size.height == 0 and text.display
+        # the second item's headline: the first item's lines and the blank line under it on
+        first = str(related.get_option_at_index(0).prompt)
+        lines = text.render_lines(text.region.reset_offset)
+        second = str(related.get_option_at_index(1).prompt).splitlines()[0][:30]
+        row = next(y for y, strip in enumerate(lines) if second in strip.text)
+        assert first.splitlines()[0][:30] not in lines[row].text
+        await pilot.click(text, offset=(3, row))
+        await pilot.pause()
+        assert related.has_focus and related.highlighted == 1
+        assert related.size.height > 0 and not text.display         # open: the list draws itself
+        assert view.highlighted_related == view.items[1][0]
+        related.blur()
+        await pilot.pause()
+        assert related.size.height == 0 and text.display             # folded again
