@@ -366,7 +366,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
             summary, pruned = asyncio.run(run())
         if pruned:
-            print(f"pruned {plural(len(pruned), 'entry', 'entries')} older than {plural(ctx.settings.feeds.keep_days, 'day')} "
+            print(f"pruned {plural(len(pruned), 'entry', 'entries')} older than {plural(ctx.settings.feeds.keep_days or 0, 'day')} "
                   "(flagged ones kept)")
     for result in summary.results:
         if not result.ok:

@@ -134,6 +134,7 @@ def help_sections(app_bindings: Sequence[BindingType], keys_now: Mapping[str, st
     from feedreader.ui.article_view import ArticleView
     from feedreader.ui.fetching import FETCH_BINDINGS
     from feedreader.ui.marking import MARK_BINDINGS
+    from feedreader.ui.reader import ReaderScreen
     from feedreader.ui.screens import describe_with_ids
     from feedreader.ui.searching import SEARCH_BINDINGS, SEARCH_HELP
     from feedreader.ui.sources import SOURCES_BINDINGS
@@ -151,6 +152,8 @@ def help_sections(app_bindings: Sequence[BindingType], keys_now: Mapping[str, st
                   ("mouse", "click a row to select it, double-click to open the detail")]),
         ("Marks", described(MARK_BINDINGS)),
         ("Pages", described(FETCH_BINDINGS)),
+        ("Reader view", [("1-9…", "type a link's number to open it in the browser"),
+                         *describe_with_ids(ReaderScreen.BINDINGS)]),
         ("Search", list(SEARCH_HELP)),
         ("Sources and feeds", described(SOURCES_BINDINGS)),
         ("Stories", described(STORY_BINDINGS)),

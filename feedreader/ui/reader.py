@@ -123,10 +123,11 @@ class ReaderScreen(Screen[None]):
         Binding("G,end", "edge(1)", "Bottom", show=False),
         Binding("tab", "select_link(1)", "Next link", show=False),
         Binding("shift+tab", "select_link(-1)", "Previous link", show=False),
-        Binding("enter", "read_link", "Read link", show=False),
-        Binding("o", "open_link", "Open", show=False),
-        Binding("l", "link_number", "Link n", show=False),
-        Binding("y", "copy_url", "Copy URL"),
+        Binding("enter", "read_link", "Read link", show=False,
+                tooltip="Read the selected link here when it is in the library, else open it in the browser"),
+        Binding("o", "open_link", "Open", show=False, tooltip="Open the selected link (or the page) in the browser"),
+        Binding("l", "link_number", "Link n", show=False, tooltip="l, the number, enter: open that link"),
+        Binding("y", "copy_url", "Copy URL", tooltip="Copy the article's URL (OSC 52)"),
     ]
 
     def __init__(

@@ -21,7 +21,7 @@ HelpRow = tuple[str, ...]   # (keys, description) or (keys, description, binding
 SHOWN_PROBLEMS = 2000       # the problems screen lists this many (``feedreader check`` all)
 # a badge in the theme's colours: of the built-in themes, these pairs contrast 3.2:1 or better
 SEVERITY_STYLES = {"error": "bold $text-error on $error-muted", "warning": "bold $foreground on $warning-muted"}
-HELP_TWO_COLUMNS = 120      # the help screen is two columns of sections from this width on
+HELP_TWO_COLUMNS = 140      # the help screen is two columns of sections from this width on (at 120 each had ~9 cells of description)
 HELP_IDS_BELOW = 70         # below this width a binding id goes under its description (no room for 3 columns)
 
 

@@ -38,3 +38,14 @@ async def test_help_says_what_each_key_does_at_every_width(make_app):
                 assert binding_id in flat, (size, binding_id)
             # an id is never glued to the next column's words ("list.page_downPages")
             assert not re.search(r"\.[a-z_]+[A-Z]", text), (size, re.findall(r"\S*\.[a-z_]+[A-Z]\S*", text))
+
+
+async def test_help_lists_the_reader_views_keys(make_app):
+    """Issue 16's reader links are found in help too (it listed no key of the reader view)."""
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        flat = re.sub(r"[\s█▀▄▌▐▁▂▃▅▆▇●]+", " ", await help_text(app, pilot))
+        assert "Reader view" in flat
+        for words in ("a link's number", "Next link", "Previous link", "Copy the article's URL",
+                      "l, the number, enter"):
+            assert words in flat, words
