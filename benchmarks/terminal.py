@@ -188,6 +188,20 @@ class Terminal:
                 pass
             self.master = -1
 
+    def own_peak_rss_mb(self) -> float | None:
+        """The program's own peak RSS so far (VmHWM in /proc), while it runs: unlike
+        ``peak_rss_mb`` (from wait4), no child it forked and reaped is counted."""
+        if self.proc is None:
+            return None
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return None
+
     @property
     def peak_rss_mb(self) -> float | None:
         return self.rusage.ru_maxrss / 1024 if self.rusage is not None else None
