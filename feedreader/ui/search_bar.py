@@ -70,7 +70,7 @@ class SearchBar(Vertical):
         background: $panel;
     }
     SearchBar > Input:focus { border: none; background: $boost; }
-    SearchBar > #search-status { height: 1; color: $text-muted; }
+    SearchBar > #search-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     SearchBar.-error > #search-status { color: $text-error; }
     """
 

@@ -22,3 +22,18 @@ async def test_a_resize_refits_the_header_and_keeps_the_counts(make_app, tmp_pat
             await pilot.pause()
             header = screen_text(app).splitlines()[0]
             assert "3 unread / 3 articles" in header, (width, header)
+
+
+async def test_a_search_mistake_too_long_for_the_line_ends_in_an_ellipsis(make_app):
+    """The search bar's one status line: a message longer than the line is elided
+    (it was wrapped at a word and its second line hidden: '... (like' and nothing)."""
+    from textual.widgets import Static
+
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("slash", *"topic:AI q>>5")
+        await pilot.pause(0.3)
+        status = app.query_one("#search-status", Static)
+        line = screen_text(app).splitlines()[status.region.y]
+        assert "q> needs a whole number" in line
+        assert line.rstrip().endswith("…"), line
