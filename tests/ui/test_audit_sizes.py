@@ -37,3 +37,30 @@ async def test_a_search_mistake_too_long_for_the_line_ends_in_an_ellipsis(make_a
         line = screen_text(app).splitlines()[status.region.y]
         assert "q> needs a whole number" in line
         assert line.rstrip().endswith("…"), line
+
+
+async def test_the_problems_screen_shows_a_long_path_whole(make_app, tmp_path):
+    """A path longer than the dialog (no spaces to wrap at) is folded onto the next
+    lines, not cut: the file name at its end is what the user needs."""
+    from docs import doc as a_doc
+
+    folder = tmp_path / ("archive-of-news-" * 5) / "2021" / "12"
+    write(folder, "good.txt", a_doc("Fine", "https://x.example.com/1"))
+    write(folder, "the-broken-one.txt", "---\ntitle: [oops\n---\n")
+    for size in ((80, 24), (40, 12)):
+        app = make_app(folder)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("exclamation_mark")
+            await pilot.pause()
+            from textual.containers import VerticalScroll
+
+            scroller = app.screen.query_one(VerticalScroll)
+            seen = []
+            for _ in range(30):
+                seen.append(screen_text(app))
+                if scroller.scroll_y >= scroller.max_scroll_y:
+                    break
+                scroller.scroll_down(animate=False)
+                await pilot.pause()
+            joined = "".join(line.strip(" █●▁▂▃▄▅▆▇") for text in seen for line in text.splitlines())
+            assert "the-broken-one.txt" in joined, (size, seen[-1])
