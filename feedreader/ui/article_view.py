@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import datetime, timezone
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -42,6 +42,8 @@ from feedreader.core.model import Article, Image, Provider, Related
 from feedreader.ui.lead_image import LeadImage
 
 if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
+
     from feedreader.core.library.library import Library, ListRow
     from feedreader.core.library.storyview import StoryData
 
@@ -359,7 +361,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         width = text.content_region.width
         line = 0
         for index in range(related.option_count):
-            line += visualize(text, related.get_option_at_index(index).prompt).get_height(text.styles, width) + 1
+            line += visualize(text, related.get_option_at_index(index).prompt).get_height(
+                cast("RulesMap", text.styles), width) + 1
             if offset.y < line:
                 break
         related.focus()
