@@ -56,3 +56,31 @@ async def test_P_saves_the_lead_images_and_they_show_offline(build, tmp_path):  
         await pilot.pause()
         text = screen_text(offline)
         assert "▀" in text and "image not fetched" not in text, text
+
+
+async def test_the_reader_view_shows_the_lead_image(build, tmp_path):  # noqa: F811
+    """Issue 16: "The reader view also shows the lead image" (no test had it)."""
+    from feedreader.ui.lead_image import LeadImage
+    from feedreader.ui.reader import ReaderScreen
+
+    folder = tmp_path / "docs"
+    with TestServer() as server:
+        for n in (1, 2):
+            server.route(f"/page{n}", html_page(f"<html><body><article><p>Page {n} text, long enough to be "
+                                                 "the article's readable text.</p></article></body></html>"))
+            server.route(f"/lead{n}.jpg", image_route(jpeg()))
+        two_articles(folder, server)
+        app = build(folder, images=True)
+        async with app.run_test(size=(140, 44)) as pilot:
+            await pilot.pause()
+            await pilot.press("v")
+            for _ in range(100):
+                await pilot.pause(0.1)
+                if isinstance(app.screen, ReaderScreen):
+                    leads = list(app.screen.query(LeadImage))
+                    if leads and leads[0].result is not None:
+                        break
+            else:
+                raise AssertionError("the reader view showed no lead image")
+            await pilot.pause()
+            assert "▀" in screen_text(app) and "Page 1 text" in screen_text(app)
