@@ -402,6 +402,17 @@ def feedreader_env(root: Path) -> dict[str, str]:
     return env
 
 
+def in_child(fn, *args):
+    """``fn(*args)`` in a forked child: what it loads (15,000 listed entries,
+    the per-stage corpus) must not grow this process, whose size at a fork
+    is the floor of the peak RSS that wait4 reports for every program it
+    starts later (Linux keeps the maximum across fork and exec)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as one:
+        return one.submit(fn, *args).result()
+
+
 def count_entries(env: dict, log_path: Path, expected: int) -> dict:
     """Entries as ``feed list --json`` counts them and as ``list --json`` lists them."""
     out: dict = {}
@@ -477,7 +488,7 @@ def run_feedreader(work: Path, opml: Path, server: FeedServer, quiet: Quiet, exp
         r["server"] = server.stats()
         r["summary"] = tail(log_path, 4)
         result[phase] = r
-    result["entries"] = count_entries(env, log_path, expected)
+    result["entries"] = in_child(count_entries, env, log_path, expected)
     result["log"] = tail(log_path, 30)
     return result
 
@@ -792,13 +803,7 @@ def main(argv: list[str] | None = None) -> int:
                               f"conditional, {r['second']['server']['not_modified']} x 304, "
                               f"{r['second']['peak_rss_mb']:.0f} MB); stored {r.get('items_stored')}", flush=True)
                 if args.stage_feeds and "feedreader" in sides:
-                    # in a child process: this one's growth would show in the peak RSS that wait4
-                    # reports for the programs it starts later (Linux keeps it across fork and exec)
-                    from concurrent.futures import ProcessPoolExecutor
-
-                    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as one:
-                        st = one.submit(stage_costs, work, args.stage_feeds, args.entries, args.seed).result()
-                    record["stages"] = st
+                    record["stages"] = st = in_child(stage_costs, work, args.stage_feeds, args.entries, args.seed)
                     print(f"run {run + 1} CPU ms per entry by stage (in process, {st['entries']} entries): "
                           + ", ".join(f"{k} {st[k]:.3f}" for k in ("parse", "render", "write", "store", "total")),
                           flush=True)
