@@ -11,10 +11,15 @@ from conftest import screen_text
 
 async def help_text(app, pilot) -> str:
     """The whole help screen's text (scrolled through to the end)."""
-    from textual.containers import VerticalScroll
-
     await pilot.press("question_mark")
     await pilot.pause()
+    return await scrolled_text(app, pilot)
+
+
+async def scrolled_text(app, pilot) -> str:
+    """The current dialog's text, its scroller taken through to the end."""
+    from textual.containers import VerticalScroll
+
     scroller = app.screen.query_one(VerticalScroll)
     seen: list[str] = []
     for _ in range(200):
@@ -30,7 +35,7 @@ async def test_help_says_what_each_key_does_at_every_width(make_app):
     for size in ((160, 45), (80, 24), (40, 12)):
         app = make_app()
         async with app.run_test(size=size) as pilot:
-            text = help_text and await help_text(app, pilot)
+            text = await help_text(app, pilot)
             flat = re.sub(r"[\s█▀▄▌▐▁▂▃▅▆▇●]+", " ", text)   # the dialog's border and the list behind it
             for words in ("Quit", "Read/unread", "Undo the last change", "Reader view"):
                 assert words in flat, (size, words)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from conftest import screen_text
 from docs import doc, write
+from test_audit_help import scrolled_text
 
 
 async def test_a_resize_refits_the_header_and_keeps_the_counts(make_app, tmp_path):
@@ -52,15 +53,6 @@ async def test_the_problems_screen_shows_a_long_path_whole(make_app, tmp_path):
         async with app.run_test(size=size) as pilot:
             await pilot.press("exclamation_mark")
             await pilot.pause()
-            from textual.containers import VerticalScroll
-
-            scroller = app.screen.query_one(VerticalScroll)
-            seen = []
-            for _ in range(30):
-                seen.append(screen_text(app))
-                if scroller.scroll_y >= scroller.max_scroll_y:
-                    break
-                scroller.scroll_down(animate=False)
-                await pilot.pause()
-            joined = "".join(line.strip(" █●▁▂▃▄▅▆▇") for text in seen for line in text.splitlines())
-            assert "the-broken-one.txt" in joined, (size, seen[-1])
+            seen = await scrolled_text(app, pilot)
+            joined = "".join(line.strip(" █●▁▂▃▄▅▆▇") for line in seen.splitlines())
+            assert "the-broken-one.txt" in joined, (size, seen)
