@@ -169,11 +169,18 @@ class KeptStatic(Static):
         found = self._kept.get((key, self._look())) if self.is_mounted and self.size.width else None
         return len(found) if found is not None else None
 
-    def _look(self) -> tuple:
-        """Everything besides the text that Textual's line cache renders with."""
+    def _width(self) -> int:
+        """The content's width, from the widget's size (``content_region`` would
+        ask the compositor for the screen's map: a whole arrange while in a layout)."""
+        return max(0, self.size.width - self.styles.gutter.width)
+
+    def _look(self, width: int | None = None) -> tuple:
+        """Everything besides the text that Textual's line cache renders with
+        (``width``: of the content, the widget's own by default)."""
         app = self.app
         styles = self.styles
-        return (self.size.width, self.content_region.width, self.background_colors,
+        width = self._width() if width is None else width
+        return (width + styles.gutter.width, width, self.background_colors,
                 tuple(self.get_line_filters()), self.opacity, id(app.ansi_theme), app.native_ansi_color,
                 styles.padding, styles.border, styles.tint, styles.text_opacity, self.visual_style)
 
@@ -193,10 +200,10 @@ class KeptStatic(Static):
             self._kept.move_to_end((key, look))
             return found
         visual = visualize(self, text if text is not None else self.content)
-        width = self.content_region.width
-        content = Visual.to_strips(self, visual, width, None, self.visual_style)
-        size = Size(self.size.width, len(content))
         styles = self.styles
+        width = self._width()
+        content = Visual.to_strips(self, visual, width, None, self.visual_style)
+        size = Size(width + styles.gutter.width, len(content))
         base_background, background = self.background_colors
         app = self.app
         filters = self.get_line_filters()
@@ -217,7 +224,7 @@ class KeptStatic(Static):
         return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        found = self._kept.get((self._key, self._look())) if width == self.content_region.width else None
+        found = self._kept.get((self._key, self._look(width))) if self.is_mounted else None
         return len(found) if found is not None else super().get_content_height(container, viewport, width)
 
     def render_lines(self, crop: Region) -> list[Strip]:
