@@ -71,8 +71,8 @@ FIRST_CHUNK = 48         # parsed at once in this process: the first screenful a
 POOL_THRESHOLD = 400     # fewer changed files than this are parsed in this process
 COMMIT_ROWS = 1000       # files per transaction while indexing (the first batch goes at once)
 COMMIT_SECONDS = 0.3
-IN_FLIGHT = 10           # chunks per worker queued ahead: they parse on while a batch is written
-TEXT_STEP = 10000        # a cold build copies this many articles at a time into the search index
+IN_FLIGHT = 30           # chunks per worker queued ahead: they parse on while a batch or a search-index step is written
+TEXT_STEP = 5000         # a cold build copies this many articles at a time into the search index
 
 
 # --------------------------------------------------------------------------
