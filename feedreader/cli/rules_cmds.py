@@ -17,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from feedreader.cli.common import Context, add_common_options, add_paths_argument
+from feedreader.core.text import plural
 
 if TYPE_CHECKING:
     from feedreader.core.library.library import Library, ListRow
@@ -192,7 +193,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         matched = "broken" if s.matched is None else f"{s.matched:,}"
         applied_n = f"{s.applied:,}" if s.spec.action else ""
         print(f"{s.spec.position:>3}  {s.spec.label[:32]:32}  {does:12}  {matched:>9}  {applied_n:>8}")
-    print(f"(of {total:,} articles)")
+    print(f"(of {plural(total, 'article')})")
     broken = [s.problem for s in stats if s.problem is not None]
     for problem in broken:
         print("\n".join(problem.lines()), file=sys.stderr)
