@@ -87,7 +87,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         # stories (core/stories/live.py) for "story" and story queries, before the rules (is:story, their sizes)
         wanted = args.json or (query is not None and query.uses("story"))
         stories = LiveStories(jobs=2).sync(library)[0] if wanted else None
-        apply_rules(ctx, library, story_sizes=story_sizes(stories) if stories else None)
+        apply_rules(ctx, library, act=False, story_sizes=story_sizes(stories) if stories else None)
     except BaseException:
         library.close()
         raise

@@ -71,16 +71,18 @@ def ruleset_of(ctx: Context, *, quiet: bool = False) -> RuleSet:
     return ruleset
 
 
-def apply_rules(ctx: Context, library: Library, *, force: bool = False,
+def apply_rules(ctx: Context, library: Library, *, force: bool = False, act: bool = True,
                 story_sizes: dict[int, int] | None = None) -> RulesReport:
     """Score what needs it and apply the actions (see core/rules/scoring.py);
-    says broken rules and the actions taken on stderr. Sets ``library.scopes``."""
+    says broken rules and the actions taken on stderr. Sets ``library.scopes``.
+    ``act=False`` (read-only commands: ``list``): scores only, the marks are
+    only read; the actions wait for the app or ``rules rescore``."""
     from feedreader.core.rules.applied import AppliedStore
     from feedreader.core.rules.scoring import marks_by_aid, run_rules
 
     ruleset = ruleset_of(ctx)
     library.scopes = ctx.scopes_for(library)
-    if not ruleset.acting:   # nothing to write in the data dir: the marks are only read
+    if not (ruleset.acting and act):   # nothing to write in the data dir: the marks are only read
         with ctx.read_marks() as marks:
             report = run_rules(library, ruleset, marks=marks_by_aid(marks.marks()), force=force,
                                story_sizes=story_sizes)

@@ -50,8 +50,6 @@ def test_stories_count_one_story_in_the_singular(tmp_path):
 ACTING_RULE = '[[rules]]\nname = "flag misc"\nmatch = "topic:Misc"\naction = "flag"\n'
 
 
-@pytest.mark.xfail(strict=True, reason="audit of issue 14: `list` applies the rules' actions (issue 15) and so "
-                   "creates and writes state.db and rules.sqlite; README says list/show/check never write the marks")
 def test_list_with_an_acting_rule_does_not_write_the_marks(tmp_path, isolated_dirs):
     folder = tmp_path / "docs"
     write(folder, "a.txt", doc("One", "https://x.example.com/one", topics=("Misc",)))

@@ -38,6 +38,22 @@ def fingerprint(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
+def actions_pending(conn: sqlite3.Connection) -> bool:
+    """Whether articles were scored by a command that may not write marks
+    (``feedreader list``): the next run with a marks store acts on every
+    article, not only the ones it scores (``meta 'actions'``)."""
+    return conn.execute("SELECT 1 FROM meta WHERE key='actions' AND value='pending'").fetchone() is not None
+
+
+def set_actions_pending(index: Index, pending: bool) -> None:
+    with index.write_lock:
+        if pending:
+            index.conn.execute("INSERT OR REPLACE INTO meta VALUES('actions', 'pending')")
+        else:
+            index.conn.execute("DELETE FROM meta WHERE key='actions'")
+        index.conn.commit()
+
+
 def unscored(conn: sqlite3.Connection) -> list[int]:
     """The articles not scored since they were (re)indexed (a partial index: cheap when none)."""
     return [r[0] for r in conn.execute("SELECT aid FROM articles WHERE reasons IS NULL")]

@@ -144,7 +144,9 @@ def run_rules(
     conn = library.index.conn
     report = RulesReport(full=force or scores.fingerprint(conn) != ruleset.fingerprint)
     targets = scores.all_keys(conn) if report.full else scores.unscored(conn)
-    if not targets:
+    acting = store is not None and applied is not None
+    pending = ruleset.acting and scores.actions_pending(conn)     # scored by a read-only command before
+    if not targets and not (pending and acting):
         return report
     marks = dict(marks or {})
     matches = _matches(library, ruleset.rules, marks, scopes, report.problems)
@@ -181,10 +183,18 @@ def run_rules(
             reasons.append("kept within 0-100")
         rows.append((stored, score, reasons))
     report.considered = len(rows)
-    report.scored = scores.write(library.index, rows, ruleset.fingerprint)
-    library.invalidate()
-    if store is not None and applied is not None:
-        _act(library, [m for m in matches if m[0].spec.action], targets, store, applied, report)
+    if rows or report.full:
+        report.scored = scores.write(library.index, rows, ruleset.fingerprint)
+        library.invalidate()
+    if acting:
+        assert store is not None and applied is not None
+        _act(library, [m for m in matches if m[0].spec.action], scores.all_keys(conn) if pending else targets,
+             store, applied, report)
+        if pending:
+            scores.set_actions_pending(library.index, False)
+    elif ruleset.acting and targets:
+        # no marks store (a read-only command): the actions wait for the app or `rules rescore`
+        scores.set_actions_pending(library.index, True)
     report.seconds = time.perf_counter() - started
     return report
 

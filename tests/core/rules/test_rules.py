@@ -227,6 +227,23 @@ def test_actions_are_marks_applied_once_and_undoable(lib, tmp_path):
         assert applied.applied(ruleset.rules[2].key, [low, "x"]) == {low}
 
 
+def test_actions_of_articles_scored_without_a_marks_store_wait_for_the_next_run_with_one(lib, tmp_path):
+    """`feedreader list` scores but never writes marks: the next run that may
+    (the app, `rules rescore`) acts on those articles although they are scored."""
+    ruleset = compile_rules(RULES + [RuleSpec("topic:AI", action="flag", name="flag ai", position=4)])
+    first = run_rules(lib, ruleset)             # a read-only command: scores only
+    assert first.scored and first.actions == []
+    assert not (tmp_path / "data" / "state.db").exists()
+    with StateStore.open(tmp_path / "data" / "state.db") as store, AppliedStore(tmp_path / "data" / "rules.sqlite") as applied:
+        report = run_rules(lib, ruleset, marks=marks_by_aid(store.marks()), store=store, applied=applied)
+        assert report.scored == 0       # nothing to score again
+        assert report.actions == [('rule "quality<10": 1 article marked read', 1),
+                                  ('rule "flag ai": 2 articles flagged', 2)]
+        assert store.get("https://example.com/bill").flagged
+        # done once: a later run has nothing to do
+        assert run_rules(lib, ruleset, marks=marks_by_aid(store.marks()), store=store, applied=applied).actions == []
+
+
 def test_is_terms_in_rules_use_the_marks(lib, tmp_path):
     aids = by_title(lib)
     marks = {aids["Thin piece"]: 1, aid_of_identity("https://elsewhere.example/") : 1}
