@@ -11,13 +11,18 @@ import os
 import pickle
 import signal
 import stat as stat_mod
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from pathlib import Path
 
-from feedreader.core.library.schema import connect_read_only, known_files
+from feedreader.core.library.schema import connect_read_only, file_facts_in, known_files
 from feedreader.core.model import Problem
+
+if TYPE_CHECKING:
+    from feedreader.core.library.index import Index, RefreshReport
+    from feedreader.core.library.pool import Row
 
 MAX_DEPTH = 64           # folder nesting while scanning
 
@@ -181,3 +186,139 @@ def _prewalk_child(db_path: Path, sources: Sequence[Path], out: IO[bytes], first
             batch, limit = [], size
     pickle.dump(("files", batch), out, pickle.HIGHEST_PROTOCOL)
     pickle.dump(("done", (scanned, unchanged, list(known), problems)), out, pickle.HIGHEST_PROTOCOL)
+
+
+class ChangedFiles:
+    """(``Index.refresh``'s feed of files to parse.) The new and changed files under the sources, found as the walk goes.
+
+    ``take(n)`` walks on until ``n`` files are waiting (or the walk is done);
+    when the walk ends the files that vanished are removed from the index,
+    and files that now hold a removed article are queued too.
+    """
+
+    def __init__(self, index: "Index", sources: Sequence[Path], report: "RefreshReport",
+                 prewalk: "PreWalk | None" = None) -> None:
+        self.index = index
+        self.report = report
+        self.sources = sources
+        self.prewalk = prewalk      # when set, a child walks and compares; this reads its findings
+        self.known: dict[str, tuple[int, int]] = {}
+        self.walk: Iterator[tuple[str, int, int]] = iter(())
+        if prewalk is None:
+            self._walk_here()
+        self.queue: deque[FileFact] = deque()
+        self.queued: set[str] = set()
+        self.force: set[str] = set()      # read these when the walk finds them, changed or not
+        self.pending: set[str] = set()    # queued or being parsed, not stored yet
+        self.exhausted = False
+
+    def waiting(self) -> int:
+        return len(self.queue)
+
+    def _walk_here(self, skip: set[str] | None = None) -> None:
+        """Walk in this process (from the start: ``skip`` the files queued already)."""
+        self.known = known_files(self.index.conn)
+        # (a stored row and a walked file compare as (size, mtime_ns) tuples)
+        found = walk(self.sources, self.report.problems)
+        if skip:  # found (and counted as new or changed) by a child walk that broke off
+            for path in skip:
+                self.known.pop(path, None)
+            self.report.scanned += len(skip)
+            found = (item for item in found if item[0] not in skip)
+        self.walk = found
+
+    def fill(self, n: int) -> None:
+        """Walk on until ``n`` files wait (or the walk is done)."""
+        if self.exhausted:
+            return
+        if self.prewalk is not None:
+            self._fill_from_prewalk(self.prewalk, n)
+            if self.prewalk is not None or self.exhausted:
+                return
+        known, queue, force, walk = self.known, self.queue, self.force, self.walk
+        scanned = unchanged = 0
+        try:
+            while len(queue) < n:
+                item = next(walk, None)
+                if item is None:
+                    self._finish()
+                    break
+                scanned += 1
+                path = item[0]
+                if known.pop(path, None) == item[1:] and path not in force:
+                    unchanged += 1
+                else:
+                    queue.append(FileFact(*item))
+                    self.queued.add(path)
+                    self.pending.add(path)
+        finally:
+            self.report.scanned += scanned
+            self.report.unchanged += unchanged
+
+    def _fill_from_prewalk(self, prewalk: PreWalk, n: int) -> None:
+        """Read the child's findings (``prewalk``, this feed's) until ``n``
+        files wait or it is done; if it breaks off, walk here instead (the
+        files it sent stay queued)."""
+        try:
+            while len(self.queue) < n:
+                kind, payload = prewalk.read()
+                if kind == "files":
+                    for item in payload:
+                        path = item[0]
+                        self.queue.append(FileFact(*item))
+                        self.queued.add(path)
+                        self.pending.add(path)
+                    continue
+                scanned, unchanged, vanished, problems = payload
+                self.report.scanned += scanned
+                self.report.unchanged += unchanged
+                self.report.problems.extend(problems)
+                prewalk.close()
+                self.prewalk = None
+                # what the walk would have found unchanged but must be read again
+                gone = set(vanished)
+                forced = [p for p in self.force if p not in gone and p not in self.pending]
+                self.force = set()
+                self._finish(list(vanished))
+                if forced:
+                    self._requeue([FileFact(p, s, m) for p, s, m in file_facts_in(self.index.conn, "path", forced)])
+                return
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+            prewalk.close()
+            self.prewalk = None
+            self._walk_here(skip=set(self.queued))
+
+    def take(self, n: int) -> list[FileFact]:
+        self.fill(n)
+        return [self.queue.popleft() for _ in range(min(n, len(self.queue)))]
+
+    def _finish(self, vanished: list[str] | None = None) -> None:
+        """The walk is done: forget the files it did not find (``vanished``,
+        as a child walk reported them; else the ones left in ``known``)."""
+        self.exhausted = True
+        if vanished is None:
+            vanished = list(self.known)
+        self.known = {}
+        if vanished:
+            extra: list[FileFact] = []
+            # files stored already are read again; the ones still pending will be stored fresh
+            self.report.removed = self.index._remove(vanished, extra, set(self.pending))
+            self._requeue(extra)
+
+    def requeue_holders(self, aids: list[int]) -> None:
+        """Read again the files holding these articles (their winning file now holds another)."""
+        found = []
+        for path, size, mtime in file_facts_in(self.index.conn, "aid", aids):
+            if path in self.known or (self.prewalk is not None and path not in self.pending):
+                self.force.add(path)     # not walked yet: it may have vanished
+            elif path not in self.pending:
+                found.append(FileFact(path, size, mtime))
+        self._requeue(found)
+
+    def _requeue(self, facts: list[FileFact]) -> None:
+        self.queue.extend(facts)
+        self.queued.update(f.path for f in facts)
+        self.pending.update(f.path for f in facts)
+
+    def stored(self, rows: list[Row]) -> None:
+        self.pending.difference_update(r[0] for r in rows)
