@@ -20,6 +20,8 @@ import os
 import shlex
 import shutil
 import subprocess
+import termios
+import time
 import webbrowser
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +31,9 @@ TEXT_BROWSERS = frozenset({
     "w3m", "lynx", "links", "links2", "elinks", "less", "more", "most", "browsh", "carbonyl", "chawan", "cha",
 })
 
-__all__ = ["TEXT_BROWSERS", "Browser", "is_text_browser"]
+HOLD_UNDER = 1.0    # seconds: a text browser failing sooner leaves its words until enter (Browser.run_in_terminal)
+
+__all__ = ["HOLD_UNDER", "TEXT_BROWSERS", "Browser", "is_text_browser"]
 
 
 def is_text_browser(program: str) -> bool:
@@ -86,6 +90,44 @@ class Browser:
         )
         return True
 
-    def run_in_terminal(self, url: str) -> int:
-        """Run a text browser in the terminal (the caller has suspended the app) and wait for it."""
-        return subprocess.run(self.argv(url), check=False).returncode
+    def run_in_terminal(self, url: str, *, hold_under: float = HOLD_UNDER) -> int:
+        """Run a text browser in the terminal (the caller has suspended the app)
+        and wait for it. One that fails within ``hold_under`` seconds (``less``
+        on a URL says "No such file or directory" and ends with status 1) keeps
+        its last words on the terminal until the user presses enter, instead of
+        having them painted over by the app at once."""
+        started = time.monotonic()
+        code = subprocess.run(self.argv(url), check=False).returncode
+        if code != 0 and time.monotonic() - started < hold_under:
+            hold(f"{self.name} ended at once (status {code}). Press enter to go back to feedreader.")
+        return code
+
+
+def hold(line: str) -> None:
+    """Say ``line`` on the terminal and wait for enter (the terminal is the
+    user's: the app is suspended). The terminal is put in line mode for it
+    (a failed text browser may leave it raw, and Textual's mode reads nothing)."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return      # no terminal to ask on: go back at once
+    try:
+        before = termios.tcgetattr(fd)
+        mode = termios.tcgetattr(fd)
+        mode[0] |= termios.ICRNL
+        mode[3] |= termios.ICANON | termios.ECHO
+        mode[6][termios.VMIN], mode[6][termios.VTIME] = 1, 0
+        termios.tcsetattr(fd, termios.TCSANOW, mode)
+        termios.tcflush(fd, termios.TCIFLUSH)
+        try:
+            os.write(fd, ("\r\n" + line + " ").encode("utf-8", "replace"))
+            while True:
+                got = os.read(fd, 256)
+                if not got or b"\n" in got or b"\r" in got:
+                    break
+        finally:
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+    except (OSError, termios.error):
+        pass
+    finally:
+        os.close(fd)

@@ -145,5 +145,23 @@ def test_browser_less_on_a_file_takes_the_terminal(tmux, tmp_path):
     tmux.keys("q")
 
 
+def test_a_text_browser_that_fails_at_once_leaves_its_words_until_enter(tmux, tmp_path):
+    """``less`` on a URL prints "No such file or directory" and exits 0 at once:
+    the app must not paint over that before the user has read it."""
+    less = shutil.which("less")
+    if less is None:
+        pytest.skip("less is not installed")
+    tmux.start(f"{_quote(sys.executable)} -m feedreader", _env(tmp_path, f"browser = [{_toml(less)}, \"%u\"]\n"))
+    tmux.wait_for(_app_shown, "the app's first screen")
+    tmux.keys("o")
+    held = tmux.wait_for(lambda s: "Press enter to go back" in s, "the hold after a quick exit")
+    assert "No such file or directory" in " ".join(held.split()) and HEADER not in held, held
+    time.sleep(1.0)
+    assert "Press enter to go back" in tmux.screen()     # still held: nothing painted over it
+    tmux.keys("Enter")
+    tmux.wait_for(_app_shown, "the app after enter")
+    tmux.keys("q")
+
+
 def _toml(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
