@@ -338,10 +338,17 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         _err("give feeds or --all, not both")
         return 2
     with _opened(args) as (ctx, store):
-        if args.all:
-            feeds = store.list()
-        elif args.feeds:
-            feeds = list({f.id: f for f in (_find(store, text) for text in args.feeds)}.values())
+        if args.all or args.feeds:
+            from feedreader.core.sync.engine import server_managed
+
+            asked = store.list() if args.all else list({f.id: f for f in (_find(store, text)
+                                                                         for text in args.feeds)}.values())
+            feeds = [f for f in asked if not server_managed(f)]
+            for feed in asked:
+                if server_managed(feed) and args.feeds:
+                    _err(f"{feed.name}: its entries come from the feed server (feedreader sync), not fetched here")
+            if asked and not feeds:
+                return 0
         else:
             feeds = store.due()
         if not feeds:

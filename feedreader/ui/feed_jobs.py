@@ -106,17 +106,16 @@ class FeedJobs:
             self._post(FeedsRefreshed(None, error=str(exc), quiet=quiet))
             return
         try:
+            from feedreader.core.sync.engine import server_managed
+
             if which == "due":
                 feeds = store.due()
-            elif which == "all":
-                from feedreader.core.sync.engine import server_managed
-
-                feeds = [f for f in store.list() if not server_managed(f)]   # the feed server's come by sync
             else:
-                feeds = [f for f in (store.get(i) for i in which) if f is not None]
+                asked = store.list() if which == "all" else [f for f in (store.get(i) for i in which) if f is not None]
+                feeds = [f for f in asked if not server_managed(f)]   # the feed server's come by sync
             self._post(FeedsListed(store.list()))
             if not feeds:
-                self._post(FeedsRefreshed(None, quiet=quiet))
+                self._post(FeedsRefreshed(None, quiet=quiet, synced=0 if which == "due" else len(asked)))
                 return
             failed = 0
             self._post(FeedsProgress(0, len(feeds), 0))
@@ -179,7 +178,10 @@ class FeedJobs:
             return
         summary = message.summary
         if summary is None:
-            if not message.quiet:
+            if message.synced:
+                self.notify("Those entries come from your feed server: a sync brings them (not a refresh here).",
+                            timeout=4)
+            elif not message.quiet:
                 self.notify("No feeds to refresh.", timeout=2)
             return
         failed = summary.failed

@@ -105,6 +105,7 @@ class FeedsRefreshed(Message):
     pruned: int = 0
     error: str | None = None
     quiet: bool = False         # the start-up refresh: says nothing when all went well
+    synced: int = 0             # feeds asked for that the feed server brings (sync), not fetched here
 
 
 @dataclass

@@ -154,3 +154,26 @@ def test_remove_rename_move(server, isolated_dirs):
     assert out.returncode == 0 and out.stdout.strip() == f"removed My One ({server.url('/one.xml')}) and 3 entries"
     assert listing() == [] and not list((isolated_dirs["data"] / "feeds").rglob("*.txt"))
     assert run("remove", "1").returncode == 1
+
+
+def test_a_feed_the_sync_server_brings_is_not_fetched_here(server, isolated_dirs):
+    """A server feed (sync set its next local check to never) would get its
+    entries twice if `refresh` fetched it too: --all leaves it out, naming it
+    says why."""
+    from feedreader.core.feeds.store import FeedStore
+    from feedreader.core.sync.engine import NEVER
+
+    assert run("add", server.url("/one.xml")).returncode == 0
+    assert run("add", server.url("/two.xml")).returncode == 0
+    with FeedStore(isolated_dirs["data"] / "feeds.sqlite") as store:
+        synced = store.get(server.url("/two.xml"))
+        assert synced is not None
+        store.record_fetch(synced, status=None, next_check=NEVER)
+    before = server.hits("/two.xml")
+    out = run("refresh", "--all")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().startswith("1 feed: "), out.stdout
+    out = run("refresh", str(synced.id))
+    assert out.returncode == 0 and "its entries come from the feed server" in out.stderr, out.stderr
+    assert server.hits("/two.xml") == before        # never fetched here
+    assert server.hits("/one.xml") >= 2

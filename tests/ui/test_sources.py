@@ -192,6 +192,31 @@ async def test_r_refreshes_the_articles_feed_and_keeps_the_cursor(server, home):
         assert any("not from a feed" in n for n in notices(app))
 
 
+async def test_r_on_an_entry_of_a_feed_the_sync_server_brings_fetches_nothing(server, home):
+    """Its entries come by sync: fetching the feed here too would list them twice."""
+    from feedreader.core.sync.engine import NEVER
+
+    server.route("/a.xml", feed_route(rss("Alpha", [("a1", "Alpha one")])))
+    home.subscribe(server.url("/a.xml"))
+    app = home.app()
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.press("R")
+        await refreshed(pilot, app)
+        with FeedStore(home.store_path) as store:
+            feed = store.get(server.url("/a.xml"))
+            assert feed is not None
+            store.record_fetch(feed, status=None, next_check=NEVER)     # what a sync makes of a server feed
+        hits = server.hits()
+        app.article_list.cursor = titles(app).index("Alpha one")
+        await pilot.pause()
+        await pilot.press("r")
+        await refreshed(pilot, app)
+        await pilot.press("R")
+        await refreshed(pilot, app)
+        assert server.hits() == hits
+        assert any("come from your feed server" in n for n in notices(app))
+
+
 async def test_failing_feed_shows_its_error_and_markup_stays_text(server, home):
     server.route("/m.xml", feed_route(rss(MARKUP, [("m1", f"Entry {MARKUP}")])))
     feed_id = home.subscribe(server.url("/m.xml"))
