@@ -117,7 +117,8 @@ def find_article(library: Library, text: str, where: str) -> tuple[Article | Non
             "SELECT count(*) FROM articles WHERE aid BETWEEN ? AND ?", (lo, hi)
         ).fetchone()[0]
         if not n:
-            return None, f"no article with an id starting with {shown} in {where}"
+            return None, (f"no article with an id starting with {shown} in {where}; "
+                          "give at least 4 hex digits of an id, as 'feedreader list' shows")
         return None, (f"{shown} is too short: give at least 4 hex digits of the id "
                       f"(it matches {plural(n, 'article')} in {where})")
     try:

@@ -170,6 +170,7 @@ def test_short_and_wrong_ids_say_what_to_do():
     free = next(p for p in (f"{n:03x}" for n in range(4096)) if p not in taken)
     proc = run("show", free, str(SEEDS))
     assert proc.returncode == 1 and f"no article with an id starting with '{free}'" in proc.stderr
+    assert "give at least 4 hex digits" in proc.stderr
     short = ids[0][:3]
     count = sum(i.startswith(short) for i in ids)
     proc = run("show", short, str(SEEDS))
