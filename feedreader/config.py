@@ -40,6 +40,7 @@ Example ``config.toml``::
 
     [stories]
     read_whole_story = false      # reading one article of a story marks its other articles read
+    group_limit = 50000           # the app groups stories only in a library up to this size (0: any size)
 
     [keys]                        # rebind by binding id (see the help screen, ?)
     "marks.read" = "w"
@@ -82,6 +83,7 @@ class SyncSettings:
 @dataclass(frozen=True)
 class StorySettings:
     read_whole_story: bool = False     # reading one article of a story marks the story read (ui/storying.py)
+    group_limit: int = 50_000          # the app groups stories only up to this many articles (memory; 0: no limit)
 
 
 @dataclass(frozen=True)
@@ -280,8 +282,10 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
     stories_table = data.get("stories", {})
     if not isinstance(stories_table, dict):
         problems.append(f"{source}: [stories] must be a table; ignored")
+    story_checks = {"read_whole_story": (_is_bool, "true or false"),
+                    "group_limit": (_is_int(0, 100_000_000), "a whole number of articles, 0 (no limit) or more")}
     stories = StorySettings(**_apply(stories_table if isinstance(stories_table, dict) else {},
-                                     {"read_whole_story": (_is_bool, "true or false")}, f"{source}: stories.", problems))
+                                     story_checks, f"{source}: stories.", problems))
 
     return Settings(**values, fetch=fetch, feeds=feeds, sync=sync, views=tuple(views), keys=tuple(keys),
                     rules=rules, stories=stories, problems=tuple(problems))

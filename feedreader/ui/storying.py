@@ -78,6 +78,7 @@ class StoryController:
         self._again = False
         self._said: set[str] = set()        # broken rules already reported this session
         self.groupings = 0                  # finished groupings (tests, the header's note)
+        self.skipped = False                # the library is over [stories] group_limit: not grouped
         marks.widen_read = self.widen_read
 
     @property
@@ -86,6 +87,11 @@ class StoryController:
 
     # -- keys -----------------------------------------------------------------
     def toggle(self) -> None:
+        if self.skipped and not self.view.on:
+            self.app.notify(f"No stories: the app groups them in a library of up to "
+                            f"{self.settings.stories.group_limit:,} articles ([stories] group_limit).",
+                            title="Stories", severity="warning", timeout=6)
+            return
         lst = self.article_list
         keep = lst.current
         self.view.on = not self.view.on
@@ -169,15 +175,23 @@ class StoryController:
 
         post = self.app.post_message
         try:
-            data, _ = self.live.sync(self.library)
+            limit = self.settings.stories.group_limit
+            if limit and self.library.count() > limit:
+                # grouping keeps every article's features in memory (≈ 5 KB each, README "Stories")
+                data = self.view.data
+                self.skipped = True
+            else:
+                data, _ = self.live.sync(self.library)
+                self.skipped = False
             ruleset = compile_rules(self.settings.rules)
             applied = AppliedStore(self.rules_file() if ruleset.acting else None)
             try:
-                report = run_rules(self.library, ruleset, marks=marks, story_sizes=story_sizes(data),
+                report = run_rules(self.library, ruleset, marks=marks,
+                                   story_sizes=None if self.skipped else story_sizes(data),
                                    store=self.state if ruleset.acting else None, applied=applied)
             finally:
                 applied.close()
-            if report.scored:
+            if report.scored and not self.skipped:
                 data = self.live.rerank(self.library)
             report.problems[:0] = ruleset.problems
             post(StoriesGrouped(data, report))
@@ -191,6 +205,11 @@ class StoryController:
     def grouped(self, message: StoriesGrouped) -> None:
         self.running = False
         self.groupings += 1
+        if self.skipped and "limit" not in self._said:
+            self._said.add("limit")
+            self.app.notify(f"Stories are not grouped: this library has more than "
+                            f"{self.settings.stories.group_limit:,} articles ([stories] group_limit).",
+                            title="Stories", timeout=6)
         if message.error:
             self.app.notify(message.error, title="Stories", severity="warning", timeout=6)
         # new stories matter to the list in story mode and to a search (is:story, story:ID)

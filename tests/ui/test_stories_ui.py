@@ -126,6 +126,23 @@ async def test_without_read_whole_story_only_the_article_is_read(make_app, tmp_p
         assert [bool(app.model.flags(a) & READ) for a in members] == [a == members[1] for a in members]
 
 
+async def test_a_library_over_the_group_limit_is_not_grouped_and_c_says_why(make_app, tmp_path):
+    """Grouping keeps every article's features in memory: over [stories]
+    group_limit the app does not group (the rules still run) and says so."""
+    copy_stories(tmp_path / "docs")
+    app = make_app(tmp_path / "docs", sort="best", stories=StorySettings(group_limit=10))
+    async with app.run_test(size=(140, 40)) as pilot:
+        assert len(app.model) > 10
+        await grouped(pilot, app)
+        assert app.stories.skipped and not app.stories.view.data.ranked
+        assert any("Stories are not grouped" in n and "10 articles" in n for n in notices(app))
+        await pilot.press("c")
+        await pilot.pause()
+        assert not app.stories.view.on
+        assert any("[stories] group_limit" in n and n.startswith("No stories") for n in notices(app))
+        assert score_of(app.library.index.conn, app.model.key_at(0))[1] is not None   # scored all the same
+
+
 async def test_a_refresh_groups_new_articles_and_applies_the_rules_once(make_app, tmp_path):
     labels = copy_stories(tmp_path / "incoming")
     docs = tmp_path / "docs"
