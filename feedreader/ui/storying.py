@@ -177,7 +177,7 @@ class StoryController:
         try:
             limit = self.settings.stories.group_limit
             if limit and self.library.count() > limit:
-                # grouping keeps every article's features in memory (≈ 5 KB each, README "Stories")
+                # grouping keeps every article's features in memory (≈ 8 KB each, README "Stories")
                 data = self.view.data
                 self.skipped = True
             else:
