@@ -339,13 +339,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return 2
     with _opened(args) as (ctx, store):
         if args.all or args.feeds:
-            from feedreader.core.sync.engine import server_managed
-
             asked = store.list() if args.all else list({f.id: f for f in (_find(store, text)
                                                                          for text in args.feeds)}.values())
-            feeds = [f for f in asked if not server_managed(f)]
+            feeds = [f for f in asked if not f.from_server]
             for feed in asked:
-                if server_managed(feed) and args.feeds:
+                if feed.from_server and args.feeds:
                     _err(f"{feed.name}: its entries come from the feed server (feedreader sync), not fetched here")
             if asked and not feeds:
                 return 0

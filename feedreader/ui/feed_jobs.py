@@ -106,13 +106,11 @@ class FeedJobs:
             self._post(FeedsRefreshed(None, error=str(exc), quiet=quiet))
             return
         try:
-            from feedreader.core.sync.engine import server_managed
-
             if which == "due":
                 feeds = store.due()
             else:
                 asked = store.list() if which == "all" else [f for f in (store.get(i) for i in which) if f is not None]
-                feeds = [f for f in asked if not server_managed(f)]   # the feed server's come by sync
+                feeds = [f for f in asked if not f.from_server]   # the feed server's come by sync
             self._post(FeedsListed(store.list()))
             if not feeds:
                 self._post(FeedsRefreshed(None, quiet=quiet, synced=0 if which == "due" else len(asked)))

@@ -147,7 +147,8 @@ def test_a_sync_with_nothing_new_is_four_requests(tmp_path, account, feed_server
 
 def test_which_local_feeds_go_to_the_server(tmp_path):
     from feedreader.core.feeds.store import FeedStore
-    from feedreader.core.sync.feedsync import NEVER, local_additions
+    from feedreader.core.feeds.store import NEVER
+    from feedreader.core.sync.feedsync import local_additions
     from feedreader.core.sync.greader import Subscription
 
     clock = [100.0]

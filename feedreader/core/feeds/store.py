@@ -85,6 +85,11 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
     )
 
 
+# a feed whose entries the sync server brings (core/sync/engine.py) is never due here:
+# its next local check is 9999-12-31T23:59:59Z
+NEVER = 253402300799.0
+
+
 # To add v2: write _migrate_to_2 (never dropping user data), add it here,
 # update the column lists, and add a test that opens a v1 file.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1}
@@ -116,6 +121,12 @@ class Feed:
     def name(self) -> str:
         """What to show: the user's title, else the feed's, else the URL."""
         return self.user_title or self.title or self.url
+
+    @property
+    def from_server(self) -> bool:
+        """Its entries come from the feed server by sync: a local refresh leaves it out
+        (``FeedStore.due()`` never lists it; ``refresh --all`` and ``r`` filter on this)."""
+        return self.next_check >= NEVER
 
 
 FEED_COLUMNS = tuple(f.name for f in fields(Feed))  # the table's columns, in order

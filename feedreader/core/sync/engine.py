@@ -53,10 +53,10 @@ from urllib.parse import urlsplit
 from feedreader.core.feeds.entries import FeedEntry
 from feedreader.core.feeds.opml import Subscription as OpmlSubscription
 from feedreader.core.feeds.opml import clean_folder
-from feedreader.core.feeds.store import Feed, FeedStore
+from feedreader.core.feeds.store import NEVER, Feed, FeedStore
 from feedreader.core.marks.exchange import Entry, write_state_file
 from feedreader.core.marks.store import StateStore
-from feedreader.core.sync.feedsync import NEVER, local_additions, local_documents, subscribe_on_server
+from feedreader.core.sync.feedsync import local_additions, local_documents, subscribe_on_server
 from feedreader.core.sync.greader import READ, STARRED, GReaderClient, Item, Subscription, Subscriptions, SyncError
 from feedreader.core.sync.items import entry_file, entry_of, identity_of_entry, provider_name, write_entries
 from feedreader.core.sync.marksview import local_marks
@@ -67,7 +67,6 @@ from feedreader.core.text import clean_text
 __all__ = ["NEVER", "Conflict", "Progress", "Sync", "SyncReport", "local_marks", "next_sync_at",
            "queued_marks", "run_with_retries", "server_managed"]
 
-# NEVER = 9999-12-31T23:59:59Z: a server feed's next local fetch (defined in feedsync)
 Progress = Callable[[str, int, int], None]     # (stage, done, total)
 
 
@@ -110,9 +109,8 @@ class SyncReport:
 
 
 def server_managed(feed: Feed) -> bool:
-    """True for a feed whose entries come from the feed server (a local refresh should skip it:
-    ``FeedStore.due()`` already does; ``refresh --all`` and the app's "refresh all" should filter)."""
-    return feed.next_check >= NEVER
+    """True for a feed whose entries come from the feed server (``Feed.from_server``)."""
+    return feed.from_server
 
 
 def queued_marks(state: SyncState, marks: StateStore) -> dict[str, int]:

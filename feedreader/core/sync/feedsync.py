@@ -29,16 +29,13 @@ from feedreader.core.text import canonical_url, clean_text
 
 __all__ = ["local_additions", "local_documents", "subscribe_on_server"]
 
-NEVER = 253402300799.0            # engine.NEVER (a server feed's next local fetch), here to avoid a cycle
-
-
 def local_additions(local: Iterable[Feed], known_feed_ids: set[int], subs: Iterable[Subscription],
                     since: float | None) -> list[Feed]:
     """The local feeds to subscribe to on the server (see the module docstring); none if ``since`` is None."""
     if since is None:
         return []
     on_server = {canonical_url(s.url) for s in subs if s.url}
-    return [f for f in local if f.added >= since and f.next_check < NEVER and f.id not in known_feed_ids
+    return [f for f in local if f.added >= since and not f.from_server and f.id not in known_feed_ids
             and canonical_url(f.url) not in on_server]
 
 
