@@ -160,6 +160,7 @@ class StoriesGrouped(Message):
     data: StoryData
     rules: RulesReport | None = None
     error: str | None = None
+    skipped: bool = False       # the library is over [stories] group_limit: not grouped
 
 
 # -- sync with a feed server (ui/syncing.py) ----------------------------------------------

@@ -176,25 +176,21 @@ class StoryController:
         post = self.app.post_message
         try:
             limit = self.settings.stories.group_limit
-            if limit and self.library.count() > limit:
-                # grouping keeps every article's features in memory (≈ 8 KB each, README "Stories")
-                data = self.view.data
-                self.skipped = True
-            else:
-                data, _ = self.live.sync(self.library)
-                self.skipped = False
+            # grouping keeps every article's features in memory (≈ 8 KB each, README "Stories")
+            skipped = bool(limit) and self.library.count() > limit
+            data = self.view.data if skipped else self.live.sync(self.library)[0]
             ruleset = compile_rules(self.settings.rules)
             applied = AppliedStore(self.rules_file() if ruleset.acting else None)
             try:
                 report = run_rules(self.library, ruleset, marks=marks,
-                                   story_sizes=None if self.skipped else story_sizes(data),
+                                   story_sizes=None if skipped else story_sizes(data),
                                    store=self.state if ruleset.acting else None, applied=applied)
             finally:
                 applied.close()
-            if report.scored and not self.skipped:
+            if report.scored and not skipped:
                 data = self.live.rerank(self.library)
             report.problems[:0] = ruleset.problems
-            post(StoriesGrouped(data, report))
+            post(StoriesGrouped(data, report, skipped=skipped))
         except Exception as exc:  # noqa: BLE001 (any failure: reported, and the next refresh tries again)
             post(StoriesGrouped(self.view.data, None, f"grouping stories failed: {exc}"))
 
@@ -205,6 +201,7 @@ class StoryController:
     def grouped(self, message: StoriesGrouped) -> None:
         self.running = False
         self.groupings += 1
+        self.skipped = message.skipped
         if self.skipped and "limit" not in self._said:
             self._said.add("limit")
             self.app.notify(f"Stories are not grouped: this library has more than "
