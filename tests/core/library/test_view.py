@@ -120,8 +120,9 @@ def test_positions_without_a_map_of_every_key_are_the_positions(lib, monkeypatch
 
 
 def test_the_unread_count_after_sort_switches_and_marks_is_a_fresh_count(lib):
-    """The unfiltered list's read count is kept across sort switches and marks
-    (``_read_listed``): it must equal a count made from scratch every time."""
+    """The unfiltered list's unread count comes from each order's mark bytes, kept
+    across sort switches and brought up to date as marks change (``_MarkBytes``):
+    it must equal a count made from scratch every time."""
     model = ListModel(lib)
     keys = list(lib.order("newest"))
 
@@ -152,4 +153,34 @@ def test_the_unread_count_after_sort_switches_and_marks_is_a_fresh_count(lib):
             model.set_flags(value, bits)
             model.rebuild()     # as the app does when it re-filters (the kept count is used)
         assert model.unread == fresh(), (what, value)
-    assert model._read_count is not None    # the count was kept, not made again each time
+    kept = {name: marked.bits for name, marked in model._bytes.items()}
+    assert set(kept) == {"newest", "best", "ranked"}    # one per order, kept ...
+    model.set_flags(keys[7], READ)
+    model.rebuild()
+    assert model.unread == fresh()
+    assert model._bytes[model.order].bits is kept[model.order]   # ... and changed in place, not made again
+
+
+def test_many_marks_at_once_make_the_bytes_again(lib, monkeypatch):
+    """More changed marks than ``PENDING_SCAN`` since the bytes were made: made again
+    from the marks (the same result as one by one)."""
+    from feedreader.core.library import view
+
+    monkeypatch.setattr(view, "PENDING_SCAN", 2)
+    model = ListModel(lib)
+    keys = list(lib.order("newest"))
+    model.set_flags(keys[0], READ)
+    model.unread_only = True
+    model.rebuild()
+    assert keys[0] not in model.keys
+    for aid in keys[1:6]:
+        model.set_flags(aid, READ | FLAGGED)
+    model.set_flags(keys[0], 0)
+    model.rebuild()
+    assert model.keys == expected(lib, model)
+    model.unread_only, model.flagged_only = False, True
+    model.rebuild()
+    assert model.keys == keys[1:6] and model.unread == 0      # flagged, and read
+    model.set_flags(keys[9], FLAGGED)
+    model.rebuild()
+    assert model.keys == [*keys[1:6], keys[9]] and model.unread == 1
