@@ -27,6 +27,7 @@ if TYPE_CHECKING:   # each loads SQLite (or httpx): imported when opened, not at
     from feedreader.core.library.library import Library
     from feedreader.core.library.search import Scopes
     from feedreader.core.marks.store import StateStore
+    from feedreader.core.model import Problem
     from feedreader.core.web.fetch import Fetcher
     from feedreader.core.web.pagecache import PageCache
 
@@ -72,12 +73,15 @@ class Session:
             sources.append(paths.feed_entries)
         return cls(paths, settings, sources, name)
 
-    def open_library(self) -> Library:
+    def open_library(self, *, make_feed_folder: bool = True) -> Library:
         """The library on the sources, its index in the cache dir (not refreshed),
-        with ``feed:``/``folder:`` names resolved through the subscriptions."""
+        with ``feed:``/``folder:`` names resolved through the subscriptions.
+        ``make_feed_folder``: the feed entries folder is made when missing (the
+        app: a first feed added in it lists at once); a command that only reads
+        passes False and writes nothing in the data dir (see ``quiet_feed_folder``)."""
         from feedreader.core.library.library import Library
 
-        if self.paths.feed_entries in self.sources:
+        if make_feed_folder and self.paths.feed_entries in self.sources:
             try:   # the folder a first feed's entries go to: a source from the start
                 self.paths.feed_entries.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -85,6 +89,14 @@ class Session:
         library = Library.open(self.paths.cache_dir, self.sources, self.library_name)
         library.scopes = self.scopes_for(library)
         return library
+
+    def quiet_feed_folder(self, problems: list[Problem]) -> list[Problem]:
+        """A refresh's problems without "cannot open" for a feed entries folder
+        that does not exist yet (no feed was ever added: nothing to read there)."""
+        folder = self.paths.feed_entries
+        if folder not in self.sources or folder.exists():
+            return problems
+        return [p for p in problems if p.path != str(folder)]
 
     def scopes_for(self, library: Library) -> Scopes:
         """``feed:``/``folder:`` names: the subscribed feeds, then the library's folders."""

@@ -43,18 +43,19 @@ class Context(Session):
 
     scan_problems: list[Problem] = field(default_factory=list)   # from the last refresh
 
-    def open_library(self, *, refresh: bool = True, quiet: bool = False) -> Library:
-        """Open the library and bring its index up to date (progress on stderr)."""
+    def open_library(self, *, refresh: bool = True, quiet: bool = False, make_feed_folder: bool = False) -> Library:
+        """Open the library and bring its index up to date (progress on stderr).
+        A command makes no feed entries folder (``Session.open_library``)."""
         from feedreader.cli.progress import ProgressBar
 
-        library = super().open_library()
+        library = super().open_library(make_feed_folder=make_feed_folder)
         if library.index.notice:
             log.warning("%s", library.index.notice)
         self.scan_problems = []
         if refresh:
             with ProgressBar("indexing", stream=io.StringIO() if quiet else None) as bar:
                 report = library.refresh(progress=lambda d, t: bar.update(d, t))
-            self.scan_problems = report.problems
+            self.scan_problems = self.quiet_feed_folder(report.problems)
         return library
 
     def print_settings_problems(self) -> None:
