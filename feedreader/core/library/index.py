@@ -300,12 +300,17 @@ class Index:
             feed.fill(FIRST_CHUNK + CHUNK)   # so the first progress shows more than the first chunk
             # a small first chunk when many files are new (the first screenful comes
             # early); all of them when the walk found just a few (one batch, not two)
-            first = feed.take(CHUNK if feed.exhausted else FIRST_CHUNK)
+            if feed.settled:    # the start-up child's quick pass (walk.py): shown before its full walk
+                first = feed.take_waiting(FIRST_CHUNK + CHUNK)
+            else:
+                first = feed.take(CHUNK if feed.exhausted else FIRST_CHUNK)
             if progress:
                 progress(0, len(feed.queued))
             try:
                 if first:
                     stored(self._parse_here(first, report))
+                elif feed.settled and report.removed and on_batch:
+                    on_batch(0)     # the quick pass found files deleted and none new
                 while True:
                     for rows in self._parse(feed, workers, report):
                         stored(rows)
