@@ -18,20 +18,21 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from feedreader.core.feeds.entries import ParsedFeed
+from feedreader.core.feeds.entries import FeedEntry, ParsedFeed
 from feedreader.core.feeds.entrydoc import entry_document, entry_filename
 from feedreader.core.feeds.parse import parse_feed
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-__all__ = ["POOL_AFTER", "FeedParsers", "Written", "doc_names", "host_of", "parse_and_write", "write_file"]
+__all__ = ["POOL_AFTER", "FeedParsers", "Written", "doc_names", "host_of", "parse_and_write", "slim", "write_file"]
 
 POOL_AFTER = 4          # bodies parsed in a thread before the pool starts
 Written = dict[str, str]      # entry key -> the file written for it (a name in the feed's folder)
@@ -40,13 +41,19 @@ _UTC = timezone.utc
 
 def parse_and_write(
     body: bytes, base: str, content_type: str | None, feed_url: str, names: tuple[str, str, str], stamp: float,
-    folder: str, known: frozenset[str],
+    folder: str, known: Mapping[str, str],
 ) -> tuple[ParsedFeed, Written]:
     """:func:`parse_feed`, and the document of every entry whose key is not
-    in ``known`` written (first seen at ``stamp``) to ``folder/<entry file>``
-    (:func:`write_file`): key -> file name. The caller records them in the
-    store; a file written and not recorded (a crash between) is written again
-    under the same name by the next refresh."""
+    in ``known`` (key -> the content hash the store has) written (first seen
+    at ``stamp``) to ``folder/<entry file>`` (:func:`write_file`): key -> file
+    name. The caller records them in the store; a file written and not
+    recorded (a crash between) is written again under the same name by the
+    next refresh.
+
+    The entries given back are :func:`slim` but for those whose content
+    changed (the caller writes them again, dated by when it first saw them):
+    the refreshing process needs only their keys, hashes and dates, and
+    sending 15,000 full entries back cost more than writing their files."""
     parsed = parse_feed(body, base, content_type)
     title, domain = doc_names(names, parsed)
     first = datetime.fromtimestamp(stamp, _UTC)
@@ -60,7 +67,14 @@ def parse_and_write(
                 name = entry_filename(entry)
                 write_file(where / name, entry_document(feed_url, title, domain, entry, first))
                 written[entry.key] = name
-    return parsed, written
+    entries = tuple(e if e.key in known and known[e.key] != e.content_hash else slim(e) for e in parsed.entries)
+    return replace(parsed, entries=entries), written
+
+
+def slim(entry: FeedEntry) -> FeedEntry:
+    """What the refreshing process records of an entry it does not write: its
+    key, content hash and dates (``FeedStore.record_refresh``); the rest empty."""
+    return FeedEntry(entry.key, published=entry.published, updated=entry.updated, content_hash=entry.content_hash)
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -121,11 +135,12 @@ class FeedParsers:
 
     async def parse(
         self, body: bytes, base: str, content_type: str | None, feed_url: str, names: tuple[str, str, str],
-        stamp: Callable[[], float], folder: Path, known: frozenset[str],
+        stamp: Callable[[], float], folder: Path, known: Mapping[str, str],
     ) -> tuple[ParsedFeed, Written | None, float]:
         """``(parsed, the files written or None, stamp)``: in the pool, the new
-        entries (keys not in ``known``) are written there too
-        (:func:`parse_and_write`); in the thread nothing is written.
+        entries (keys not in ``known``: key -> content hash) are written there
+        too and the others come back slim (:func:`parse_and_write`); in the
+        thread nothing is written.
         Raises what :func:`parse_feed` raises."""
         self.seen += 1
         if self.workers > 1 and not self._broken and self.seen > self.pool_after:

@@ -268,7 +268,7 @@ async def _apply(
         elif parsers is not None:
             parsed, written, stamp = await parsers.parse(
                 resource.body, base, resource.content_type, feed.url, _names(feed), now,
-                entries_dir / str(feed.id), frozenset(known))
+                entries_dir / str(feed.id), {key: hashed for key, (_file, hashed) in known.items()})
         else:
             parsed = await asyncio.to_thread(parse_feed, resource.body, base, resource.content_type)
             stamp = now()

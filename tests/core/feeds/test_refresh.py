@@ -394,11 +394,13 @@ def test_the_parser_pool_writes_new_entries_only(tmp_path):
     async def run():
         parsers = FeedParsers(workers=2, pool_after=0)
         try:
-            out = []
+            out: list = []
             for n in range(3):
+                # 1: id-0 known with another content (it changed); 2: known as it is
+                known = {} if n == 0 else {"id-0": "an older hash" if n == 1 else out[0][0].entries[0].content_hash}
                 out.append(await parsers.parse(rss(4).encode(), "https://e.org/f.xml", "application/rss+xml",
                                                "https://e.org/f.xml", ("", "", "e.org"), lambda: 1.7e9,
-                                               tmp_path / str(n), frozenset({"id-0"} if n else ())))
+                                               tmp_path / str(n), known))
             return parsers.started, out
         finally:
             await parsers.close()
@@ -412,3 +414,8 @@ def test_the_parser_pool_writes_new_entries_only(tmp_path):
         for name in written.values():
             article, problems = load_document(tmp_path / str(n) / name)
             assert article is not None and problems == ()
+        # what comes back from the pool: key, hash and dates; the whole entry only when it changed
+        for entry in parsed.entries:
+            assert entry.key and len(entry.content_hash) == 64 and entry.published is not None
+            full = n == 1 and entry.key == "id-0"
+            assert bool(entry.title and entry.link) == full, (n, entry)
