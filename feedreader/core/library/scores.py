@@ -96,8 +96,12 @@ def write(index: Index, scores: Iterable[tuple[Stored, int, Sequence[str]]], rul
     rewritten wide row costs much less next to the last one). Returns how
     many articles got a new score or new reasons."""
     rows = []
+    texts: dict[tuple[str, ...], str] = {}   # reasons shared by many articles are encoded once
     for (rowid, old_score, old_reasons), score, reasons in scores:
-        text = _encode(list(reasons))
+        key = tuple(reasons)    # (no copy of a tuple)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = _encode(list(reasons))
         if score != old_score or text != old_reasons:
             rows.append((score, text, rowid))
     rows.sort(key=lambda r: r[2])

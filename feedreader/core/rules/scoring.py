@@ -165,7 +165,10 @@ def run_rules(
         for aid in matched:
             hits[aid].append((add, reason))
     treatments: dict[str, Treatment] | None = None
-    rows: list[tuple[scores.Stored, int, list[str]]] = []
+    rows: list[tuple[scores.Stored, int, tuple[str, ...]]] = []
+    # one tuple per distinct list of reasons: articles without a quality (feed entries) share
+    # a few dozen lists, and 100,000 copies of them were ~45 MB at a first start (issue 13)
+    same: dict[tuple[str, ...], tuple[str, ...]] = {}
     for aid, path, quality, body, excerpt, images, author, stored in scores.signals(
             conn, None if report.full else targets):
         treatment = None
@@ -181,7 +184,8 @@ def run_rules(
         score = max(0, min(100, total))
         if score != total:
             reasons.append("kept within 0-100")
-        rows.append((stored, score, reasons))
+        shared = tuple(reasons)
+        rows.append((stored, score, same.setdefault(shared, shared)))
     report.considered = len(rows)
     if rows or report.full:
         report.scored = scores.write(library.index, rows, ruleset.fingerprint)
