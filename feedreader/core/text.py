@@ -263,8 +263,22 @@ def url_problem(value: object) -> str | None:
     return _host_problem(host)
 
 
+# The common shape that url_problem accepts, in one regex (it must never
+# accept more: tests/core/test_text_urls_cold.py): lowercase http(s), a host of dotted
+# ASCII labels ending in one that starts with a letter (never an IP address),
+# no user info or port, then printable ASCII without spaces or backslashes.
+_COMMON_URL = re.compile(
+    r"https?://((?:[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(?:[/?#][!-\[\]-~]*)?"
+)
+
+
 def check_url(value: object) -> str | None:
     """``value`` unchanged if it is an http(s) URL that may be opened or fetched, else None."""
+    if type(value) is str and len(value) <= MAX_URL_LENGTH:
+        common = _COMMON_URL.fullmatch(value)
+        if common is not None and len(common.group(1)) <= 253:
+            return value
     if url_problem(value) is None:
         return value  # type: ignore[return-value]
     return None

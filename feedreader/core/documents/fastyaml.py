@@ -29,6 +29,8 @@ deeper nesting than ``safeyaml`` allows.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 from datetime import datetime, timezone
 
 from feedreader.core.documents.yamlnodes import MAX_DEPTH, MAX_NODES, BadTimestamp, YamlList, YamlMap, resolve_plain
@@ -43,7 +45,7 @@ _GIVE_UP = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]
 # per line: indent, "- " (a list item), key (plain, a word), rest after ": "
 # (every part is optional: ``findall`` gives one match per line, as
 # ``str.split("\n")`` gives the lines; a group that did not take part is "")
-_LINES = re.compile(r"^( *)(- )?(?:([A-Za-z_][A-Za-z0-9_]*):(?: +|$))?(.*)$", re.M)
+_LINES = re.compile(r'^( *)(- )?(?:([A-Za-z_][A-Za-z0-9_]*):(?: +|$))?(?:(".*") *|(.*))$', re.M)
 # what a plain scalar here may not start with (YAML's indicators, and "-")
 _INDICATORS = frozenset("?:,[]{}#&*!|>%@`")
 _DIGITS = frozenset("0123456789")
@@ -107,6 +109,13 @@ def _number_or_time(text: str):
     return resolve_plain(text)
 
 
+# The plain and single-quoted values of front matter repeat from document to
+# document (types, categories, providers, topics, sizes, true/false): each
+# distinct one is read once. (A pure function of the text; the values are
+# immutable. What gives up raises and is not kept.)
+_scalar_of = lru_cache(maxsize=4096)(_scalar)
+
+
 def load_simple(text: str, first_line: int = 1) -> YamlMap | None:
     """``text`` loaded as ``safeyaml.load_mapping`` would, or None when it
     is not the plain block YAML this reads (the caller then uses that)."""
@@ -117,77 +126,80 @@ def load_simple(text: str, first_line: int = 1) -> YamlMap | None:
 
 
 def _load(text: str, first_line: int) -> YamlMap | None:
-    # the meaningful lines: (line number, indent, is item, key, rest)
-    lines: list[tuple[int, int, bool, str | None, str]] = []
     flat = text.replace("\n", " ")     # (the lines' characters, checked all at once)
     if not flat.isprintable() and _GIVE_UP.search(flat) is not None:
         return None
-    append = lines.append
-    for number, (spaces, dash, key, rest) in enumerate(_LINES.findall(text), first_line):
-        if dash or key or rest:         # else a blank line
-            append((number, len(spaces), bool(dash), key or None, rest))
-    if not lines or lines[0][1] != 0 or lines[0][2] or lines[0][3] is None:
-        return None
-    # open containers: [container, indent, is mapping]
-    root = YamlMap(lines[0][0])
-    stack: list[list] = [[root, 0, True]]
+    # One pass over the lines. The open container is ``cur`` (at ``cur_indent``,
+    # a mapping when ``cur_map``), the ones around it are on ``stack``; a
+    # "key:" with nothing after it is ``pending`` until the next line says
+    # whether a block opens under it. (A line deeper than the open container
+    # after a scalar is a continued scalar: the indent check refuses it.)
+    root = YamlMap(first_line)
+    cur: Any = root                     # (a YamlMap or a YamlList, as cur_map says)
+    cur_indent = 0
+    cur_map = True
+    stack: list[tuple[Any, int, bool]] = []
+    pending: tuple[YamlMap, str, int] | None = None
     nodes = 1
-    count = len(lines)
-    i = 0
-    while i < count:
-        number, indent, item, key, rest = lines[i]
-        i += 1
-        while indent < stack[-1][1]:
-            stack.pop()
-        frame = stack[-1]
-        if indent != frame[1]:
+    scalar = _scalar_of
+    for number, (spaces, dash, key, quoted, rest) in enumerate(_LINES.findall(text), first_line):
+        if not (key or dash or quoted or rest):
+            continue                    # a blank line
+        indent = len(spaces)
+        if pending is not None:
+            owner, name, key_indent = pending
+            pending = None
+            if indent > key_indent:
+                # a nested block: a mapping or a list, at this line's indent
+                child: YamlMap | YamlList = YamlList(number) if dash else YamlMap(number)
+                owner[name] = child
+                if len(stack) >= MAX_DEPTH - 1:
+                    return None
+                stack.append((cur, cur_indent, cur_map))
+                cur, cur_indent, cur_map = child, indent, not dash
+            elif dash and indent == key_indent:
+                return None             # a list at its key's indent
+        while indent < cur_indent:
+            cur, cur_indent, cur_map = stack.pop()
+        if indent != cur_indent:
             return None
-        if item:
-            if frame[2]:
+        if dash:
+            if cur_map:
                 return None             # "- " where a key belongs
-            seq = frame[0]
-            seq.lines.append(number)
-            if key is None:
-                if not rest or rest[0] == " ":
+            cur.lines.append(number)
+            if not key:
+                if quoted:
+                    inner = quoted[1:-1]
+                    cur.append(scalar(quoted) if '"' in inner or "\\" in inner else inner)
+                elif not rest or rest[0] == " ":
                     return None         # "-" alone, "-  x"
-                seq.append(_scalar(rest))
+                else:
+                    cur.append(scalar(rest))
                 nodes += 1
-                if i < count and lines[i][1] > indent:
-                    return None         # a continued scalar
                 continue
             # "- key: ...": a mapping item whose keys are two columns in
             mapping = YamlMap(number)
-            seq.append(mapping)
+            cur.append(mapping)
             nodes += 1
-            indent += 2
-            frame = [mapping, indent, True]
-            if len(stack) >= MAX_DEPTH:
+            if len(stack) >= MAX_DEPTH - 1:
                 return None
-            stack.append(frame)
-        elif not frame[2] or key is None:
+            stack.append((cur, cur_indent, cur_map))
+            cur, cur_indent, cur_map = mapping, indent + 2, True
+        elif not key or not cur_map:
             return None                 # a key in a list, or a line that is no "key: value"
-        mapping = frame[0]
-        if key in mapping or (len(key) <= 5 and key.lower() in _NOT_STR_KEYS):
+        if key in cur or (len(key) <= 5 and key.lower() in _NOT_STR_KEYS):
             return None                 # a duplicate (the loader names both lines); "yes:", "null:"
-        name = key
-        mapping.lines[name] = number
+        cur.lines[key] = number
         nodes += 2
-        if rest:
-            mapping[name] = _scalar(rest)
-            if i < count and lines[i][1] > indent:
-                return None             # a continued scalar
-        elif i < count and lines[i][1] > indent:
-            # a nested block: a mapping or a list, at the next line's indent
-            nested_item = lines[i][2]
-            child = YamlList(lines[i][0]) if nested_item else YamlMap(lines[i][0])
-            mapping[name] = child
-            if len(stack) >= MAX_DEPTH:
-                return None
-            stack.append([child, lines[i][1], not nested_item])
-        elif i < count and lines[i][1] == indent and lines[i][2]:
-            return None                 # a list at its key's indent
+        if quoted:
+            inner = quoted[1:-1]
+            cur[key] = scalar(quoted) if '"' in inner or "\\" in inner else inner
+        elif rest:
+            cur[key] = scalar(rest)
         else:
-            mapping[name] = None        # "key:" and nothing under it
-        if nodes > MAX_NODES:
-            return None
-    return root if nodes <= MAX_NODES else None
+            cur[key] = None             # "key:" and nothing under it (yet)
+            pending = (cur, key, cur_indent)
+    if not root or nodes > MAX_NODES:
+        return None
+    root.line = next(iter(root.lines.values()))   # the first line with something on it
+    return root

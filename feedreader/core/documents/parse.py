@@ -164,9 +164,11 @@ class _Fields:
             self.warn(m.lines.get(key), f"{where}{key} must be a URL string, got {_describe(value)}")
             return "", None
         checked = check_url(value)
-        if checked is None and value.strip():
+        if checked is not None:
+            return checked, checked     # (printable, no spaces, short: clean_text keeps it as it is)
+        if value.strip():
             self.warn(m.lines.get(key), f"{where}{key} will not be opened ({url_problem(value)})")
-        return clean_text(value, limit=URL_DISPLAY_LIMIT), checked
+        return clean_text(value, limit=URL_DISPLAY_LIMIT), None
 
     def mapping(self, m: YamlMap, key: str, where: str, what: str) -> YamlMap | None:
         value = m.get(key)
@@ -345,9 +347,24 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
+def _closing(text: str, start: int) -> re.Match[str] | None:
+    """``_CLOSING.search(text, start)`` (``start`` begins a line), looking only
+    at the lines that begin with "---" (the regex would try every line)."""
+    at = start
+    while True:
+        if text.startswith("---", at):
+            found = _CLOSING.match(text, at)
+            if found is not None:
+                return found
+        at = text.find("\n---", at)
+        if at == -1:
+            return None
+        at += 1
+
+
 def _split(text: str) -> tuple[str, str, int]:
     """(front matter, body, file line of the body's first line); ValueError if no front matter."""
-    if not text.strip():
+    if not text or text.isspace():
         raise ValueError("the file is empty")
     opening = _OPENING.match(text)
     if opening is None:
@@ -356,7 +373,7 @@ def _split(text: str) -> tuple[str, str, int]:
         if text.startswith("---\r"):
             raise ValueError("uses CR-only (old Mac) line endings; save it with LF or CRLF")
         raise ValueError("does not start with a '---' line (front matter)")
-    closing = _CLOSING.search(text, opening.end())
+    closing = _closing(text, opening.end())
     if closing is None:
         raise ValueError("no closing '---' line after the front matter")
     front = text[opening.end(): closing.start()]
