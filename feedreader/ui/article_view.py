@@ -3,15 +3,18 @@
 Every string from a document is put on screen as a Rich ``Text`` (never as
 markup), so ``[bold]`` or ``[@click=app.quit]`` in a title shows as typed.
 
-What costs a frame is Textual drawing lines (about as much per line for a
-``Static`` as for the ``OptionList``), so a new article is shown in two steps:
-the header (with the score's explanation, one indexed look-up, kept per
-article), the status lines, the lead image and the text in the frame after
-the key; the related coverage (the document's ``related`` items and the other
-articles of its story in the library, ``DetailExtras``) in the frame after
-that, and only for the article still shown: keys faster than frames skip it
-for the articles passed over. The related list is hidden meanwhile, so what it
-offers always belongs to the article shown.
+A new article is one step: header (with the score's explanation, one
+indexed look-up, kept per article), status lines, lead image, text and the
+related coverage (the document's ``related`` items and the other articles of
+its story in the library, ``DetailExtras``) all change in ``show``, so the
+screen is laid out once at most, and not at all when no part changes height.
+What made a new article cost 50-100 ms at 100k was not drawing but layouts:
+Textual lays the screen out again after every layout that resized a widget
+(``OneLayout`` in ui/kept.py stops that for the pane's widgets), a scroll bar
+that comes or goes was one more (``_expect_scroll_bar`` decides it before the
+layout), and the related coverage, shown a frame later, two more. Lines are
+kept per text (``KeptStatic``) and the articles a key may show next are
+rendered while the app is idle, so a frame is mostly look-ups.
 """
 
 from __future__ import annotations
@@ -30,14 +33,15 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.scrollbar import ScrollBar
 from textual.visual import visualize
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from feedreader.core import detail as fmt
 from feedreader.core.ids import aid_from_id
 from feedreader.core.model import Article, Image, Provider, Related
-from feedreader.ui.kept import KeptStatic
+from feedreader.ui.kept import KeptStatic, OneLayout, PaneScrollBar, PaneStatic
 from feedreader.ui.lead_image import LeadImage
 
 if TYPE_CHECKING:
@@ -174,7 +178,7 @@ class RelatedList(OptionList):
         self._width = event.size.width
 
 
-class ArticleView(VerticalScroll, can_focus=True):
+class ArticleView(OneLayout, VerticalScroll, can_focus=True):
     """Shows one article."""
 
     BINDINGS = [
@@ -221,24 +225,39 @@ class ArticleView(VerticalScroll, can_focus=True):
         # status lines, a small widget of its own (no re-render of the article,
         # and no layout of the screen while its height stays the same)
         yield KeptStatic(Text("No article selected.", style="dim"), id="detail-head")
-        yield Static(id="detail-notes")
+        yield PaneStatic(id="detail-notes")
         yield LeadImage(self.renderer, id="lead-image")
         yield KeptStatic(id="detail-body")
-        yield Static(Text("Related coverage", style="bold"), id="related-heading")
+        yield PaneStatic(Text("Related coverage", style="bold"), id="related-heading")
         # the related items as kept text (drawn ahead like the rest), and the list
         # itself, folded to no height until it has the focus (see the module's doc)
         yield KeptStatic(id="related-text")
         yield RelatedList(id="related", markup=False)
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The vertical scroll bar (made on first use, as Textual does), one that,
+        shown for a long article, asks for no second layout (``PaneScrollBar``)."""
+        # Textual's own attribute and start-up call for the bar (no public way to
+        # give a widget another scroll bar), as ui/article_list.py: tests/ui/test_textual_internals.py
+        if self._vertical_scrollbar is None:
+            self._vertical_scrollbar = bar = PaneScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
+
     def on_mount(self) -> None:
         self._head = self.query_one("#detail-head", KeptStatic)
-        self._notes = self.query_one("#detail-notes", Static)
+        self._notes = self.query_one("#detail-notes", PaneStatic)
         self._body = self.query_one("#detail-body", KeptStatic)
         self.lead = self.query_one(LeadImage)
+        self.lead.on_result = self._expect_scroll_bar     # a picture or a one-line problem: another height
         self._notes_height: int | None = None
         self._notes.display = self._body.display = False
         self._related_text = self.query_one("#related-text", KeptStatic)
-        self.query_one("#related-heading").display = self._related_text.display = False
+        self._heading = self.query_one("#related-heading", PaneStatic)
+        self._heading.display = self._related_text.display = False
         related = self.query_one(RelatedList)
         related.display = False
         related.styles.height = 0
@@ -275,27 +294,22 @@ class ArticleView(VerticalScroll, can_focus=True):
     def show(self, article: Article | None, notes: list[tuple[str, str, str]] | None = None) -> None:
         """Show ``article``; ``notes`` None keeps the status lines shown until
         ``set_notes`` (the caller's next step) replaces them: most articles have
-        the same ones ("unread", "not fetched yet"), which then cost nothing."""
+        the same ones ("unread", "not fetched yet"), which then cost nothing.
+        Everything the article shows changes here, in one step: one layout of
+        the screen at most (none when no part changes height), one frame."""
         self.article = article
         self._shown += 1
-        related = self.query_one(RelatedList)
-        heading = self.query_one("#related-heading", Static)
-        # the related list waits for the next frame (see the module's doc): hidden
-        # until then, so it never offers another article's items
-        if not related.has_focus:
-            if related.display:
-                related.display = heading.display = self._related_text.display = False
-            if related.option_count:
-                related.clear_options()
-            self.items = []
         if article is None:
+            related = self.query_one(RelatedList)
             self.notes = []
             self.items = []
             self._head.show_text(Text("No article selected.", style="dim"))
             self._notes.display = self._body.display = False
             self.lead.show(None)
-            related.clear_options()
-            related.display = heading.display = self._related_text.display = False
+            if not related.has_focus:
+                related.clear_options()
+            related.display = self._heading.display = self._related_text.display = False
+            self._filled = self._shown
             return
         self._head.show_text(self.render_head(article))
         if notes is not None:
@@ -306,11 +320,31 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._body.display = True
         if self.scroll_offset != (0, 0):
             self.scroll_home(animate=False)
-        # now when it costs look-ups (drawn ahead) or the user is in the list; else after this frame
-        if related.has_focus or self._related_text.has_lines(self._related_options(article)[2]):
-            self._fill_related(self._shown)
-        else:
-            self.call_after_refresh(self._fill_related, self._shown)
+        self._fill_related(self._shown)
+        self._expect_scroll_bar()
+
+    def _expect_scroll_bar(self) -> None:
+        """Show or hide the scroll bar for the new content before the layout.
+
+        Textual decides it after a layout (the content's height against the
+        pane's): a bar that comes or goes narrows or widens the text, and the
+        screen is laid out again with every line wrapped anew, a second layout
+        for one article in three at 100k. Here the content is arranged now at
+        the width it has without a bar (Textual's own arrangement, which the
+        layout then reuses), so the one layout already has the right width;
+        Textual's check after it agrees, or corrects it as before."""
+        container = self.container_size
+        if self.styles.overflow_y != "auto" or not container.width or not container.height:
+            return
+        # the arrangements kept for the old content (Textual clears them at idle, after
+        # this); private: tests/ui/test_detail_layout_internals.py
+        self._clear_arrangement_cache()
+        self.lead._clear_arrangement_cache()
+        height = self.arrange(container).total_region.height
+        show = height > container.height
+        if show != self.show_vertical_scrollbar:
+            self.show_vertical_scrollbar = show
+            self.vertical_scrollbar.display = show
 
     def _fill_related(self, shown: int) -> None:
         """The related coverage of the article shown (if still the one ``show`` was called for)."""
@@ -318,7 +352,6 @@ class ArticleView(VerticalScroll, can_focus=True):
         if shown != self._shown or article is None or not self.is_attached:
             return
         related = self.query_one(RelatedList)
-        heading = self.query_one("#related-heading", Static)
         self._filled = shown
         options, self.items, text = self._related_options(article)
         if related.option_count:
@@ -327,7 +360,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             related.add_options(options)
             related.highlighted = 0
             self._related_text.show_text(text)
-        related.display = heading.display = bool(options)
+        related.display = self._heading.display = bool(options)
         self._related_text.display = bool(options) and not related.has_focus
         if self.extras is not None and self.extras.ahead is not None:
             # once the app is idle (a timer: not part of this key's frames)
@@ -385,6 +418,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         if self.article is not None:
             self.lead.show(self.lead_of(self.article))
             self._body.show_text(self.render_body(self.article))
+            self._expect_scroll_bar()
 
     def set_notes(self, notes: list[tuple[str, str, str]]) -> None:
         """Update the status lines (marks, fetch state): only their own widget is

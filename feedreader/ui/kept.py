@@ -1,19 +1,56 @@
 """``KeptStatic``: a ``Static`` whose finished lines are kept per content
-(the detail pane's header, text and related coverage; ``ui/article_view.py``)."""
+(the detail pane's header, text and related coverage; ``ui/article_view.py``),
+and ``OneLayout``: a widget whose new size after a layout asks for no second one."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.geometry import Region, Size
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.visual import Visual, visualize
+from textual.widget import Widget
 from textual.widgets import Static
 
+if TYPE_CHECKING:
+    _Widget = Widget
+else:
+    _Widget = object    # a mixin, not a DOM node: Textual's CSS follows a class's first DOM base
 
-class KeptStatic(Static):
+
+class OneLayout(_Widget):
+    """A widget that, resized by a layout, does not ask for another layout (a
+    mixin, named before the widget class: ``class PaneStatic(OneLayout, Static)``).
+
+    Textual's layout hands every widget its new size with ``_size_updated``,
+    which sets the widget's ``virtual_size``, a reactive that lays out the
+    whole screen again (``Reactive(layout=True)``). For a widget whose new size
+    came from that layout (the detail pane, its header, text, status lines,
+    image box) the second layout changes nothing, and at 100k articles it was
+    half of a new article's cost: each article shown laid the screen out twice,
+    and a deferred part twice more. A scroll container still gets its scroll
+    bars redone (``_scroll_update``; a bar shown or hidden is a layout, as it
+    must be)."""
+
+    # Textual's private size hook (no public one sees a layout's sizes before
+    # they are applied); tests/ui/test_textual_internals.py checks its signature
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+class PaneScrollBar(OneLayout, ScrollBar):
+    """The detail pane's scroll bar: shown or resized without a second layout (``OneLayout``)."""
+
+
+class PaneStatic(OneLayout, Static):
+    """A ``Static`` of the detail pane: resized without a second layout (``OneLayout``)."""
+
+
+class KeptStatic(PaneStatic):
     """A ``Static`` whose lines, styled for the screen, are kept per content.
 
     Textual renders a ``Static`` anew after every update (wrap, then style each

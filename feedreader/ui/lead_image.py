@@ -36,6 +36,7 @@ from textual.widgets import Static
 
 from feedreader.core.model import Article, Image
 from feedreader.core.web.images import DecodedImage, ImageCache, ImageProblem
+from feedreader.ui.kept import OneLayout, PaneStatic
 
 if TYPE_CHECKING:
     from feedreader.core.web.fetch import Fetcher
@@ -143,7 +144,7 @@ def host_of(url: str | None) -> str:
         return ""
 
 
-class LeadImage(Vertical):
+class LeadImage(OneLayout, Vertical):
     """The picture (or its placeholder) and a one-line caption."""
 
     DEFAULT_CSS = """
@@ -160,11 +161,12 @@ class LeadImage(Vertical):
         self.result: DecodedImage | ImageProblem | None = None
         self._picture: Widget | None = None
         self._ratio = 2.0
+        self.on_result: Callable[[], None] | None = None    # the detail pane's: after a result is shown
 
     def compose(self) -> ComposeResult:
         # the picture widget is mounted with the first picture (textual-image loads then)
-        yield Static(id="lead-box", markup=False)
-        yield Static(id="lead-caption", markup=False)
+        yield PaneStatic(id="lead-box", markup=False)
+        yield PaneStatic(id="lead-caption", markup=False)
 
     def on_mount(self) -> None:
         self.display = False
@@ -182,7 +184,9 @@ class LeadImage(Vertical):
             return
         self.display = True
         box = self.query_one("#lead-box", Static)
-        box.update(Text("loading image…" if image.url else "image not fetched", style="italic"))
+        # the box's height is set by _layout (a change of it is a layout), the caption's is 1:
+        # new words in them are a repaint only
+        box.update(Text("loading image…" if image.url else "image not fetched", style="italic"), layout=False)
         box.display = True
         if self._picture is not None:
             self._picture.display = False
@@ -211,10 +215,12 @@ class LeadImage(Vertical):
             box.display = False
         else:
             message = result.message if isinstance(result, ImageProblem) else "images cannot be drawn here"
-            box.update(Text(message, style="italic"))
+            box.update(Text(message, style="italic"), layout=False)
             box.display = True
         self._caption()
         self._layout()
+        if self.on_result is not None:
+            self.on_result()
 
     def _caption(self) -> None:
         image = self.image
@@ -228,7 +234,7 @@ class LeadImage(Vertical):
             parts.append(f"animated, first of {result.frames} frames")
         if isinstance(result, ImageProblem) and result.kind == "svg":
             parts.append(image.raw_url or image.url or "")
-        self.query_one("#lead-caption", Static).update(Text(" · ".join(p for p in parts if p)))
+        self.query_one("#lead-caption", Static).update(Text(" · ".join(p for p in parts if p)), layout=False)
 
     def _layout(self) -> None:
         """Size the box and the picture for the current width: the same height for both

@@ -1,8 +1,7 @@
 """The detail pane (ui/article_view.py), issue 15: the score line explains the
 score ("39 from the document, +60 caixin = 99", plain text), and the related
 coverage lists the other articles of the article's story in the library,
-which enter jumps to. Both come after the article's own frame (the related
-list a frame later, ``ArticleView.complete``)."""
+which enter jumps to. Both are part of the article's own frame."""
 
 from __future__ import annotations
 
@@ -91,30 +90,36 @@ async def test_the_related_coverage_lists_the_story_and_enter_jumps_to_a_member(
         assert rows[members[0]].title[:30] in detail_text(app)
 
 
-async def test_keys_faster_than_frames_fill_the_related_list_once_for_the_last_article(make_app):
+async def test_a_new_article_is_one_layout_of_the_screen_with_its_own_related_items(make_app):
+    """Showing an article changes every part of the pane in one step: the
+    related list offers the new article's items at once (never another's),
+    and the screen is laid out once at most (Textual would lay it out again
+    for each widget whose size changed: ``OneLayout``)."""
     app = make_app()
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         view = app.query_one(ArticleView)
-        filled: list[int] = []
-        fill = view._fill_related
+        screen = app.screen
+        layouts: list[int] = []
+        layout = screen._refresh_layout
 
-        def counting(shown: int) -> None:
-            before = view._filled
-            fill(shown)
-            if view._filled != before:
-                filled.append(view._filled)
+        def counting(*args, **kwargs):
+            layouts.append(view._shown)
+            return layout(*args, **kwargs)
 
-        view._fill_related = counting
-        # three articles shown before a frame is painted: only the last one's list is made
-        for aid in (app.model.key_at(3), app.model.key_at(4), app.model.key_at(5)):
+        screen._refresh_layout = counting
+        sizes = set()
+        for index in range(3, 9):
+            aid = app.model.key_at(index)
             app.show_article(aid)
-        assert not view.query_one(RelatedList).display      # hidden until it is the article's own
-        for _ in range(5):
-            await pilot.pause()
-        assert len(filled) == 1 and view.complete
-        assert aid_from_id(view.article.id) == app.model.key_at(5)
-        assert [item for item, _aid in view.items][: len(view.article.related)] == list(view.article.related)
+            assert view.complete and aid_from_id(view.article.id) == aid
+            assert [item for item, _aid in view.items][: len(view.article.related)] == list(view.article.related)
+            assert view.query_one(RelatedList).display == bool(view.items)
+            for _ in range(4):
+                await pilot.pause()
+            sizes.add(tuple(child.size for child in view.children))
+            assert layouts.count(view._shown) <= 1, layouts
+        assert len(sizes) > 1       # the articles do differ in size (each was laid out, once)
 
 
 async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
