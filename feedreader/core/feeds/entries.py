@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Literal
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_FEED_BYTES",
     "SUMMARY_LIMIT",
     "TITLE_LIMIT",
+    "UNCHANGED_BY_URLJOIN",
     "EntryImage",
     "FeedEntry",
     "FeedKind",
@@ -59,6 +61,19 @@ FUTURE_SLACK = timedelta(days=1)
 
 _UTC = timezone.utc
 _TRACKING_EXACT = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid"})
+# An absolute http(s) URL that urllib's urljoin gives back unchanged against
+# any base: printable ASCII only (urlsplit drops blanks and control
+# characters and checks non-ASCII host names), no "[" or "]" (IPv6 hosts,
+# checked), no ";" (path parameters), no empty query or fragment, a host part
+# that does not start with "/" (feedparser's _urljoin drops those slashes).
+# urljoin against a base of another scheme returns it as is; against an
+# http(s) base it splits and joins it again, which changes nothing in these
+# (tests/core/feeds/test_urljoin_fast.py compares them on generated URLs).
+_NOT_URL_CHAR = r"\x00-\x20\x7f-\U0010ffff\[\];"   # blanks, controls, non-ASCII, [ ] ;
+UNCHANGED_BY_URLJOIN = re.compile(
+    rf"https?://[^{_NOT_URL_CHAR}/?#][^{_NOT_URL_CHAR}?#]*"    # host (not starting with /), path
+    rf"(?:\?[^{_NOT_URL_CHAR}#]+)?(?:#[^{_NOT_URL_CHAR}]+)?"   # query, fragment: not empty
+)
 
 
 class FeedParseError(ValueError):
@@ -138,7 +153,7 @@ def resolve_url(value: str, base: str | None) -> tuple[str | None, str | None]:
     value = value.strip()
     if not value:
         return None, None
-    if base and check_url(base):
+    if base and UNCHANGED_BY_URLJOIN.fullmatch(value) is None and check_url(base):
         try:  # an absolute URL (of any scheme) comes back unchanged
             value = urljoin(base, value)
         except ValueError:

@@ -34,6 +34,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from feedreader.core.feeds.entries import UNCHANGED_BY_URLJOIN
+
 __all__ = ["read_simple"]
 
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
@@ -173,7 +175,7 @@ class _Reader:
                     feed["title"] = value
                     feed["title_detail"] = {"type": kind, "base": self.base, "value": value}
                 elif name == "link":
-                    value = self._urljoin(self.base, text) if text else text
+                    value = self._join(text) if text else text
                     feed["link"] = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", self._finish(value))
                 else:
                     feed["ttl"] = self._finish(text)
@@ -232,7 +234,11 @@ class _Reader:
 
     def _absolute(self, url: str) -> bool:
         plain = url.replace("&amp;", "&")
-        return bool(self._urljoin(self.base, plain) == plain)
+        return UNCHANGED_BY_URLJOIN.fullmatch(plain) is not None or self._urljoin(self.base, plain) == plain
+
+    def _join(self, text: str) -> str:
+        """feedparser's ``_urljoin(base, text)`` (without its work when it changes nothing)."""
+        return text if UNCHANGED_BY_URLJOIN.fullmatch(text) is not None else self._urljoin(self.base, text)
 
     def _simple_html(self, value: str) -> str | None:
         """What resolving and sanitizing ``value`` give, when it is made of the
@@ -325,7 +331,7 @@ class _Reader:
                 permalink = next(iter(child.attrib.values()), "true") == "true"
                 text = self._text(child)
                 if text and permalink:
-                    text = self._urljoin(self.base, text)
+                    text = self._join(text)
                 raw["id"] = self._finish(text)
                 if "guidislink" not in raw:
                     raw["guidislink"] = permalink and "link" not in raw
@@ -334,7 +340,7 @@ class _Reader:
             elif name == "link":
                 self._plain_attrs(child, ())
                 text = self._text(child)
-                value = self._urljoin(self.base, text) if text else text
+                value = self._join(text) if text else text
                 value = self._finish(value).replace("&amp;", "&")
                 value = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", value)
                 raw["link"] = value
