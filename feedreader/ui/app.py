@@ -312,8 +312,9 @@ class FeedReaderApp(App[int]):
 
     # -- header ---------------------------------------------------------------
     def update_header(self) -> None:
-        total = len(self.model)
-        parts = [f"{self.model.unread:,} unread / {plural(total, 'article')}"]
+        total = self.model.total    # (while the list shows the order's head only: the library's count)
+        parts = [f"{plural(total, 'article')}, sorting…" if self.model.partial
+                 else f"{self.model.unread:,} unread / {plural(total, 'article')}"]
         if not self.state.persistent:
             parts.append("marks not saved (read-only)")
         parts.append(ORDER_LABELS[self.model.order])
@@ -368,6 +369,10 @@ class FeedReaderApp(App[int]):
         self.update_header()
         self.search_bar.rerun()
         self.sources.index_changed()
+
+    def on_article_list_order_read(self, message: ArticleList.OrderRead) -> None:
+        if self.model.partial and message.order == self.model.order:
+            self._index_batch_shown()     # the list, its counts, a search and the sources follow
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

@@ -168,6 +168,13 @@ class ArticleList(ScrollView, can_focus=True):
             super().__init__()
             self.aid = aid
 
+    class OrderRead(Message):
+        """The whole ``order`` is read (the list showed its head: ``ListModel.partial``)."""
+
+        def __init__(self, order: str) -> None:
+            super().__init__()
+            self.order = order
+
     def __init__(
         self,
         model: ListModel,
@@ -230,6 +237,17 @@ class ArticleList(ScrollView, can_focus=True):
         self._moving = False
         self.cursor = target
         self.refresh()
+        if self.model.partial:
+            self._read_order(self.model.order)
+
+    def _read_order(self, order: str) -> None:
+        """Read the whole ``order`` in a thread, then ``OrderRead`` (the app rebuilds the list)."""
+        def read() -> None:
+            self.model.library.order(order)     # cached in the library (its own connection in this thread)
+            self.post_message(self.OrderRead(order))
+
+        self.run_worker(read, name="_list_order", group="list-order", exclusive=True, thread=True,
+                        exit_on_error=False)
 
     NEAREST_LOOK = 5000     # articles after the vanished one looked at for one still listed
 

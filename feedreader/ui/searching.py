@@ -151,6 +151,8 @@ class SearchController:
         """How many articles the list shows without the search (hidden ones and
         the unread-only filter count as the list does)."""
         model = self.model
+        if model.partial:       # the whole order is being read (ListModel.partial): the library's count
+            return model.total
         base = self.library.order(model.order)
         read, hidden, flagged = model.mark_sets()
         drop: set[int] = set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ class Library:
         self.name = name
         self._orders: dict[str, list[int]] = {}
         self._order_generation: dict[str, int] = {}   # the index generation each was read at
+        self._order_lock = threading.Lock()            # one read of an order at a time (UI and workers)
+        self._forgotten = 0                            # invalidate() calls: an order read across one is not kept
         # what feed: and folder: names mean (search.Scopes): set by the caller that
         # knows the feeds (session); without it, folder: names a document source folder
         self.scopes: Callable[[str, str], Sequence[str] | None] | None = None
@@ -130,6 +133,7 @@ class Library:
 
     def invalidate(self) -> None:
         """Forget cached orders (after the index changed)."""
+        self._forgotten += 1
         self._orders.clear()
 
     # -- counts and problems -----------------------------------------------
@@ -146,10 +150,38 @@ class Library:
             raise ValueError(f"unknown order {order!r}; expected one of {', '.join(ORDERS)}")
         cached = self._orders.get(order)
         if cached is None:
-            cached, generation = self._read_order(order)
-            self._orders[order] = cached
-            self._order_generation[order] = generation
+            with self._order_lock:     # (another thread may be reading it: then it is cached after)
+                cached = self._orders.get(order)
+                if cached is None:
+                    forgotten = self._forgotten
+                    cached, generation = self._read_order(order)
+                    if forgotten == self._forgotten:   # (else read before a change another thread saw)
+                        self._orders[order] = cached
+                        self._order_generation[order] = generation
         return cached
+
+    def order_ready(self, order: str) -> bool:
+        """Whether ``order`` is at hand without sorting: cached, or saved at the
+        index's current generation (``order`` then reads it in ~30 ms at 1,000,000)."""
+        if order in self._orders:
+            return True
+        try:
+            return self.index.conn.execute(
+                "SELECT 1 FROM orders WHERE name=? AND generation=?", (order, self.index.generation())
+            ).fetchone() is not None
+        except sqlite3.Error:
+            return False
+
+    def head(self, order: str, limit: int) -> list[int]:
+        """The first ``limit`` keys of ``order``, straight from SQL (a scan of the
+        order's index that stops there: ~1 ms at 1,000,000; the ranked order is a
+        top-N sort, ~0.2 s), for a first paint before the whole order is read."""
+        cached = self._orders.get(order)
+        if cached is not None:
+            return cached[:limit]
+        conn = self.index.conn
+        params = {"limit": limit, **order_params(conn, order)}
+        return [r[0] for r in conn.execute(f"SELECT aid FROM articles {ORDER_SQL[order]} LIMIT :limit", params)]
 
     def _read_order(self, order: str) -> tuple[list[int], int]:
         """(keys, index generation), from the saved copy when it is current,

@@ -29,6 +29,12 @@ NEAR = 512
 # since they were made is looked up by position (a C scan, ~8 ms at 1,000,000) for up to
 # this many articles; more and the bytes are dropped, made again when used (~80 ms at 1,000,000).
 PENDING_SCAN = 4
+# The first paint of a large library whose order is not at hand (not saved at the index's
+# generation: reading 1,000,000 keys is ~0.8 s) lists the order's first HEAD_ROWS keys from
+# SQL (``partial``); the caller reads the whole order in a worker (``Library.order``) and
+# rebuilds (ui/article_list.py). Smaller libraries (at most HEAD_ABOVE articles) read it at once.
+HEAD_ROWS = 1000
+HEAD_ABOVE = 50_000
 _MARK_BITS = READ | HIDDEN | FLAGGED
 
 
@@ -87,6 +93,9 @@ class ListModel:
         self._rows: OrderedDict[int, ListRow] = OrderedDict()
         self.unread = 0
         self.stories: StoryView | None = None   # story mode: one row per story (storyview.py)
+        self.partial = False                    # ``keys`` are from the order's first rows only (HEAD_ROWS)
+        self._first = True                      # the next rebuild is the first
+        self._count = 0                         # (the library's count, while partial)
 
     # -- building ---------------------------------------------------------
     def rebuild(self) -> None:
@@ -98,7 +107,7 @@ class ListModel:
         sources pane's set is a C-level ``filter`` over the rest (~20 ms at
         1,000,000 keys with a small set, ~100 ms with a large one).
         """
-        base = self.library.order(self.order)
+        base = self._base()
         match = self.match
         searching = match is not None or self.exclude is not None
         show_hidden = self.show_hidden or (searching and self.match_shows_hidden)
@@ -129,6 +138,20 @@ class ListModel:
             self.unread = marked.bits.translate(_table(drop, need, unread=True)).count(1)
         else:
             self.unread = len(self.keys) - len(read.intersection(self.keys))
+
+    def _base(self) -> list[int]:
+        """The order's keys; on the first rebuild (or while still partial) of a large
+        library whose order is not at hand, only its head (``partial``)."""
+        first, self._first = self._first, False
+        library, order = self.library, self.order
+        if (first or self.partial) and not library.order_ready(order):
+            count = library.count()
+            if count > HEAD_ABOVE:
+                self.partial = True
+                self._count = count
+                return library.head(order, HEAD_ROWS)
+        self.partial = False
+        return library.order(order)
 
     def _mark_bytes(self, base: list[int]) -> _MarkBytes:
         """The marks of ``base``'s keys by position, made when the order or the marks
@@ -166,6 +189,11 @@ class ListModel:
     # -- reading ----------------------------------------------------------
     def __len__(self) -> int:
         return len(self.keys)
+
+    @property
+    def total(self) -> int:
+        """The articles listed; while ``partial``, the library's count (for the header)."""
+        return max(len(self.keys), self._count) if self.partial else len(self.keys)
 
     def key_at(self, index: int) -> int | None:
         if 0 <= index < len(self.keys):

@@ -184,3 +184,38 @@ def test_many_marks_at_once_make_the_bytes_again(lib, monkeypatch):
     model.set_flags(keys[9], FLAGGED)
     model.rebuild()
     assert model.keys == [*keys[1:6], keys[9]] and model.unread == 1
+
+
+def test_a_large_library_without_its_order_at_hand_lists_the_head_first(lib, monkeypatch):
+    """``partial``: the first rebuild lists the order's first HEAD_ROWS keys from SQL when
+    the order is neither cached nor saved at the index's generation; once it is, the whole."""
+    from feedreader.core.library import view
+
+    monkeypatch.setattr(view, "HEAD_ABOVE", 0)
+    monkeypatch.setattr(view, "HEAD_ROWS", 3)
+    model = ListModel(lib)
+    assert not lib.order_ready("newest")
+    model.rebuild()
+    assert model.partial and model.total == lib.count()
+    everything = lib.order("newest")          # (the worker's read)
+    assert model.keys == everything[:3] and lib.head("newest", 3) == everything[:3]
+    assert lib.order_ready("newest")
+    model.rebuild()
+    assert not model.partial and model.keys == everything and model.total == len(everything)
+    model.order = "best"                      # later rebuilds read the order at once
+    model.rebuild()
+    assert not model.partial and model.keys == lib.order("best")
+    assert lib.head("ranked", 5) == lib.order("ranked")[:5]
+
+
+def test_an_order_saved_at_the_generation_is_at_hand(lib, tmp_path, monkeypatch):
+    from feedreader.core.library import view
+
+    monkeypatch.setattr(view, "HEAD_ABOVE", 0)
+    everything = lib.order("newest")
+    lib.close()                               # saves the orders read
+    with Library.open(tmp_path / "cache", [SEEDS]) as again:
+        assert again.order_ready("newest") and not again.order_ready("best")
+        model = ListModel(again)
+        model.rebuild()
+        assert not model.partial and model.keys == everything
