@@ -83,11 +83,21 @@ def dimension(value: object) -> int | None:
 
 
 class _TextCollector(HTMLParser):
-    def __init__(self, budget: int) -> None:
+    """``single``: the text will be one line, so a block or a line break is
+    written as one space ("\\n\\n" or "\\n" otherwise; the budget counts them
+    as those) and no space follows a space: ``clean_text`` turns every run
+    of blanks into one space anyway, and on printable text without two
+    spaces in a row it has nothing to do (``tests/core/feeds/test_htmltext_line.py``)."""
+
+    def __init__(self, budget: int, single: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.size = 0
         self.budget = budget
+        self.single = single
+        self.trail = False   # (single) the text so far ends with a space
+        self.block = " " if single else "\n\n"
+        self.line = " " if single else "\n"
         self.skip_depth = 0
         self.pre_depth = 0
         self.image: FoundImage | None = None
@@ -105,13 +115,13 @@ class _TextCollector(HTMLParser):
         if self.skip_depth:
             return
         if tag in _BLOCK:
-            self._emit("\n\n")
+            self._emit(self.block, 2)
             if tag == "pre":
                 self.pre_depth += 1
             elif tag == "li":
                 self._emit("• ")
         elif tag in _LINE:
-            self._emit("\n")
+            self._emit(self.line, 1)
         elif tag in _CELL:
             self._emit(" ")
 
@@ -120,9 +130,9 @@ class _TextCollector(HTMLParser):
         if tag == "img":
             self._note_image(attrs)
         elif not self.skip_depth and tag in _LINE:
-            self._emit("\n")
+            self._emit(self.line, 1)
         elif not self.skip_depth and tag in _BLOCK:
-            self._emit("\n\n")
+            self._emit(self.block, 2)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
@@ -134,7 +144,7 @@ class _TextCollector(HTMLParser):
         if tag in _BLOCK:
             if tag == "pre" and self.pre_depth:
                 self.pre_depth -= 1
-            self._emit("\n\n")
+            self._emit(self.block, 2)
 
     def handle_data(self, data: str) -> None:
         if self.skip_depth or not data:
@@ -145,10 +155,19 @@ class _TextCollector(HTMLParser):
 
     # -- helpers
 
-    def _emit(self, text: str) -> None:
+    def _emit(self, text: str, size: int = -1) -> None:
+        """Add ``text`` (``size``: the length the budget counts, default its
+        own) while under budget; on a single line, without the spaces that
+        would follow a space (so that clean_text has no blank runs to find)."""
         if self.size < self.budget:
+            self.size += len(text) if size < 0 else size
+            if self.single:
+                if self.trail and text[:1] == " ":
+                    text = text.lstrip(" ")
+                    if not text:
+                        return
+                self.trail = text[-1:] == " "
             self.parts.append(text)
-            self.size += len(text)
 
     def _note_image(self, attrs: list[tuple[str, str | None]]) -> None:
         if self.image is not None:
@@ -215,11 +234,11 @@ def _feed_simple(collector: _TextCollector, markup: str) -> bool:
     return True
 
 
-def _collect(markup: str, limit: int) -> _TextCollector:
+def _collect(markup: str, limit: int, single: bool = False) -> _TextCollector:
     cut = max(_MIN_INPUT, limit * _INPUT_FACTOR)
     if len(markup) > cut:
         markup = markup[:cut]
-    collector = _TextCollector(budget=limit + 1)
+    collector = _TextCollector(budget=limit + 1, single=single)
     if _feed_simple(collector, markup):
         return collector
     try:
@@ -255,7 +274,7 @@ def html_to_text(markup: str, *, limit: int, multiline: bool = True) -> tuple[st
     """
     if "<" not in markup and "&" not in markup:
         return clean_text(markup, multiline=multiline, limit=limit), None
-    collector = _collect(markup, limit)
+    collector = _collect(markup, limit, single=not multiline)
     raw = "".join(collector.parts)
     if multiline:
         raw = _tidy_lines(raw)
