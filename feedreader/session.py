@@ -101,13 +101,12 @@ class Session:
     def scopes_for(self, library: Library) -> Scopes:
         """``feed:``/``folder:`` names: the subscribed feeds, then the library's folders."""
         from feedreader.core.feeds.scopes import feed_scopes
-        from feedreader.core.feeds.store import FeedStore, StoreError
+        from feedreader.core.feeds.store import StoreError, read_feeds
 
         feeds = []
         if self.paths.feed_store.exists():
             try:
-                with FeedStore(self.paths.feed_store) as store:
-                    feeds = store.list()
+                feeds = read_feeds(self.paths.feed_store)
             except StoreError as exc:
                 log.warning("%s; feed: and folder: know only the document folders", exc)
         return feed_scopes(feeds, self.paths.feed_entries, library.source_scopes)

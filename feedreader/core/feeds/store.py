@@ -38,7 +38,7 @@ from feedreader.core.feeds.opml import Subscription, clean_folder
 from feedreader.core.sql import is_damage, primary_code
 from feedreader.core.text import canonical_url, check_url, clean_text, url_problem
 
-__all__ = ["DuplicateFeed", "EntryRow", "Feed", "FeedStore", "StoreError", "UnknownFeed"]
+__all__ = ["DuplicateFeed", "EntryRow", "Feed", "FeedStore", "StoreError", "UnknownFeed", "read_feeds"]
 
 TITLE_LIMIT = 300
 T = TypeVar("T")
@@ -135,11 +135,14 @@ _SELECT = f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds"
 _ORDER = " ORDER BY folder, lower(coalesce(nullif(user_title, ''), nullif(title, ''), url)), id"
 
 
+_BOOLEANS = (FEED_COLUMNS.index("not_modified"), FEED_COLUMNS.index("gone"))
+
+
 def _feed(row: tuple) -> Feed:
-    values = dict(zip(FEED_COLUMNS, row))
-    values["not_modified"] = bool(values["not_modified"])
-    values["gone"] = bool(values["gone"])
-    return Feed(**values)
+    values = list(row)   # (positional: keywords cost a dict per feed, at 1,000 feeds at every start)
+    for i in _BOOLEANS:
+        values[i] = bool(values[i])
+    return Feed(*values)
 
 
 FeedList = list[Feed]
@@ -561,6 +564,28 @@ class FeedStore:
             "WHERE id = ?",
             [(i,) for i in ids],
         )
+
+
+def read_feeds(path: Path | str) -> FeedList:
+    """Every feed (as :meth:`FeedStore.list`) without a store's open: its
+    ``quick_check`` reads the whole file (~20 ms at 100,000 entries, on the
+    app's start path). Query-only, mode=rw (a read-only connection leaves its
+    -wal and -shm behind); no file: []. Damage, another schema, a busy peer:
+    the long way, through :class:`FeedStore` (moved aside, or ``StoreError``)."""
+    if not Path(path).exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, timeout=1)
+        try:
+            conn.execute("PRAGMA query_only = 1")
+            if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                return [_feed(r) for r in conn.execute(_SELECT + _ORDER)]
+        finally:
+            conn.close()
+    except (sqlite3.Error, TypeError, ValueError):
+        pass
+    with FeedStore(path) as store:
+        return store.list()
 
 
 def _id(feed: int | Feed) -> int:
