@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +32,7 @@ from feedreader.core.feeds.parse import parse_feed
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-__all__ = ["POOL_AFTER", "FeedParsers", "Written", "doc_names", "host_of", "parse_and_write", "slim", "write_file"]
+__all__ = ["POOL_AFTER", "FeedParsers", "Written", "doc_names", "host_of", "parse_and_write", "slim", "write_file", "write_files"]
 
 POOL_AFTER = 4          # bodies parsed in a thread before the pool starts
 Written = dict[str, str]      # entry key -> the file written for it (a name in the feed's folder)
@@ -62,11 +62,13 @@ def parse_and_write(
     if fresh:
         where = Path(folder)
         where.mkdir(parents=True, exist_ok=True)
+        files = []
         for entry in fresh:
             if entry.key not in written:
                 name = entry_filename(entry)
-                write_file(where / name, entry_document(feed_url, title, domain, entry, first))
+                files.append((name, entry_document(feed_url, title, domain, entry, first)))
                 written[entry.key] = name
+        write_files(where, files)
     entries = tuple(e if e.key in known and known[e.key] != e.content_hash else slim(e) for e in parsed.entries)
     return replace(parsed, entries=entries), written
 
@@ -75,6 +77,53 @@ def slim(entry: FeedEntry) -> FeedEntry:
     """What the refreshing process records of an entry it does not write: its
     key, content hash and dates (``FeedStore.record_refresh``); the rest empty."""
     return FeedEntry(entry.key, published=entry.published, updated=entry.updated, content_hash=entry.content_hash)
+
+
+def write_files(folder: Path, files: Iterable[tuple[str, bytes]]) -> None:
+    """Each ``(name, data)`` to ``folder/name``, atomically, as :func:`write_file`
+    does, but a new file is written unnamed (``O_TMPFILE``) and linked in when
+    complete: one directory entry made instead of a temporary's made, renamed
+    and removed (the kernel's work per file is most of a refresh's file
+    writing), and nothing is left behind by a crash. Where that does not work
+    (a file system or kernel without ``O_TMPFILE``, no ``/proc``) and for a
+    file that exists already (a changed entry), :func:`write_file`."""
+    items = list(files)
+    if not items:
+        return
+    unnamed = getattr(os, "O_TMPFILE", 0)
+    dfd = -1
+    if unnamed:
+        try:
+            dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            dfd = -1
+    try:
+        for name, data in items:
+            if dfd >= 0:
+                try:
+                    _link_new(dfd, unnamed, name, data)
+                    continue
+                except FileExistsError:
+                    pass   # a changed entry: replaced by rename below
+                except OSError:
+                    os.close(dfd)   # not here: the temporary and rename from now on
+                    dfd = -1
+            write_file(folder / name, data)
+    finally:
+        if dfd >= 0:
+            os.close(dfd)
+
+
+def _link_new(dfd: int, unnamed: int, name: str, data: bytes) -> None:
+    fd = os.open(".", unnamed | os.O_WRONLY | os.O_CLOEXEC, 0o666, dir_fd=dfd)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        # linkat(AT_SYMLINK_FOLLOW) of the open file, as open(2) documents for O_TMPFILE
+        os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=dfd, follow_symlinks=True)
+    finally:
+        os.close(fd)
 
 
 def write_file(path: Path, data: bytes) -> None:

@@ -42,7 +42,7 @@ from feedreader.core.feeds.discover import FoundFeed, discover_feeds, looks_like
 from feedreader.core.feeds.entries import MAX_FEED_BYTES, FeedEntry, FeedParseError, ParsedFeed
 from feedreader.core.feeds.entrydoc import entry_document, entry_filename
 from feedreader.core.feeds.parse import parse_feed
-from feedreader.core.feeds.parsepool import FeedParsers, Written, doc_names, write_file
+from feedreader.core.feeds.parsepool import FeedParsers, Written, doc_names, write_file, write_files
 from feedreader.core.feeds.schedule import Random, next_check
 from feedreader.core.feeds.store import EntryRow, Feed, FeedStore, StoreError
 from feedreader.core.text import canonical_url, clean_text
@@ -192,13 +192,19 @@ class _Writer:
         seen = self.store.first_seen(self.feed, (e.key for e, _ in changed)) if changed else {}
         self.folder.mkdir(parents=True, exist_ok=True)
         rows = []
+        files: list[tuple[str, bytes]] = []
         for entry, name in fresh + changed:
             first = seen.get(entry.key)
             if first is not None or entry.key not in self.written:
                 when = datetime.fromtimestamp(self.now if first is None else first, _UTC)
-                write_file(self.folder.parent / name,
-                           entry_document(self.feed.url, self.title, self.domain, entry, when))
+                data = entry_document(self.feed.url, self.title, self.domain, entry, when)
+                path = self.folder.parent / name
+                if path.parent == self.folder:
+                    files.append((path.name, data))
+                else:   # never today: a stored file of another folder
+                    write_file(path, data)
             rows.append(EntryRow(entry.key, name, entry.content_hash, _stamp(entry.published or entry.updated)))
+        write_files(self.folder, files)
         return len(fresh), len(changed), rows
 
 
