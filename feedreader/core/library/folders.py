@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import stat as stat_mod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Union
 from feedreader.core.library.schema import FILE_FACTS, write_transaction
 
@@ -53,6 +53,57 @@ def save_folders(conn: sqlite3.Connection, folders: dict[str, int]) -> None:
     text = json.dumps({"folders": folders}, ensure_ascii=False, separators=(",", ":"))
     with write_transaction(conn):
         conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (FOLDERS_KEY, text))
+
+
+class KnownFiles:
+    """The index's file facts, by folder: folder -> {name: size * 2**64 + mtime_ns}.
+
+    What a walk compares every file it finds with. Held this way it is
+    ~160 MB for 1,000,000 files instead of ~330 MB as one dict of paths to
+    (size, mtime) tuples (the start-up child's peak), and quicker to load."""
+
+    __slots__ = ("folders", "_last", "_current")
+
+    def __init__(self, rows: Iterable[tuple[str, int, int]] = ()) -> None:
+        folders: dict[str, dict[str, int]] = {}
+        sep = os.sep
+        for path, size, mtime in rows:
+            folder, _, name = path.rpartition(sep)
+            names = folders.get(folder)
+            if names is None:
+                names = folders[folder] = {}
+            names[name] = (size << 64) + mtime
+        self.folders = folders
+        self._last: str | None = None
+        self._current: dict[str, int] | None = None
+
+    def pop_same(self, path: str, size: int, mtime_ns: int) -> bool:
+        """Forget ``path``; True if it was known with this size and mtime.
+        (Files come folder by folder from a walk: the folder's dict is kept.)"""
+        folder, _, name = path.rpartition(os.sep)
+        if folder != self._last:
+            self._last, self._current = folder, self.folders.get(folder)
+        names = self._current
+        if names is None:
+            return False
+        return names.pop(name, None) == (size << 64) + mtime_ns
+
+    def discard(self, path: str) -> None:
+        folder, _, name = path.rpartition(os.sep)
+        names = self.folders.get(folder)
+        if names is not None:
+            names.pop(name, None)
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
+        folder, _, name = path.rpartition(os.sep)
+        return name in self.folders.get(folder, ())
+
+    def paths(self) -> list[str]:
+        """Every path still known (after a walk: the ones it did not find)."""
+        sep = os.sep
+        return [folder + sep + name for folder, names in self.folders.items() for name in names]
 
 
 def names_in_folder(conn: sqlite3.Connection, folder: str, subfolders: Sequence[str] = ()) -> set[str]:

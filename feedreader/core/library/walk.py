@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 from pathlib import Path
 
-from feedreader.core.library.folders import load_folders, quick_pass, save_folders
-from feedreader.core.library.schema import connect_read_only, file_facts_in, known_files
+from feedreader.core.library.folders import KnownFiles, load_folders, quick_pass, save_folders
+from feedreader.core.library.schema import FILE_FACTS, connect_read_only, file_facts_in
 from feedreader.core.model import Problem
 
 if TYPE_CHECKING:
@@ -225,11 +225,11 @@ def _prewalk_child(db_path: Path, sources: Sequence[Path], out: IO[bytes], first
             _send(out, "files", new)
             _send(out, "gone", gone)
             _send(out, "settled", None)
-        known = known_files(conn)
+        known = KnownFiles(conn.execute(FILE_FACTS))
     finally:
         conn.close()
     for path in gone:
-        known.pop(path, None)       # removed by the parent already: found again, it is new
+        known.discard(path)         # removed by the parent already: found again, it is new
     problems: list[Problem] = []
     listed: dict[str, int] = {}
     batch: list[Found] = []
@@ -239,7 +239,7 @@ def _prewalk_child(db_path: Path, sources: Sequence[Path], out: IO[bytes], first
         scanned += 1
         path = item[0]
         facts = item[1:]
-        if known.pop(path, None) == facts:
+        if known.pop_same(path, item[1], item[2]):
             reported.pop(path, None)
             unchanged += 1
             continue
@@ -250,7 +250,8 @@ def _prewalk_child(db_path: Path, sources: Sequence[Path], out: IO[bytes], first
             _send(out, "files", batch)
             batch, limit = [], size
     # files the quick pass sent that the walk did not find (deleted meanwhile) vanished too
-    vanished = list(known) + [p for p in reported if p not in known]
+    vanished = known.paths()
+    vanished += [p for p in reported if p not in known]
     pickle.dump(("files", batch), out, pickle.HIGHEST_PROTOCOL)
     pickle.dump(("done", (scanned, unchanged, vanished, problems, listed)), out, pickle.HIGHEST_PROTOCOL)
 
@@ -272,7 +273,7 @@ class ChangedFiles:
         self.report = report
         self.sources = sources
         self.prewalk = prewalk      # when set, a child walks and compares; this reads its findings
-        self.known: dict[str, tuple[int, int]] = {}
+        self.known = KnownFiles()
         self.walk: Iterator[tuple[str, int, int]] = iter(())
         self.listed: dict[str, int] = {}     # the folders the walk listed, with their mtimes (folders.py)
         if prewalk is None:
@@ -289,13 +290,12 @@ class ChangedFiles:
 
     def _walk_here(self, skip: set[str] | None = None) -> None:
         """Walk in this process (from the start: ``skip`` the files queued already)."""
-        self.known = known_files(self.index.conn)
-        # (a stored row and a walked file compare as (size, mtime_ns) tuples)
+        self.known = KnownFiles(self.index.conn.execute(FILE_FACTS))
         self.listed = {}
         found = walk(self.sources, self.report.problems, self.listed)
         if skip:  # found (and counted as new or changed) by a child walk that broke off
             for path in skip:
-                self.known.pop(path, None)
+                self.known.discard(path)
             self.report.scanned += len(skip)
             found = (item for item in found if item[0] not in skip)
         self.walk = found
@@ -318,7 +318,7 @@ class ChangedFiles:
                     break
                 scanned += 1
                 path = item[0]
-                if known.pop(path, None) == item[1:] and path not in force:
+                if known.pop_same(path, item[1], item[2]) and path not in force:
                     unchanged += 1
                 else:
                     queue.append(FileFact(*item))
@@ -386,8 +386,8 @@ class ChangedFiles:
         as a child walk reported them; else the ones left in ``known``)."""
         self.exhausted = True
         if vanished is None:
-            vanished = list(self.known)
-        self.known = {}
+            vanished = self.known.paths()
+        self.known = KnownFiles()
         if vanished:
             extra: list[FileFact] = []
             # files stored already are read again; the ones still pending will be stored fresh

@@ -322,3 +322,18 @@ def test_random_changes_in_nested_folders_end_where_a_fresh_index_does(tmp_path:
                     os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
             refreshed(db, docs, child)
             assert_fresh(root, db, docs, f"fresh{step}")
+
+
+def test_known_files_tell_a_changed_size_or_mtime_also_before_1970() -> None:
+    from feedreader.core.library.folders import KnownFiles
+
+    rows = [("/a/x.txt", 10, -5), ("/a/y.txt", 10, 7), ("/a/b/x.txt", 3, 2**62), ("/z.txt", 0, 0)]
+    known = KnownFiles(rows)
+    assert "/a/x.txt" in known and "/a/b/x.txt" in known and "/a/q.txt" not in known
+    assert not known.pop_same("/a/x.txt", 11, -5)      # the size changed (a negative mtime: no mix-up)
+    assert not known.pop_same("/a/y.txt", 10, 8)
+    assert known.pop_same("/a/b/x.txt", 3, 2**62)
+    assert not known.pop_same("/a/b/x.txt", 3, 2**62)  # forgotten once found
+    assert not known.pop_same("/nowhere/x.txt", 1, 1)
+    known.discard("/z.txt")
+    assert known.paths() == [] and "/a/x.txt" not in known
