@@ -55,8 +55,18 @@ class IndexController:
         return self.library.problems(self.scan_problems)
 
     def rescan(self) -> None:
+        if self.scans == 0:
+            # the start-up scan: after the first paint. The child walk (core/library/walk.py)
+            # has the files added and deleted by then, and storing and sorting them at once
+            # took the first paint's CPU (at 1,000,000 articles ~0.5 s); it counts no "N new"
+            # either, so no count of the articles first (~0.1 s at 1,000,000)
+            self.app.call_after_refresh(self._start_scan)
+            return
         if self._count_before is None:
             self._count_before = self.library.count()
+        self._start_scan()
+
+    def _start_scan(self) -> None:
         self.app.run_worker(partial(self.scan, self._last_batch), name="_scan_worker", group="index",
                             exclusive=True, thread=True, exit_on_error=False)
 
