@@ -38,6 +38,7 @@ from feedreader.core.library.highlight import (  # noqa: F401 (named here too: c
 )
 from feedreader.core.library.query import SCOPE_KINDS, Group, Node, Query, QueryError, Term, parse_query
 from feedreader.core.library.schema import EVERY_TOKEN, connect
+from feedreader.core.library.stepcache import StepCache
 from feedreader.core.library.storyview import story_condition
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 
@@ -293,6 +294,7 @@ def search(
     tz: tzinfo | None = None,
     every: Callable[[], set[int]] | None = None,
     scopes: Scopes | None = None,
+    cache: StepCache | None = None,
 ) -> SearchResult:
     """The articles of the index on ``conn`` that ``query`` matches.
 
@@ -303,7 +305,7 @@ def search(
     see ``Searcher``); without it the keys are read when needed.
     ``scopes`` resolves ``feed:`` and ``folder:`` names (``Scopes``); a query
     that has them raises ``QueryError`` without it, or for a name it does
-    not know.
+    not know. ``cache`` keeps counts and key sets for the next search (``Searcher``).
     """
     started = time.perf_counter()
     if isinstance(query, str):
@@ -311,12 +313,12 @@ def search(
     if query.is_empty:
         return SearchResult(query, None, time.perf_counter() - started, None)
     if every is None:
-        cache: list[set[int]] = []
+        read: list[set[int]] = []
 
         def every() -> set[int]:
-            if not cache:
-                cache.append(_keys(conn, _ALL))
-            return cache[0]
+            if not read:
+                read.append(_keys(conn, _ALL))
+            return read[0]
 
     if not query.is_flat:
         return _Tree(conn, query, marks, every, scopes).result(started)
@@ -333,10 +335,11 @@ def search(
             drop.append({a for a, bits in snapshot.items() if bits & forbid})
     steps = plan(query, scopes)
     if steps:
-        total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        memo = cache or StepCache()     # (kept by a Searcher for the next keystroke: stepcache.py)
+        total = memo.count(conn, "SELECT count(*) FROM articles", ())
         sized = []
         for step in steps:
-            size = conn.execute(step.count, step.params).fetchone()[0]
+            size = memo.count(conn, step.count, step.params)
             if size == 0:
                 return SearchResult(query, set(), time.perf_counter() - started, highlighter(query))
             sized.append((min(size, total - size), size, step))
@@ -352,10 +355,10 @@ def search(
                 ))
                 from_index = True
             elif size * 2 <= total:
-                keep.append(_keys(conn, step.select, step.params))
+                keep.append(memo.keys(conn, step.select, step.params, _keys))
                 from_index = True
             else:
-                drop.append(_keys(conn, step.inverse, step.inverse_params))
+                drop.append(memo.keys(conn, step.inverse, step.inverse_params, _keys))
     if keep and not from_index:
         keep.append(every())   # marks may name articles of other libraries: keep this index's
     if keep:
@@ -506,6 +509,7 @@ class Searcher:
         self._lock = threading.Lock()
         self._latest = 0
         self._every: tuple[int, set[int]] | None = None   # (data_version, every key)
+        self._steps = StepCache()     # what a keystroke read, for the next ones (stepcache.py)
 
     def _connection(self) -> sqlite3.Connection:
         with self._open_lock:
@@ -532,8 +536,9 @@ class Searcher:
             if mine != self._latest:
                 raise SearchCancelled("a newer search started")
             try:
+                self._steps.start(conn)
                 result = search(conn, query, marks=marks, now=now, tz=tz, every=lambda: self._every_key(conn),
-                                scopes=scopes or self.scopes)
+                                scopes=scopes or self.scopes, cache=self._steps)
             except sqlite3.OperationalError as exc:
                 if "interrupt" in str(exc):
                     raise SearchCancelled(str(exc)) from None
