@@ -363,7 +363,11 @@ class ArticleView(OneLayout, VerticalScroll, can_focus=True):
         related.display = self._heading.display = bool(options)
         self._related_text.display = bool(options) and not related.has_focus
         if self.extras is not None and self.extras.ahead is not None:
-            # once the app is idle (a timer: not part of this key's frames)
+            # once the app is idle: a timer, started after this article's frame (not part of it)
+            self.call_after_refresh(self._ahead_later, shown)
+
+    def _ahead_later(self, shown: int) -> None:
+        if shown == self._shown and self.is_attached:
             self.set_timer(AHEAD_AFTER, partial(self._prepare_ahead, shown, None))
 
     def _prepare_ahead(self, shown: int, todo: list[int] | None) -> None:

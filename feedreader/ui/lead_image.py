@@ -250,6 +250,10 @@ class LeadImage(OneLayout, Vertical):
         box_rows = rows if not isinstance(result, ImageProblem) else 1
         if box.styles.height is None or box.styles.height.value != box_rows:
             box.styles.height = box_rows
+            # this widget's own height changes too: said now, not when Textual
+            # finds out at idle, so the detail pane can arrange itself before its
+            # layout (ArticleView._expect_scroll_bar)
+            self.refresh(layout=True)
         if self._picture is not None and isinstance(result, DecodedImage):
             self._picture.styles.width = pic_cols
             self._picture.styles.height = rows
