@@ -19,11 +19,12 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from feedreader.core.library.library import ListRow
 from feedreader.ui.list_columns import ELLIPSIS, fit_cells, highlighted, row_layout, score_cell
+from feedreader.ui.list_scrollbar import CachedScrollBar, render_context
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 from feedreader.core.library.view import ListModel
 
@@ -39,63 +40,6 @@ _PART_STYLES = tuple(f"article-list--{name}" for name in (
 
 def local_zone(when: datetime) -> datetime:
     return when.astimezone()
-
-
-def _render_context(widget) -> tuple:
-    """Everything besides a widget's own content that Textual's line cache
-    renders its lines with: size, background, the app's colour filters,
-    opacity, the terminal's colours."""
-    app = widget.app
-    return (widget.region.size, widget.background_colors, tuple(widget.get_line_filters()),
-            widget.opacity, id(app.ansi_theme), app.native_ansi_color)
-
-
-class _CachedScrollBar(ScrollBar):
-    """Textual's scroll bar, its rendered lines kept while it would look the same.
-
-    The list's bar is repainted on every page key and every layout of the
-    screen (the detail pane's), ~2 ms each time for 48 lines; with 100,000 rows
-    its thumb moves one eighth of a cell every few pages. The key is what the
-    bar draws (Textual's own ``render_bar`` segments: thumb, colours) and
-    everything Textual's line cache renders it with.
-    """
-
-    CACHED = 32
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._lines: FIFOCache[tuple, list[Strip]] = FIFOCache(self.CACHED)
-
-    def _look(self) -> tuple | None:
-        bar = self.render()
-        if type(bar) is not ScrollBarRender or not self.vertical:
-            return None
-        style = bar.style
-        if not isinstance(style, Style):
-            return None
-        width, height = self.size
-        segments = ScrollBarRender.render_bar(
-            size=height, virtual_size=bar.virtual_size, window_size=bar.window_size,
-            position=bar.position, thickness=width, vertical=True,
-            back_color=style.bgcolor, bar_color=style.color,
-        ).segments if style.bgcolor is not None and style.color is not None else None
-        if segments is None:
-            return None
-        return (tuple(segments), style, *_render_context(self))
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        look = self._look()
-        if look is None:
-            return super().render_lines(crop)
-        key = (crop, look)
-        lines = self._lines.get(key)
-        if lines is None:
-            lines = self._lines[key] = super().render_lines(crop)
-        return lines
-
-    def notify_style_update(self) -> None:
-        self._lines.clear()
-        super().notify_style_update()
 
 
 class ArticleList(ScrollView, can_focus=True):
@@ -198,6 +142,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._moving = False            # the cursor change under way is the user's (``move``)
         self._moved_due = False         # a user's move is part of the Highlighted due
         self._keys_shown: list[int] = []   # the model's keys at the last reload (for ``reload``'s nearest)
+        self._kept: tuple[int, int | None] | None = None   # (the cursor's article, the one shown) over a head
         self._prepare_direction = 0     # a page key's direction: render the next page ahead
         self._sized: tuple[Size, Size, Size] | None = None
         self._strips: FIFOCache[tuple, Strip] = FIFOCache(STRIP_CACHE)     # rendered rows, ~5 screens
@@ -214,7 +159,7 @@ class ArticleList(ScrollView, can_focus=True):
         # Textual's own attribute and start-up call for the bar (no public way to
         # give a widget another scroll bar); tests/ui/test_textual_internals.py
         if self._vertical_scrollbar is None:
-            self._vertical_scrollbar = bar = _CachedScrollBar(
+            self._vertical_scrollbar = bar = CachedScrollBar(
                 vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
             )
             bar.display = False
@@ -227,6 +172,12 @@ class ArticleList(ScrollView, can_focus=True):
         still listed, else on the nearest article after it that is (in the list
         as it was), else at the same place."""
         self.virtual_size = Size(self.size.width, len(self.model))
+        # after a head (ListModel.partial) the cursor goes back to the article it was on
+        # before, unless the user moved it since
+        if self._kept is not None and not self.model.partial:
+            if keep == self._kept[1]:
+                keep = self._kept[0]
+            self._kept = None
         target = self.model.index_of(keep) if keep is not None else None
         if target is None and keep is not None:
             target = self._nearest_after(keep)
@@ -238,6 +189,8 @@ class ArticleList(ScrollView, can_focus=True):
         self.cursor = target
         self.refresh()
         if self.model.partial:
+            if keep is not None and target != self.model.index_of(keep) and self._kept is None:
+                self._kept = (keep, self.model.key_at(target))
             self._read_order(self.model.order)
 
     def _read_order(self, order: str) -> None:
@@ -427,7 +380,7 @@ class ArticleList(ScrollView, can_focus=True):
             return False
         look = (self.content_region.size, styles.border, styles.padding, outline, styles.tint,
                 styles.text_opacity, styles.hatch if styles.has_rule("hatch") else None,
-                *_render_context(self))
+                *render_context(self))
         if look != self._look:
             self._look = look
             self._finished.clear()

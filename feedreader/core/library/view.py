@@ -29,10 +29,11 @@ NEAR = 512
 # since they were made is looked up by position (a C scan, ~8 ms at 1,000,000) for up to
 # this many articles; more and the bytes are dropped, made again when used (~80 ms at 1,000,000).
 PENDING_SCAN = 4
-# The first paint of a large library whose order is not at hand (not saved at the index's
-# generation: reading 1,000,000 keys is ~0.8 s) lists the order's first HEAD_ROWS keys from
-# SQL (``partial``); the caller reads the whole order in a worker (``Library.order``) and
-# rebuilds (ui/article_list.py). Smaller libraries (at most HEAD_ABOVE articles) read it at once.
+# A rebuild of a large library whose order is not at hand (not cached, not saved at the index's
+# generation: reading 1,000,000 keys is ~0.8 s; the first paint, a first switch to an order)
+# lists the order's first HEAD_ROWS keys from SQL (``partial``); the caller reads the whole
+# order in a worker (``Library.order``) and rebuilds (ui/article_list.py). Smaller libraries
+# (at most HEAD_ABOVE articles) read it at once.
 HEAD_ROWS = 1000
 HEAD_ABOVE = 50_000
 _MARK_BITS = READ | HIDDEN | FLAGGED
@@ -50,10 +51,11 @@ class _MarkBytes:
     a ``translate`` of these bytes (C, no hashing: ~12 ms at 1,000,000 keys where a set
     look-up per key is ~70 ms), and the unfiltered list's unread count a ``count``."""
 
-    __slots__ = ("base", "bits", "pending")
+    __slots__ = ("base", "bits", "generation", "pending")
 
-    def __init__(self, base: list[int], marks: dict[int, int]) -> None:
+    def __init__(self, base: list[int], marks: dict[int, int], generation: int | None) -> None:
         self.base = base
+        self.generation = generation            # the index generation the order was read at (None: a head)
         self.bits = bytearray(map(marks.get, base, repeat(0)))   # (bits are READ|HIDDEN|FLAGGED: < 256)
         self.pending: dict[int, int] = {}       # aid -> bits, changed since
 
@@ -94,7 +96,6 @@ class ListModel:
         self.unread = 0
         self.stories: StoryView | None = None   # story mode: one row per story (storyview.py)
         self.partial = False                    # ``keys`` are from the order's first rows only (HEAD_ROWS)
-        self._first = True                      # the next rebuild is the first
         self._count = 0                         # (the library's count, while partial)
 
     # -- building ---------------------------------------------------------
@@ -114,10 +115,9 @@ class ListModel:
         read, hidden, flagged = self.mark_sets()
         drop = (0 if show_hidden or not hidden else HIDDEN) | (READ if self.unread_only and read else 0)
         need = FLAGGED if self.flagged_only else 0
-        marked = self._mark_bytes(base) if drop or need or read else None
+        marked = self._mark_bytes(base) if drop or need else None
         keys = base
-        if drop or need:
-            assert marked is not None
+        if marked is not None:
             keys = list(compress(base, marked.bits.translate(_table(drop, need))))
         if match is not None:  # usually the most selective
             keys = list(filter(match.__contains__, keys))
@@ -132,19 +132,20 @@ class ListModel:
         self._lookups = 0
         if self.unread_only or not read:
             self.unread = len(self.keys)
-        elif marked is not None and match is None and self.exclude is None and self.scope is None \
+        elif match is None and self.exclude is None and self.scope is None \
                 and self.keys is listed:      # (story mode off: ``apply`` gave the list back)
-            # the list is the order less the mark filters: count in the bytes
-            self.unread = marked.bits.translate(_table(drop, need, unread=True)).count(1)
+            # the list is the order less the mark filters: count in the bytes (any order's
+            # at the same index generation: they hold the same articles; a sort switch makes none)
+            counted = marked or self._same_articles() or self._mark_bytes(base)
+            self.unread = counted.bits.translate(_table(drop, need, unread=True)).count(1)
         else:
             self.unread = len(self.keys) - len(read.intersection(self.keys))
 
     def _base(self) -> list[int]:
-        """The order's keys; on the first rebuild (or while still partial) of a large
-        library whose order is not at hand, only its head (``partial``)."""
-        first, self._first = self._first, False
+        """The order's keys; of a large library whose order is not at hand (the first
+        paint, a first switch to an order), only its head (``partial``)."""
         library, order = self.library, self.order
-        if (first or self.partial) and not library.order_ready(order):
+        if not library.order_ready(order):
             count = library.count()
             if count > HEAD_ABOVE:
                 self.partial = True
@@ -158,10 +159,24 @@ class ListModel:
         were replaced, else brought up to date."""
         marked = self._bytes.get(self.order)
         if marked is None or marked.base is not base:
-            marked = self._bytes[self.order] = _MarkBytes(base, self.marks)
+            generation = None if self.partial else self.library.order_generation(self.order)
+            marked = self._bytes[self.order] = _MarkBytes(base, self.marks, generation)
         elif marked.pending:
             marked.settle()
         return marked
+
+    def _same_articles(self) -> _MarkBytes | None:
+        """Another order's mark bytes, up to date, if it was read at the index generation
+        this order was (the same articles: the same counts)."""
+        generation = None if self.partial else self.library.order_generation(self.order)
+        if generation is None:
+            return None
+        for name, marked in self._bytes.items():
+            if marked.generation == generation and self.library.order_generation(name) == generation:
+                if marked.pending:
+                    marked.settle()
+                return marked
+        return None
 
     def set_search(self, result: "SearchResult | None") -> None:
         """Filter by a search's result (None, or an empty query: no filter);

@@ -154,11 +154,29 @@ def test_the_unread_count_after_sort_switches_and_marks_is_a_fresh_count(lib):
             model.rebuild()     # as the app does when it re-filters (the kept count is used)
         assert model.unread == fresh(), (what, value)
     kept = {name: marked.bits for name, marked in model._bytes.items()}
-    assert set(kept) == {"newest", "best", "ranked"}    # one per order, kept ...
-    model.set_flags(keys[7], READ)
+    assert kept    # bytes kept ...
+    for order in ("newest", "best", "ranked"):
+        model.order = order
+        model.set_flags(keys[7], model.flags(keys[7]) ^ READ)
+        model.rebuild()
+        assert model.unread == fresh(), order
+    assert all(model._bytes[name].bits is bits for name, bits in kept.items())   # ... changed in place
+
+
+def test_a_sort_switch_counts_with_the_bytes_it_has(lib):
+    """Every order at one index generation holds the same articles: the unfiltered
+    unread count of a new order comes from the bytes of another (none made for it)."""
+    model = ListModel(lib)
+    keys = list(lib.order("newest"))
+    for aid in keys[::4]:
+        model.set_flags(aid, READ)
     model.rebuild()
-    assert model.unread == fresh()
-    assert model._bytes[model.order].bits is kept[model.order]   # ... and changed in place, not made again
+    assert set(model._bytes) == {"newest"}
+    model.set_flags(keys[1], READ)              # pending in newest's bytes
+    model.order = "best"
+    model.rebuild()
+    assert set(model._bytes) == {"newest"}
+    assert model.unread == len(keys) - len(keys[::4]) - 1
 
 
 def test_many_marks_at_once_make_the_bytes_again(lib, monkeypatch):
@@ -187,8 +205,8 @@ def test_many_marks_at_once_make_the_bytes_again(lib, monkeypatch):
 
 
 def test_a_large_library_without_its_order_at_hand_lists_the_head_first(lib, monkeypatch):
-    """``partial``: the first rebuild lists the order's first HEAD_ROWS keys from SQL when
-    the order is neither cached nor saved at the index's generation; once it is, the whole."""
+    """``partial``: a rebuild lists the order's first HEAD_ROWS keys from SQL when the
+    order is neither cached nor saved at the index's generation; once it is, the whole."""
     from feedreader.core.library import view
 
     monkeypatch.setattr(view, "HEAD_ABOVE", 0)
@@ -202,7 +220,10 @@ def test_a_large_library_without_its_order_at_hand_lists_the_head_first(lib, mon
     assert lib.order_ready("newest")
     model.rebuild()
     assert not model.partial and model.keys == everything and model.total == len(everything)
-    model.order = "best"                      # later rebuilds read the order at once
+    model.order = "best"                      # a first switch to an order: its head too
+    model.rebuild()
+    assert model.partial and model.keys == lib.head("best", 3)
+    lib.order("best")
     model.rebuild()
     assert not model.partial and model.keys == lib.order("best")
     assert lib.head("ranked", 5) == lib.order("ranked")[:5]
