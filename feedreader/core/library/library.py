@@ -8,6 +8,7 @@ The list pane never holds every article: it holds the ordered article keys
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 import threading
@@ -195,8 +196,13 @@ class Library:
             blob = self.index.saved_order(order, generation)
             if blob is not None:
                 return _unpack(blob), generation
+            # one JSON array (the subquery's LIMIT keeps its ORDER BY): SQLite builds it without
+            # the GIL (a worker's read leaves the UI thread running), json.loads is C; a row at a
+            # time held the GIL throughout (1,000,000 keys, best first: 90 ms held, not 270)
             params = order_params(conn, order)
-            return [r[0] for r in conn.execute(f"SELECT aid FROM articles {ORDER_SQL[order]}", params)], generation
+            text = conn.execute(f"SELECT json_group_array(aid) FROM (SELECT aid FROM articles {ORDER_SQL[order]}"
+                                " LIMIT -1)", params).fetchone()[0]
+            return json.loads(text), generation
         finally:
             if own:
                 conn.execute("COMMIT")
