@@ -97,7 +97,6 @@ class FeedJobs:
 
     def _refresh(self, which: Which, quiet: bool, flagged: list[int]) -> None:
         """(A thread.)"""
-        from feedreader.core.feeds.refresh import refresh_and_prune
         from feedreader.core.feeds.store import StoreError
 
         try:
@@ -122,6 +121,9 @@ class FeedJobs:
                 nonlocal failed
                 failed += not result.ok
                 self._post(FeedsProgress(done, total, failed))
+
+            # imported once there is a feed to fetch (httpx, the parser: ~0.1 s of CPU at start)
+            from feedreader.core.feeds.refresh import refresh_and_prune
 
             async def run() -> Any:
                 async with feed_fetcher(self.settings) as fetcher:

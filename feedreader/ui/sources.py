@@ -325,10 +325,15 @@ class SourcesController:
 
     # -- start --------------------------------------------------------------------
     def start(self) -> None:
-        """At mount: the feeds that are due are refreshed in the background
-        (``[feeds] refresh_on_start``); nothing at all without a feed store."""
+        """At mount: once the first screen is painted, the feeds that are due are
+        refreshed in the background (``[feeds] refresh_on_start``); nothing at all
+        without a feed store. (Its worker's imports, the fetcher's and the parser's,
+        took the GIL from the first paint.)"""
         if self.feed_store is None or not self.feed_store.exists():
             return
+        self.app.call_after_refresh(self._start)
+
+    def _start(self) -> None:
         if self.settings.feeds.refresh_on_start:
             self.jobs.refresh("due", quiet=True)
         else:

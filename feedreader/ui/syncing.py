@@ -28,6 +28,7 @@ marks would be sent and then forgotten.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -149,6 +150,9 @@ class SyncController:
             self._post(SyncUpdate(finished=True, has_account=True, error=f"unexpected error ({type(exc).__name__})"))
 
     def _sync(self) -> SyncUpdate:
+        assert self.account_path is not None
+        if not os.path.lexists(self.account_path):   # no account: nothing to import (httpx: ~0.1 s at start)
+            return SyncUpdate(finished=True, has_account=False, next_at=self.clock() + TICK)
         import httpx
 
         from feedreader import __version__
