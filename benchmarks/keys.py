@@ -28,6 +28,15 @@ painted too). ``handled`` keeps the older, stricter reading: key -> every
 message handled and then a screen update, which counts the deferred detail
 pane too whenever the frame timer happened to paint in between.
 
+``detail`` is what a reader waits for, the figure issue 17 sets for the
+detail pane: key -> the first screen update, computed after the pane was
+given the article now under the cursor (``ArticleView.show``), with no
+message left to handle but callbacks waiting for the next refresh (the rule
+of the key's own frame). Work after that frame (the list rendering the next
+page ahead, the pane rendering the next articles) is in ``settled``, not in
+``detail``. A key that shows no new article (mark read, noop) has
+``detail`` = its own frame, where the pane's status lines change.
+
 Between two keys the harness lets the app go idle (``pilot.pause()``), as a
 reader's pause between keys does; what a key leaves for idle time (the list
 renders the next page ahead after a page key) is then done. Keys pressed
@@ -142,7 +151,9 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
     from textual._compositor import CompositorUpdate
     from textual.messages import InvokeLater
 
+    from feedreader.core.ids import aid_from_id
     from feedreader.ui.article_list import ArticleList
+    from feedreader.ui.article_view import ArticleView
 
     app, library, closers = build_app(corpus)
     try:   # the collector settings ``feedreader`` runs with
@@ -158,8 +169,11 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
             console = app.console
             original_display = app._display
 
-            # the key being timed: when its action ran, and the first frame after that
-            timing: dict[str, float | None] = {"applied": None, "frame": None, "frame_cpu": None}
+            # the key being timed: when its action ran, and the first frame after that;
+            # when the detail pane was given the article under the cursor, and the first frame after that
+            timing: dict[str, float | None] = {"applied": None, "frame": None, "frame_cpu": None,
+                                               "shown": None, "detail": None, "detail_cpu": None,
+                                               "stamping": None}
 
             def queued(but: tuple[type, ...] = ()) -> bool:
                 """Any message still to handle in the app, but of the types ``but``."""
@@ -177,6 +191,9 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                 if timing["applied"] is not None and timing["frame"] is None and not queued((InvokeLater,)):
                     timing["frame"] = out
                     timing["frame_cpu"] = out_cpu
+                if timing["shown"] is not None and timing["detail"] is None and not queued((InvokeLater,)):
+                    timing["detail"] = out
+                    timing["detail_cpu"] = out_cpu
                 return shown
 
             original_run_action = app.run_action
@@ -190,6 +207,17 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
             app._display = display
             app.run_action = run_action
             lst = app.query_one(ArticleList)
+            view = app.query_one(ArticleView)
+            original_show = view.show
+
+            def show(article, *args, **kwargs):
+                done = original_show(article, *args, **kwargs)
+                if (timing["stamping"] and article is not None
+                        and aid_from_id(article.id) == lst.current and timing["shown"] is None):
+                    timing["shown"] = time.perf_counter()
+                return done
+
+            view.show = show
             waited = time.perf_counter()
             # a large library's first paint may show the order's head only (ListModel.partial):
             # the keys are timed on the whole list, once the app has read it
@@ -205,24 +233,34 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                     quiet = 0 if queued() else quiet + 1
                 app.screen._on_timer_update()   # layout + render the dirty lines, as a frame would
 
-            async def press(key: str) -> tuple[float, float, float, float, float]:
+            async def press(key: str) -> tuple[float, ...]:
                 """(ms to the frame that shows the key's action, ms to the first
                 frame after every message was handled, ms until the work the key
                 deferred to after its frame, e.g. the detail pane, is painted too;
-                then the process's CPU ms to the key's frame and to the deferred work's)."""
+                then the process's CPU ms to the key's frame and to the deferred work's;
+                then ms and CPU ms to the frame that shows the detail pane's new article)."""
                 char = key if len(key) == 1 else (" " if key == "space" else None)
-                timing["applied"] = timing["frame"] = timing["frame_cpu"] = None
+                for name in timing:
+                    timing[name] = None
+                timing["stamping"] = True
                 t0, c0 = time.perf_counter(), time.process_time()
                 app._driver.send_message(events.Key(key, char))
                 await handled()
                 t1, c1 = time.perf_counter(), time.process_time()
                 frame = timing["frame"] if timing["applied"] is not None else None
                 frame_cpu = timing["frame_cpu"] if frame is not None else None
-                timing["applied"] = None        # stop stamping
+                timing["applied"] = None        # stop stamping the key's frame
                 await handled()                 # after-refresh callbacks and what they cause
                 t2, c2 = time.perf_counter(), time.process_time()
-                return (((frame or t1) - t0) * 1000, (t1 - t0) * 1000, (t2 - t0) * 1000,
-                        ((frame_cpu or c1) - c0) * 1000, (c2 - c0) * 1000)
+                timing["stamping"] = None
+                first, first_cpu = (frame or t1), (frame_cpu or c1)
+                detail = timing["detail"] if timing["shown"] is not None else None
+                detail_cpu = timing["detail_cpu"] if detail is not None else None
+                if timing["shown"] is not None and detail is None:      # shown, never painted after: the end
+                    detail, detail_cpu = t2, c2
+                return ((first - t0) * 1000, (t1 - t0) * 1000, (t2 - t0) * 1000,
+                        (first_cpu - c0) * 1000, (c2 - c0) * 1000,
+                        ((detail or first) - t0) * 1000, ((detail_cpu or first_cpu) - c0) * 1000)
 
             async def settle() -> None:
                 # a reader's pause between keys: what the key left for when the app is
@@ -235,14 +273,18 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                 whole: list[float] = []
                 first_cpu: list[float] = []
                 whole_cpu: list[float] = []
+                detail: list[float] = []
+                detail_cpu: list[float] = []
                 for i in range(samples):
                     key = keys[i % len(keys)]
-                    a, b, c, d, e = await press(key)
+                    a, b, c, d, e, f, g = await press(key)
                     first.append(a)
                     strict.append(b)
                     whole.append(c)
                     first_cpu.append(d)
                     whole_cpu.append(e)
+                    detail.append(f)
+                    detail_cpu.append(g)
                     await settle()
                     for extra in between or []:
                         await press(extra)
@@ -252,6 +294,8 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                 results[name]["settled"] = summary(whole)
                 results[name]["cpu"] = summary(first_cpu)              # the process's CPU time, all threads
                 results[name]["settled_cpu"] = summary(whole_cpu)
+                results[name]["detail"] = summary(detail)          # key -> the pane shows the article
+                results[name]["detail_cpu"] = summary(detail_cpu)
 
             await settle()
             await run("noop", ["f12"])
