@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from feedreader.core.library.pool import Row
 
 MAX_DEPTH = 64           # folder nesting while scanning
+FULL_WALK_NICE = 10      # the start-up child's niceness after its quick pass (folders.py)
 
 Found = tuple[str, int, int]            # (path, size, mtime_ns) as the walk finds them
 
@@ -225,6 +226,10 @@ def _prewalk_child(db_path: Path, sources: Sequence[Path], out: IO[bytes], first
             _send(out, "files", new)
             _send(out, "gone", gone)
             _send(out, "settled", None)
+            try:    # the full walk is background work now: the app's start and first batch go first
+                os.nice(FULL_WALK_NICE)
+            except OSError:
+                pass
         known = KnownFiles(conn.execute(FILE_FACTS))
     finally:
         conn.close()
