@@ -151,6 +151,8 @@ def quick_pass(conn: sqlite3.Connection, roots: Sequence[str], folders: dict[str
     it are stat-ed."""
     changed = []
     for folder, recorded in folders.items():
+        if not _walkable(folder, roots, max_depth):
+            continue                # not a folder the walk lists (a record from elsewhere)
         try:
             st = os.lstat(folder)
             gone = not stat_mod.S_ISDIR(st.st_mode)
@@ -217,6 +219,17 @@ def _new_folder(conn: sqlite3.Connection, folder: str, depth: int, suffixes: tup
         if path not in seen and known.get(path) != item[1:]:
             seen.add(path)
             yield item
+
+
+def _walkable(folder: str, roots: Sequence[str], max_depth: int) -> bool:
+    """``folder`` is one the walk would list: a root, or inside one (no hidden
+    or ``..`` part, not too deep)."""
+    if folder in roots:
+        return True
+    if os.path.normpath(folder) != folder or (os.sep + ".") in folder:
+        return False
+    depth = _depth(folder, roots)
+    return depth is not None and depth <= max_depth
 
 
 def _depth(folder: str, roots: Sequence[str]) -> int | None:

@@ -337,3 +337,27 @@ def test_known_files_tell_a_changed_size_or_mtime_also_before_1970() -> None:
     assert not known.pop_same("/nowhere/x.txt", 1, 1)
     known.discard("/z.txt")
     assert known.paths() == [] and "/a/x.txt" not in known
+
+
+def test_records_of_folders_outside_the_sources_are_not_listed(tmp_path: Path) -> None:
+    """A tampered index's records (a folder elsewhere, a hidden one, a ``..``
+    path): the quick pass lists none of them, and nothing from there is indexed."""
+    docs = library(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write(elsewhere / "secret.txt", 1, "Secret", T0)
+    (docs / ".hidden").mkdir()
+    write(docs / ".hidden" / "h.txt", 2, "Hidden", T0)
+    db = tmp_path / "x.db"
+    refreshed(db, docs, child=False)
+    import json
+    conn = sqlite3.connect(db)
+    folders = load_folders(conn)
+    folders.update({str(elsewhere): 0, str(docs / ".hidden"): 0, f"{docs}/a/../../elsewhere": 0})
+    conn.execute("UPDATE meta SET value=? WHERE key=?", (json.dumps({"folders": folders}), FOLDERS_KEY))
+    conn.commit()
+    conn.close()
+    assert quick(messages(db, [docs])) == (set(), set())
+    refreshed(db, docs, child=True)
+    assert not any("Secret" in r[3] or "Hidden" in r[3] for r in state(db)[0])
+    assert_fresh(tmp_path, db, docs)
