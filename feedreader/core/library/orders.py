@@ -47,3 +47,28 @@ def ranked_reference(conn: sqlite3.Connection) -> int:
 def order_params(conn: sqlite3.Connection, order: str) -> dict[str, int]:
     """The named parameters ``ORDER_SQL[order]`` needs."""
     return {"ref": ranked_reference(conn)} if order == "ranked" else {}
+
+
+def ranked_head_since(conn: sqlite3.Connection, limit: int) -> int | None:
+    """A date (unix seconds) that every one of the first ``limit`` articles of the
+    ranked order is published on or after, so that its head is a range of the
+    ``articles_newest`` index rather than a sort of every article (~0.2 s at
+    1,000,000); None when there is no such bound (fewer dated articles than ``limit``).
+
+    The ``limit``-th best rank ``v`` among the newest ``4 * limit`` articles is at most
+    the head's last; an article older than ``age`` hours, where
+    ``(best score + 1) / (age + 2) ^ 1.5 = v``, ranks below ``v`` whatever its score.
+    """
+    ref = ranked_reference(conn)
+    rows = conn.execute(
+        "SELECT (coalesce(score, 0) + 1) / pow((:ref - published) / 3600.0 + 2, 1.5) FROM articles"
+        " WHERE published IS NOT NULL ORDER BY published DESC LIMIT :n", {"ref": ref, "n": 4 * limit},
+    ).fetchall()
+    if len(rows) < limit:
+        return None
+    v = sorted((r[0] for r in rows), reverse=True)[limit - 1]
+    top = max(conn.execute("SELECT max(score) FROM articles").fetchone()[0] or 0, 0)
+    if v <= 0:
+        return None
+    hours = ((top + 1) / v) ** (2 / 3) - 2
+    return int(ref - (hours * 1.01 + 1) * 3600)    # (a margin for rounding)

@@ -240,3 +240,15 @@ def test_an_order_saved_at_the_generation_is_at_hand(lib, tmp_path, monkeypatch)
         model = ListModel(again)
         model.rebuild()
         assert not model.partial and model.keys == everything
+
+
+def test_the_ranked_head_is_the_ranked_order_s_start(lib):
+    """``Library.head("ranked")`` reads a range of recent articles (orders.ranked_head_since):
+    the same keys as the start of the whole ranked order, for every length."""
+    from feedreader.core.library.orders import ranked_head_since
+
+    ranked = lib.order("ranked")
+    lib.invalidate()                          # (head reads SQL, not the cached order)
+    assert ranked_head_since(lib.index.conn, 3) is not None     # the bound is used on the samples
+    for limit in (1, 2, 3, 5, 8, len(ranked) // 2, len(ranked), len(ranked) + 5):
+        assert lib.head("ranked", limit) == ranked[:limit], limit
