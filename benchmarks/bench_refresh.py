@@ -675,14 +675,22 @@ def stage_costs(work: Path, feeds: int, entries: int, seed: int) -> dict:
     """CPU milliseconds per entry of each stage of a first refresh, measured
     here (one process, ``time.process_time``) on ``feeds`` of the server's
     feeds, files written under ``work`` (the refresh's file system): parse
-    (``parse_feed``), render (``entry_document``), write (``write_file``: the
-    atomic write of one file), store (``known_entries`` + ``record_entries``
-    + ``record_fetch``, one feed at a time)."""
+    (``parse_feed``), render (``entry_document``), write (``write_files``: a
+    feed's new files, each written unnamed and linked in, as the parser
+    processes do), store (``known_entries`` + ``record_entries`` +
+    ``record_fetch``, one feed at a time)."""
     from datetime import datetime, timezone
 
     from feedreader.core.feeds.entrydoc import entry_document, entry_filename
     from feedreader.core.feeds.parse import parse_feed
-    from feedreader.core.feeds.parsepool import write_file
+    try:
+        from feedreader.core.feeds.parsepool import write_files
+    except ImportError:   # an older feedreader (--feedreader of an older checkout): one file at a time
+        from feedreader.core.feeds.parsepool import write_file
+
+        def write_files(folder: Path, files) -> None:
+            for name, data in files:
+                write_file(folder / name, data)
     from feedreader.core.feeds.store import EntryRow, FeedStore
 
     now = time.time()
@@ -704,8 +712,7 @@ def stage_costs(work: Path, feeds: int, entries: int, seed: int) -> dict:
         for sub, items in zip(subs, docs):
             folder = root / str(sub.id)
             folder.mkdir(parents=True)
-            for entry, data in items:
-                write_file(folder / entry_filename(entry), data)
+            write_files(folder, [(entry_filename(entry), data) for entry, data in items])
         write_s = cpu() - t
         t = cpu()
         for sub, items, p in zip(subs, docs, parsed):
