@@ -5,7 +5,7 @@ links, and a sketch of its word shingles for near-copies.
 ``StoryInput`` is what grouping needs of an article (built from an Article or
 from the library's index row); ``extract`` turns it into ``Features``. Both
 are plain frozen data: features are computed once per article version and
-kept (``store.py``); the weights that depend on the whole collection (how
+kept packed (``records.py``, in the story file); the weights that depend on the whole collection (how
 rare a term is) are applied when two articles are compared (``score.py``).
 
 Named entities are approximated by capitalised words (a sentence's first
@@ -248,31 +248,3 @@ def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
         return 0.0
     common = len(set(a).intersection(b))
     return common / (len(a) + len(b) - common) if common else 0.0
-
-
-def _extract_chunk(items: list[StoryInput]) -> list[Features]:
-    return [extract(item) for item in items]
-
-
-def _extract_chunk_timed(items: list[StoryInput]) -> tuple[list[Features], float]:
-    import time
-
-    started = time.process_time()
-    out = _extract_chunk(items)
-    return out, time.process_time() - started
-
-
-def extract_many(items: list[StoryInput], *, jobs: int = 1, chunk: int = 2000,
-                 cpu: list[float] | None = None) -> list[Features]:
-    """Features of many articles, on ``jobs`` processes when there are enough of them
-    (the CPU seconds the workers spent are appended to ``cpu`` when given)."""
-    if jobs <= 1 or len(items) < 2 * chunk:
-        return _extract_chunk(items)
-    import multiprocessing
-
-    parts = [items[i : i + chunk] for i in range(0, len(items), chunk)]
-    with multiprocessing.get_context("forkserver").Pool(jobs) as pool:
-        done = pool.map(_extract_chunk_timed, parts)
-    if cpu is not None:
-        cpu.append(sum(seconds for _, seconds in done))
-    return [f for part, _ in done for f in part]

@@ -17,6 +17,14 @@ regroups only what they touch:
 3. the connected parts of the link graph that hold a changed article are
    grouped again by average link (``cluster.py``); the rest stay as they are.
 
+The new articles are compared in time order, bucket by bucket; the postings
+of a bucket are built when the update first needs it (``tables.Buckets``)
+from the records in the index's database, and dropped when the update has
+moved past it. Everything an update learns (records, document frequencies,
+links, stories) is written to that database (``tables.py``: the story file,
+or one in memory), in one transaction per update; in memory the index keeps
+only who is grouped with whom (about 100 bytes per article in a story).
+
 Grouping is a function of the links, and whether two articles are candidates
 does not depend on the order they arrived in, so with the same rarity weights
 an incremental run gives the batch result exactly. The weights themselves
@@ -31,22 +39,29 @@ A story's id is stable: derived from the identity of its earliest article.
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from itertools import chain
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from feedreader.core.ids import article_id
 from feedreader.core.stories.cluster import average_link, bounded_component, components
 from feedreader.core.stories.features import Features, StoryInput, extract
-from feedreader.core.stories.score import DEFAULT_WEIGHTS, Rarity, Weights, fast_score
+from feedreader.core.stories.linking import MAX_CANDIDATES, Link, Order, link, link_slice, plan
+from feedreader.core.stories.records import Record, candidate_keys, in_processes, pack, rarity_keys, unpack
+from feedreader.core.stories.score import DEFAULT_WEIGHTS, Rarity, Weights
+from feedreader.core.stories.tables import (
+    SCHEMA, TABLES, Buckets, SqlCounts, bucket_of, chunks, insert_records, members_blob, members_of_blob,
+    memory_db, select_in, write_postings,
+)
 
 POSTING_CAP = 24
-MAX_CANDIDATES = 12           # the strongest candidates of an article that are scored
-SKETCH_KEYS = 4
-MIN_STRENGTH = 3              # what a candidate must share: 3 keys, or one link
-REGROUP_LIMIT = 400          # a connected part up to this size is regrouped whole when touched
-NO_TIME = -(1 << 40)          # the bucket of articles without a date (they meet only each other)
+PARALLEL = 20000              # new articles from which ``jobs`` > 1 compares them on processes
+SPARSE = 20                   # fewer new articles than 1/SPARSE of the index: records read one by one
+REGROUP_LIMIT = 400           # a connected part up to this size is regrouped whole when touched
+REGION = 2000                 # touched articles of a bigger part regrouped together
+BATCH = 2000                  # new records written at a time
+INF = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,320 +87,332 @@ def story_id(identity: str) -> str:
     return article_id("story\n" + identity)
 
 
-def _keys(f: Features) -> Iterator[tuple[str, int]]:
-    """(key, strength) for candidate generation."""
-    for e in f.entities:
-        yield "e:" + e, 1
-    for n in f.numbers:
-        yield n, 1
-    for t in f.title_terms:
-        yield "t:" + t, 1
-    if f.url:
-        yield "u:" + f.url, MIN_STRENGTH
-    for link in f.links:
-        yield "u:" + link, MIN_STRENGTH
-    for h in f.sketch[:SKETCH_KEYS]:
-        yield f"h:{h}", 1
-
-
-def _rarity_keys(f: Features) -> Iterator[str]:
-    yield from f.terms
-    for e in f.entities:
-        yield "e:" + e
-    yield from f.numbers
+def as_record(item: StoryInput | Features | Record) -> Record:
+    if isinstance(item, Record):
+        return item
+    return pack(item if isinstance(item, Features) else extract(item))
 
 
 class StoryIndex:
-    """Stories of a changing set of articles, kept in memory (``store.py`` saves it)."""
+    """Stories of a changing set of articles, kept in an SQLite database (``conn``: the
+    story file's, ``store.py``; by default one in memory)."""
 
     def __init__(self, weights: Weights = DEFAULT_WEIGHTS, *, posting_cap: int = POSTING_CAP,
-                 rarity: Rarity | None = None, regroup_limit: int = REGROUP_LIMIT) -> None:
+                 rarity: Rarity | None = None, regroup_limit: int = REGROUP_LIMIT,
+                 conn: sqlite3.Connection | None = None, jobs: int = 1) -> None:
         self.weights = weights
+        self.jobs = jobs
         self.regroup_limit = regroup_limit
         self._fixed_rarity = rarity          # weights from elsewhere (tests; a reference collection)
         self.posting_cap = posting_cap
-        self.features: dict[int, Features] = {}
-        self.df: Counter[str] = Counter()
-        self._postings: dict[int, dict[str, list[int]]] = {}    # bucket -> key -> aids
-        self.links: dict[int, dict[int, float]] = {}
-        self._group_of: dict[int, int] = {}           # aid -> its group's first aid
-        self._groups: dict[int, tuple[str, tuple[int, ...]]] = {}  # first aid -> (story id, members: 2 or more)
-        self.dirty: set[int] = set()     # articles whose features, links or group changed since the last save
-        self.token = os.urandom(8).hex()  # which index a store last saved (store.py)
+        self.conn = conn if conn is not None else memory_db()
+        self.conn.executescript(SCHEMA)
+        self.written = 0                     # articles written since the store last counted (store.py)
+        self.worker_cpu = 0.0                # CPU seconds of the comparing processes (benchmarks)
+        self.token = os.urandom(8).hex()
+        self._load()
+
+    def _load(self) -> None:
+        """The counts and the groups, from the database (emptied when an update was left
+        unfinished there)."""
+        conn = self.conn
+        if conn.execute("SELECT 1 FROM unfinished LIMIT 1").fetchone() is not None:
+            conn.execute("BEGIN")
+            for table in TABLES:
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("COMMIT")
+        self._count: int = conn.execute("SELECT count(*) FROM features").fetchone()[0]
+        self._group_of: dict[int, int] = {}            # aid -> its group's first (smallest) aid
+        self._groups: dict[int, tuple[str, tuple[int, ...], float]] = {}   # first -> (id, members by time, newest)
+        for first, sid, newest, blob in conn.execute("SELECT first, id, newest, members FROM stories"):
+            members = members_of_blob(blob)
+            self._groups[first] = (sid, members, newest)
+            for m in members:
+                self._group_of[m] = first
+        self._data_version = self._version()
+
+    def _version(self) -> int:
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def refresh(self) -> None:
+        """Read the groups again when another connection changed the database."""
+        if self._version() != self._data_version:
+            self._load()
 
     # -- reading ----------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.features)
+        return self._count
 
     def __contains__(self, aid: object) -> bool:
-        return aid in self.features
+        return isinstance(aid, int) and self.conn.execute(
+            "SELECT 1 FROM features WHERE aid = ?", (aid,)).fetchone() is not None
+
+    def versions(self) -> dict[int, int]:
+        """aid -> the article version its record is of."""
+        return dict(self.conn.execute("SELECT aid, version FROM features"))
+
+    def facts(self, aids: Sequence[int]) -> dict[int, tuple[float | None, int]]:
+        """aid -> (date, provider hash) of those of ``aids`` in the index."""
+        return {aid: (published, provider) for aid, published, provider in select_in(
+            self.conn, "SELECT aid, published, provider FROM features WHERE aid IN ({})", aids)}
+
+    def records(self) -> Iterator[Record]:
+        for row in self.conn.execute("SELECT aid, version, published, provider, identity, data FROM features"):
+            yield Record(*row)
+
+    def document_frequencies(self) -> dict[int, int]:
+        return dict(self.conn.execute("SELECT key, n FROM df"))
+
+    @property
+    def links(self) -> dict[int, dict[int, float]]:
+        """Every link, both ways (for tests: this reads the whole table)."""
+        out: dict[int, dict[int, float]] = {}
+        for a, b, s in self.conn.execute("SELECT a, b, score FROM links"):
+            out.setdefault(a, {})[b] = s
+        return out
 
     def rarity(self) -> Rarity:
         if self._fixed_rarity is not None:
             return self._fixed_rarity
-        return Rarity(self.df, len(self.features))
-
-    def _story(self, members: tuple[int, ...]) -> Story:
-        ordered = sorted(members, key=self._time_key)
-        return Story(story_id(self.features[ordered[0]].identity), tuple(ordered))
-
-    def _time_key(self, aid: int) -> tuple[float, str]:
-        f = self.features[aid]
-        return (f.published if f.published is not None else float("inf"), f.identity)
+        return Rarity(SqlCounts(self.conn), self._count)
 
     def stories(self) -> list[Story]:
         """Every story of two or more articles, newest first."""
-        out = [self._story(m) for _, m in self._groups.values()]
-        out.sort(key=lambda s: (-(self.features[s.members[-1]].published or 0.0), s.id))
-        return out
+        ordered = sorted(self._groups.values(), key=lambda g: (-g[2], g[0]))
+        return [Story(sid, members) for sid, members, _ in ordered]
 
     def story_of(self, aid: int) -> Story | None:
         first = self._group_of.get(aid)
-        return self._story(self._groups[first][1]) if first is not None else None
+        if first is None:
+            return None
+        sid, members, _ = self._groups[first]
+        return Story(sid, members)
 
     def groups(self) -> list[tuple[int, ...]]:
         """Every group of two or more, as sorted aids (for comparing runs)."""
-        return sorted(m for _, m in self._groups.values())
+        return sorted(tuple(sorted(m)) for _, m, _ in self._groups.values())
 
     # -- changing ---------------------------------------------------------
-    def _bucket(self, f: Features) -> int:
-        return NO_TIME if f.published is None else int(f.published // self.weights.window)
+    def update(self, items: Iterable[StoryInput | Features | Record] = (), removed: Iterable[int] = ()) -> Changes:
+        """Add new or changed articles and drop removed ones; regroup what they touch
+        (one transaction: on an error nothing of it is kept)."""
+        self.refresh()
+        conn = self.conn
+        conn.execute("BEGIN")
+        try:
+            changes = self._update(items, removed)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._load()
+            raise
+        self._data_version = self._version()
+        return changes
 
-    def _add(self, f: Features) -> None:
-        self.dirty.add(f.aid)
-        self.features[f.aid] = f
-        self.df.update(_rarity_keys(f))
-
-    def _remove(self, aid: int) -> None:
-        self.dirty.add(aid)
-        f = self.features.pop(aid)
-        self.df.subtract(_rarity_keys(f))
-        for key in set(_rarity_keys(f)):
-            if self.df[key] <= 0:
-                del self.df[key]
-        bucket = self._bucket(f)
-        in_bucket = self._postings.get(bucket, {})
-        for key, _ in _keys(f):
-            posting = in_bucket.get(key)
-            if posting is not None:
-                try:
-                    posting.remove(aid)
-                except ValueError:
-                    pass
-                if not posting:
-                    del in_bucket[key]
-        if not in_bucket:
-            self._postings.pop(bucket, None)
-        for other in self.links.pop(aid, {}):
-            row = self.links.get(other)
-            if row is not None:
-                row.pop(aid, None)
-                if not row:
-                    del self.links[other]
-
-    def _candidates(self, f: Features, keys: list[tuple[str, int]]) -> list[int]:
-        bucket = self._bucket(f)
-        buckets = (bucket,) if bucket == NO_TIME else (bucket - 1, bucket, bucket + 1)
-        cap = self.posting_cap
-        postings = self._postings
-        hits: list[list[int]] = []
-        for b in buckets:
-            in_bucket = postings.get(b)
-            if in_bucket is None:
-                continue
-            get = in_bucket.get
-            for key, weight in keys:
-                posting = get(key)
-                if posting is None or len(posting) > cap:
-                    continue
-                if weight == 1:
-                    hits.append(posting)
-                else:
-                    hits.extend([posting] * weight)
-        strength = Counter(chain.from_iterable(hits))
+    def _update(self, items: Iterable[StoryInput | Features | Record], removed: Iterable[int]) -> Changes:
+        conn = self.conn
         window = self.weights.window
-        found = []
-        features = self.features
-        for other, s in strength.items():
-            if s < MIN_STRENGTH or other == f.aid:
-                continue
-            g = features[other]
-            if f.published is not None and g.published is not None and abs(f.published - g.published) > window:
-                continue
-            found.append((-s, other))
-        found.sort()
-        return sorted(other for _, other in found[:MAX_CANDIDATES])
-
-    def _index(self, f: Features, keys: list[tuple[str, int]]) -> None:
-        in_bucket = self._postings.setdefault(self._bucket(f), {})
-        aid = f.aid
-        for key, _ in keys:
-            posting = in_bucket.get(key)
-            if posting is None:
-                in_bucket[key] = [aid]
-            elif posting[-1] != aid:
-                posting.append(aid)
-
-    def _link(self, a: int, b: int, s: float) -> None:
-        self.links.setdefault(a, {})[b] = s
-        self.links.setdefault(b, {})[a] = s
-
-    def update(self, items: Iterable[StoryInput | Features] = (), removed: Iterable[int] = ()) -> Changes:
-        """Add new or changed articles and drop removed ones; regroup what they touch."""
-        new = [item if isinstance(item, Features) else extract(item) for item in items]
+        counts = SqlCounts(conn)
         touched: set[int] = set()
-        for aid in {*removed, *(f.aid for f in new)}:
-            if aid in self.features:
-                first = self._group_of.get(aid)
-                if first is not None:
-                    touched.update(self._groups[first][1])
-                self._remove(aid)
-                touched.add(aid)
-        for f in new:
-            self._add(f)
-        new.sort(key=lambda f: (f.published if f.published is not None else float("inf"), f.aid))
+        dropped: set[int] = set()
+        unindex: dict[int, list[tuple[int, list[int]]]] = {}       # bucket -> (aid, keys) to take out
+        gone = list(dict.fromkeys(removed))
+        if gone and self._count:
+            self._drop(gone, counts, touched, dropped, unindex)
+        order: dict[int, tuple[float, int, int]] = {}
+        iterator = iter(items)
+        while batch := list(islice(iterator, BATCH)):
+            records = {r.aid: r for r in map(as_record, batch)}
+            if self._count:
+                self._drop([aid for (aid,) in select_in(conn, "SELECT aid FROM features WHERE aid IN ({})",
+                                                        list(records))], counts, touched, dropped, unindex)
+            insert_records(conn, records.values(), window)
+            self._count += len(records)
+            self.written += len(records)
+            for r in records.values():
+                counts.add(rarity_keys(unpack(r.data)))
+                order[r.aid] = (INF if r.published is None else r.published, r.aid, bucket_of(r.published, window))
+        counts.flush()
+        self.written += len(dropped - order.keys())
         rarity = self.rarity()
-        for f in new:
-            rarity.norms.pop(f.aid, None)
-        rarity.forget(f.aid for f in new)
-        weights = self.weights
-        edge = weights.edge
-        scored = 0
-        features = self.features
-        prepared = rarity.prepared
-        horizon = None if not new or new[0].published is None else new[0].published
-        for n, f in enumerate(new):
-            if n % 2048 == 2047 and f.published is not None:
-                if horizon is not None and f.published - horizon > 2 * weights.window:
-                    # in time order, an article older than a window is not compared again
-                    rarity.forget([a for a in rarity.prepared_aids()
-                                   if (features[a].published or 0.0) < f.published - 2 * weights.window])
-                    horizon = f.published
-            keys = list(_keys(f))
-            candidates = self._candidates(f, keys)
-            if candidates:
-                pf = prepared(f)
-                for other in candidates:
-                    s = fast_score(pf, prepared(features[other]), weights)
-                    if s >= edge:
-                        self._link(f.aid, other, s)
-                scored += len(candidates)
-            self._index(f, keys)
-            touched.add(f.aid)
-        rarity.forget(rarity.prepared_aids())
-        return self._regroup(touched, scored)
+        try:
+            scored = self._link_new(sorted(order.values()), rarity, unindex)
+        finally:
+            rarity.forget_all()
+        touched.update(order)
+        present = touched - (dropped - order.keys())
+        return self._regroup(touched, present, scored)
 
-    def _regroup(self, touched: set[int], scored: int) -> Changes:
-        old: dict[str, tuple[int, ...]] = {}
-        links = self.links
-        empty: dict[int, float] = {}
+    def _drop(self, aids: list[int], counts: SqlCounts, touched: set[int], dropped: set[int],
+              unindex: dict[int, list[tuple[int, list[int]]]]) -> None:
+        """Remove the records of ``aids`` (those in the index) and their links; their keys
+        go into ``unindex`` (their bucket's postings lose them in ``_link_new``)."""
+        conn = self.conn
+        found: list[int] = []
+        for aid, bucket, data in select_in(conn, "SELECT aid, bucket, data FROM features WHERE aid IN ({})", aids):
+            parts = unpack(data)
+            counts.add(rarity_keys(parts), -1)
+            unindex.setdefault(bucket, []).append((aid, [k for k, _ in candidate_keys(parts)]))
+            found.append(aid)
+            first = self._group_of.get(aid)
+            if first is not None:
+                touched.update(self._groups[first][1])
+        for chunk in chunks(found):
+            marks = ",".join("?" * len(chunk))
+            back = conn.execute(f"SELECT b, a FROM links WHERE a IN ({marks})", chunk).fetchall()
+            conn.executemany("DELETE FROM links WHERE a = ? AND b = ?", back)
+            conn.execute(f"DELETE FROM links WHERE a IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM features WHERE aid IN ({marks})", chunk)
+        self._count -= len(found)
+        touched.update(found)
+        dropped.update(found)
+
+    def _link_new(self, order: Order, rarity: Rarity, unindex: dict[int, list[tuple[int, list[int]]]]) -> int:
+        """Compare the new articles (in time order) with their candidates; write the links
+        and the postings (on ``jobs`` processes for a first grouping of a story file)."""
+        conn = self.conn
+        path = conn.execute("PRAGMA database_list").fetchone()[2]
+        if self.jobs > 1 and len(order) >= PARALLEL and not unindex and path:
+            return self._link_in_processes(order, path)
+
+        def emit(links: list[Link]) -> None:
+            conn.executemany("INSERT OR REPLACE INTO links VALUES(?,?,?)", links)
+
+        buckets = Buckets(conn, {aid for _, aid, _ in order}, unindex)
+        buckets.lazy = len(order) * SPARSE < self._count
+        return link(order, buckets, rarity, self.weights, self.posting_cap, emit)
+
+    def _link_in_processes(self, order: Order, path: str) -> int:
+        """``linking.link_slice`` on ``jobs`` processes, on the records committed so far (the
+        ``unfinished`` mark says so until this update's end: a file left so is started afresh)."""
+        conn = self.conn
+        conn.execute("INSERT INTO unfinished VALUES(julianday('now'))")
+        conn.execute("COMMIT")
+        conn.execute("BEGIN")
+        slices = plan(order, self.jobs, path, self.weights, self.posting_cap, self._count)
+        scored = 0
+        for done in in_processes(link_slice, iter(slices), self.jobs):
+            conn.executemany("INSERT OR REPLACE INTO links VALUES(?,?,?)", done.links())
+            write_postings(conn, done.postings.items())
+            scored += done.scored
+            self.worker_cpu += done.cpu
+        conn.execute("DELETE FROM unfinished")
+        return scored
+
+    def _regroup(self, touched: set[int], present: set[int], scored: int) -> Changes:
+        conn = self.conn
+        old: dict[str, tuple[int, ...]] = {}       # the groups before the update that it dropped
+        made: set[int] = set()                     # the first aids of the groups it made
+        memo: dict[int, dict[int, float]] = {}
 
         def neighbours(n: int) -> dict[int, float]:
-            return links.get(n, empty)
+            found = memo.get(n)
+            if found is None:
+                found = memo[n] = dict(conn.execute("SELECT b, score FROM links WHERE a = ?", (n,)))
+            return found
 
         def drop(aid: int) -> None:
             first = self._group_of.get(aid)
             if first is not None:
-                sid, members = self._groups.pop(first)
-                old[sid] = members
+                sid, members, _ = self._groups.pop(first)
                 for m in members:
                     del self._group_of[m]
-                self.dirty.update(members)
+                if first in made:
+                    made.discard(first)
+                else:
+                    old[sid] = tuple(sorted(members))
 
         def group_of(aid: int) -> tuple[int, ...]:
             first = self._group_of.get(aid)
             return self._groups[first][1] if first is not None else (aid,)
 
-        present = sorted(a for a in touched if a in self.features)
-        parts: list[list[int]] = []
+        def regroup(part: list[int]) -> None:
+            for m in part:
+                drop(m)
+            if len(part) > 1:
+                made.update(self._group(part, neighbours))
+
+        for aid in touched:
+            drop(aid)
         seen: set[int] = set()
-        local: set[int] = set()          # touched articles of parts too big to regroup whole
+        local: list[int] = []            # touched articles of parts too big to regroup whole
         big: set[int] = set()            # articles known to be in such a part
-        for aid in present:
+        for aid in sorted(present):
             if aid in seen:
                 if aid in big:
-                    local.add(aid)
+                    local.append(aid)
                 continue
             part, whole = bounded_component(aid, neighbours, self.regroup_limit, big)
-            if whole:
-                parts.append(part)
-            else:       # all of ``part`` is in that big part: it is not walked again from them
-                local.update(a for a in part if a in touched)
-                big.update(part)
             seen.update(part)
-        if local:
-            # the neighbourhood: the touched articles, the articles they link to, and the whole
-            # groups of all these; links out of it are left out of this regrouping
+            if whole:
+                regroup(part)
+            else:       # all of ``part`` is in that big part: it is not walked again from them
+                local.extend(a for a in part if a in touched)
+                big.update(part)
+            memo.clear()
+        del seen, big
+        # a big part is regrouped around its touched articles, REGION of them at a time in time
+        # order: the touched articles, the articles they link to, and the whole groups of all
+        # these; links out of that neighbourhood are left out of this regrouping
+        when = {aid: INF if published is None else published for aid, published in select_in(
+            conn, "SELECT aid, published FROM features WHERE aid IN ({})", sorted(set(local)))}
+        for some in chunks(sorted(when, key=lambda a: (when[a], a)), REGION):
             region: set[int] = set()
-            for aid in local:
+            for aid in some:
                 region.update(group_of(aid))
                 for other in neighbours(aid):
                     region.update(group_of(other))
             inside = region.__contains__
-            parts += components(sorted(region), lambda n: filter(inside, neighbours(n)))
-        for aid in touched:
-            drop(aid)
-        for part in parts:
-            for m in part:
-                drop(m)
+            for part in components(sorted(region), lambda n: filter(inside, neighbours(n))):
+                regroup(part)
+            memo.clear()
+        gone = [first for first in {min(m) for m in old.values()} if first not in made]
+        for chunk in chunks(gone):
+            conn.execute(f"DELETE FROM stories WHERE first IN ({','.join('?' * len(chunk))})", chunk)
         new: dict[str, tuple[int, ...]] = {}
-        features = self.features
-
-        def when(aid: int) -> float | None:
-            return features[aid].published
-
-        for part in parts:
-            groups = [part] if len(part) == 1 else average_link(
-                part, neighbours, self.weights.merge, when, 2 * self.weights.window)
-            for group in groups:
-                if len(group) < 2:
-                    continue
-                members = tuple(group)
-                story = self._story(members)
-                self._groups[members[0]] = (story.id, members)
-                for m in members:
-                    self._group_of[m] = members[0]
-                self.dirty.update(members)
-                new[story.id] = members
+        rows = []
+        for first in made:
+            sid, members, newest = self._groups[first]
+            new[sid] = tuple(sorted(members))
+            rows.append((first, sid, newest, members_blob(members)))
+        conn.executemany("INSERT OR REPLACE INTO stories VALUES(?,?,?,?)", rows)
         changed = frozenset(sid for sid, members in new.items() if old.get(sid) != members)
         return Changes(changed, frozenset(old.keys() - new.keys()), scored)
 
-    # -- saving and loading (store.py) ------------------------------------
-    def members_of(self, aids: Iterable[int]) -> Iterator[tuple[int, int]]:
-        """(aid, its group's first aid) of those of ``aids`` that are in a group."""
-        for aid in aids:
-            first = self._group_of.get(aid)
-            if first is not None:
-                yield aid, first
+    def _group(self, part: list[int], neighbours: Callable[[int], dict[int, float]]) -> list[int]:
+        """Group one connected part by average link; the first aids of its groups of two or more."""
+        facts = {aid: (published, identity) for aid, published, identity in select_in(
+            self.conn, "SELECT aid, published, identity FROM features WHERE aid IN ({})", part)}
 
-    def restore(self, features: Iterable[Features], links: Iterable[tuple[int, int, float]],
-                members: Iterable[tuple[int, int]], token: str | None = None) -> None:
-        """Fill an empty index with what a store saved."""
-        ordered = sorted(features, key=lambda f: (f.published if f.published is not None else float("inf"), f.aid))
-        for f in ordered:
-            self.features[f.aid] = f
-            self.df.update(_rarity_keys(f))
-            self._index(f, list(_keys(f)))
-        for a, b, s in links:
-            if a in self.features and b in self.features:
-                self._link(a, b, s)
-        by_first: dict[int, list[int]] = {}
-        for aid, first in members:
-            if aid in self.features:
-                by_first.setdefault(first, []).append(aid)
-        for first, group in by_first.items():
-            if len(group) >= 2:
-                group_members = tuple(sorted(group))
-                self._groups[group_members[0]] = (self._story(group_members).id, group_members)
-                for m in group_members:
-                    self._group_of[m] = group_members[0]
-        self.dirty.clear()
-        if token is not None:
-            self.token = token
+        def when(aid: int) -> float | None:
+            return facts[aid][0]
+
+        def time_key(aid: int) -> tuple[float, str]:
+            published, identity = facts[aid]
+            return (INF if published is None else published, identity)
+
+        firsts = []
+        for group in average_link(part, neighbours, self.weights.merge, when, 2 * self.weights.window):
+            if len(group) < 2:
+                continue
+            ordered = tuple(sorted(group, key=time_key))
+            first = group[0]
+            self._groups[first] = (story_id(facts[ordered[0]][1]), ordered, facts[ordered[-1]][0] or 0.0)
+            for m in group:
+                self._group_of[m] = first
+            firsts.append(first)
+        return firsts
 
     def rebuild(self) -> Changes:
-        """Score and group everything again from the features (after weights changed)."""
-        features = list(self.features.values())
-        self.__init__(self.weights, posting_cap=self.posting_cap, rarity=self._fixed_rarity,  # type: ignore[misc]
-                      regroup_limit=self.regroup_limit)
-        return self.update(features)
+        """Score and group everything again from the records (after weights changed)."""
+        records = list(self.records())
+        conn = self.conn
+        conn.execute("BEGIN")
+        for table in TABLES:
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("COMMIT")
+        self._load()
+        return self.update(records)
+
+
+__all__ = ["MAX_CANDIDATES", "Changes", "Story", "StoryIndex", "story_id"]

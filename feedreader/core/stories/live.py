@@ -2,9 +2,9 @@
 
 ``LiveStories.sync(library)`` does what ``source.sync_stories`` does (group the
 new and changed articles, drop the removed ones, save the story file) but
-keeps the ``StoryIndex`` in memory between calls, so a run after a refresh
-that changed nothing costs one look at the index's versions, not a load of
-every article's features. It then writes the index's story table
+keeps the ``StoryIndex`` (on the story file, which stays open) between
+calls, so a run after a refresh that changed nothing costs one look at the
+versions, and the stories are read from the file once. It then writes the index's story table
 (``library/storyview.py``: what ``is:story`` and ``story:ID`` search) and
 returns a ``StoryData`` (aid -> story, members best first by score, providers).
 
@@ -20,7 +20,7 @@ from feedreader.core.library.library import Library
 from feedreader.core.library.storyview import StoryData, write_story_table
 from feedreader.core.sql import select_in
 from feedreader.core.stories.index import Changes, StoryIndex
-from feedreader.core.stories.source import features_from_library, library_versions
+from feedreader.core.stories.source import update_from_library
 from feedreader.core.stories.store import StoryStore, store_path_for
 
 
@@ -30,7 +30,9 @@ class LiveStories:
     def __init__(self, *, read_files: bool = True, jobs: int = 1) -> None:
         self.read_files = read_files
         self.jobs = jobs
-        self.index: StoryIndex | None = None
+        self.index: StoryIndex | None = None     # on the story file, kept open between calls
+        self._store: StoryStore | None = None
+        self._path: Path | None = None
         self.data: StoryData | None = None
         self._generation: str | None = None    # the index's generation the data was made at
 
@@ -40,22 +42,25 @@ class LiveStories:
         generation = _generation(library)
         if self.data is not None and generation == self._generation:
             return self.data, None
-        with StoryStore(store_path_for(Path(library.index.db_path))) as store:
-            if self.index is None:
-                self.index = store.load() or StoryIndex()
-            index = self.index
-            current = library_versions(library)
-            stale = [aid for aid, version in current.items()
-                     if aid not in index.features or index.features[aid].version != version]
-            removed = [aid for aid in index.features if aid not in current]
-            features = features_from_library(library, stale, read_files=self.read_files, jobs=self.jobs)
-            changes = index.update(features, removed=removed)
-            if stale or removed:
-                store.save(index)
+        path = store_path_for(Path(library.index.db_path))
+        if self.index is None or self._path != path:
+            self.close()
+            self._store = StoryStore(path)
+            self.index = self._store.index(jobs=self.jobs)
+            self._path = path
+        index = self.index
+        changes = update_from_library(index, library, read_files=self.read_files, jobs=self.jobs)
         self.data = data = story_data(library, index)
         write_story_table(library.index, data.story_of)
         self._generation = _generation(library)
         return data, changes
+
+    def close(self) -> None:
+        """Close the story file (the next ``sync`` opens it again)."""
+        if self._store is not None:
+            self._store.close()
+        self._store = None
+        self.index = None
 
     def rerank(self, library: Library) -> StoryData:
         """The stories' members ordered again after scores changed."""
@@ -78,18 +83,18 @@ def story_data(library: Library, index: StoryIndex) -> StoryData:
     stories = index.stories()
     aids = [a for story in stories for a in story.members]
     scores = dict(select_in(library.index.conn, "SELECT aid, score FROM articles WHERE aid IN ({})", aids))
+    facts = index.facts(aids)
     story_of: dict[int, str] = {}
     ranked: dict[str, tuple[int, ...]] = {}
     providers: dict[str, int] = {}
     for story in stories:
-        members = [a for a in story.members if a in scores]
+        members = [a for a in story.members if a in scores and a in facts]
         if len(members) < 2:
             continue
         # best first as the "best" order has them: score, then the newest
-        members.sort(key=lambda a: (-(scores[a] if scores[a] is not None else -1),
-                                    -(index.features[a].published or 0.0)))
+        members.sort(key=lambda a: (-(scores[a] if scores[a] is not None else -1), -(facts[a][0] or 0.0)))
         ranked[story.id] = tuple(members)
-        providers[story.id] = len({index.features[a].provider for a in members})
+        providers[story.id] = len({facts[a][1] for a in members})
         for a in members:
             story_of[a] = story.id
     return StoryData(story_of, ranked, providers).prepare()

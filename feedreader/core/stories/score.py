@@ -21,8 +21,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from feedreader.core.stories.features import Features, sketch_similarity
+from feedreader.core.stories.records import key_hash, unpack
 
 HOURS = 3600.0
 
@@ -46,37 +48,54 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
-class Rarity(dict[str, float]):
-    """IDF weights from document frequencies (shared by all keys: terms,
-    ``e:`` entities, ``n:``/``p:`` numbers), computed once per key: ``rarity[key]``.
-    Also remembers each article's norms (``norms``) while the frequencies hold."""
+class Rarity:
+    """IDF weights from document frequencies (shared by all keys: terms, entities,
+    numbers), by key hash: ``weight(key)``, computed once per key; ``rarity["e:name"]``
+    hashes the key's text first (the readable ``score``). ``df`` is any mapping with
+    ``get`` (the story file's table, or a dict). Also keeps the prepared form of the
+    articles being compared (``prepared``), at most ``keep`` of them."""
 
-    def __init__(self, df: Mapping[str, int], total: int) -> None:
-        super().__init__()
+    def __init__(self, df: Mapping[int, int] | _Lookup, total: int, keep: int = 16384) -> None:
         self.df = df
         self.total = total
-        self.norms: dict[int, tuple[float, float, float]] = {}
+        self.keep = keep
+        self._idf: dict[int, float] = {}
         self._prepared: dict[int, Prepared] = {}
 
-    def __missing__(self, key: str) -> float:
-        value = math.log(1.0 + (self.total + 1) / (self.df.get(key, 0) + 1))
-        self[key] = value
+    def weight(self, key: int) -> float:
+        value = self._idf.get(key)
+        if value is None:
+            value = self._idf[key] = math.log(1.0 + (self.total + 1) / (self.df.get(key, 0) + 1))
         return value
 
-    def prepared(self, f: Features) -> Prepared:
-        """``f`` in the form ``fast_score`` compares, made once per article while these
-        frequencies hold (kept until ``forget``)."""
-        found = self._prepared.get(f.aid)
-        if found is not None and found.features is f:
+    def __getitem__(self, text: str) -> float:
+        return self.weight(key_hash(text))
+
+    def prepared(self, aid: int, published: float | None, data: bytes) -> Prepared:
+        """The record ``data`` of article ``aid`` in the form ``fast_score`` compares, made
+        once while these frequencies hold (the oldest half is dropped past ``keep``)."""
+        found = self._prepared.get(aid)
+        if found is not None:
             return found
-        title = set(f.title_terms)
-        terms = {t: self[t] * (2.0 if t in title else 1.0) for t in f.terms}
-        entities = {e: self["e:" + e] for e in f.entities}
-        numbers = {n: self[n] for n in f.numbers}
+        p = unpack(data)
+        w = self.weight
+        title = p.title
+        terms = {t: w(t) for t in p.terms}
+        for t in p.terms[:title]:
+            terms[t] *= 2.0
+        entities = {e: w(e) for e in p.entities}
+        numbers = {n: w(n) for n in p.numbers}
         found = Prepared(
-            f, terms, math.sqrt(sum(w * w for w in terms.values())), entities, sum(entities.values()),
-            numbers, sum(numbers.values()), frozenset(f.sketch), frozenset(f.links))
-        self._prepared[f.aid] = found
+            published, p.provider, p.url, terms, math.sqrt(sum([v * v for v in terms.values()])),
+            entities, sum(entities.values()), numbers, sum(numbers.values()), frozenset(p.sketch), len(p.sketch),
+            frozenset(p.links))
+        prepared = self._prepared
+        if len(prepared) >= self.keep:
+            for old in list(prepared)[: self.keep // 2]:
+                del prepared[old]
+            if len(self._idf) > 8 * self.keep:
+                self._idf.clear()
+        prepared[aid] = found
         return found
 
     def forget(self, aids: Iterable[int]) -> None:
@@ -85,66 +104,63 @@ class Rarity(dict[str, float]):
         for aid in aids:
             prepared.pop(aid, None)
 
-    def prepared_aids(self) -> list[int]:
-        return list(self._prepared)
-
-    def idf(self, key: str) -> float:
-        return self[key]
+    def forget_all(self) -> None:
+        self._prepared.clear()
 
     def norms_of(self, f: Features) -> tuple[float, float, float]:
         """(term vector length, entity weight sum, number weight sum) of ``f``."""
-        found = self.norms.get(f.aid)
-        if found is None:
-            title = set(f.title_terms)
-            terms = 0.0
-            for t in f.terms:
-                w = self[t] * (2.0 if t in title else 1.0)
-                terms += w * w
-            found = (math.sqrt(terms), sum(self["e:" + e] for e in f.entities), sum(self[n] for n in f.numbers))
-            self.norms[f.aid] = found
-        return found
+        title = set(f.title_terms)
+        terms = 0.0
+        for t in dict.fromkeys(f.terms):
+            w = self[t] * (2.0 if t in title else 1.0)
+            terms += w * w
+        return (math.sqrt(terms), sum(self["e:" + e] for e in f.entities), sum(self[n] for n in f.numbers))
+
+
+class _Lookup(Protocol):
+    def get(self, key: int, default: int, /) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """One article's parts with their weights (``Rarity.prepared``)."""
 
-    features: Features
-    terms: dict[str, float]          # term -> IDF, doubled for a title term
+    published: float | None
+    provider: int
+    url: int
+    terms: dict[int, float]          # term -> IDF, doubled for a title term
     norm: float
-    entities: dict[str, float]
+    entities: dict[int, float]
     entity_sum: float
-    numbers: dict[str, float]
+    numbers: dict[int, float]
     number_sum: float
     sketch: frozenset[int]
-    links: frozenset[str]
+    sketch_size: int
+    links: frozenset[int]
 
 
-def _weighted_dot(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum([w * b[k] for k, w in a.items() if k in b])
+def _weighted_dot(a: dict[int, float], b: dict[int, float]) -> float:
+    shared = a.keys() & b.keys()
+    return sum([a[k] * b[k] for k in shared]) if shared else 0.0
 
 
-def _shared_weight(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum([w for k, w in a.items() if k in b])
+def _shared_weight(a: dict[int, float], b: dict[int, float]) -> float:
+    shared = a.keys() & b.keys()
+    return sum([a[k] for k in shared]) if shared else 0.0
 
 
 def fast_score(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -> float:
     """``score`` of two prepared articles: the same number (to rounding), without the
     per-pair sets and lookups (the candidate pairs of an update are scored with this)."""
-    a, b = pa.features, pb.features
-    if a.published is not None and b.published is not None and abs(a.published - b.published) > weights.window:
+    if pa.published is not None and pb.published is not None and abs(pa.published - pb.published) > weights.window:
         return 0.0
     sa, sb = pa.sketch, pb.sketch
     copy = 0.0
     if sa and sb:
         common = len(sa & sb)
         if common:
-            copy = common / (len(a.sketch) + len(b.sketch) - common)
-    if a.provider and a.provider == b.provider and copy < weights.near_copy:
+            copy = common / (pa.sketch_size + pb.sketch_size - common)
+    if pa.provider and pa.provider == pb.provider and copy < weights.near_copy:
         return 0.0
     total = 0.0
     if pa.norm and pb.norm:
@@ -157,7 +173,7 @@ def fast_score(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -
         shared = _shared_weight(pa.numbers, pb.numbers)
         if shared:
             total += weights.numbers * 2.0 * shared / (pa.number_sum + pb.number_sum)
-    if (a.url and a.url in pb.links) or (b.url and b.url in pa.links):
+    if (pa.url and pa.url in pb.links) or (pb.url and pb.url in pa.links):
         total += weights.links
     elif pa.links and pb.links and not pa.links.isdisjoint(pb.links):
         total += weights.links * 0.5

@@ -1,36 +1,32 @@
 """The story index on disk: an SQLite file in the cache dir, disposable.
 
-It keeps each article's features (JSON, with the version of the article they
-were computed from), the links between articles and who is grouped with
-whom, so that the next run loads them instead of computing them again and
-only new or changed articles are grouped. It is a cache: a file of another
-schema, a damaged one, or one made with other weights is deleted and the
-stories are computed again from the articles.
+It is the database of the ``StoryIndex`` (``tables.py``): each article's
+record (with the version of the article it was made from), the document
+frequencies of the keys, the links between articles and the stories, so
+that the next run opens it instead of computing them again and only new or
+changed articles are grouped. Opening it reads only the stories (who is
+grouped with whom); the records stay on disk until an update needs their
+time buckets. It is a cache: a file of another schema, a damaged one, or one
+made with other weights is deleted and the stories are computed again from
+the articles.
 
-``save`` writes only what changed since the last save (``StoryIndex.dirty``)
-when the file already holds that index, everything otherwise.
+An index that works on the file writes as it goes (one transaction per
+update), so ``save`` has nothing left to write; an index held elsewhere (in
+memory) is copied into the file whole.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
-from feedreader.core.stories.features import Features
 from feedreader.core.stories.index import StoryIndex
 from feedreader.core.stories.score import DEFAULT_WEIGHTS, Weights
+from feedreader.core.stories.tables import SCHEMA, TABLES
 
-SCHEMA_VERSION = 1
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS features(aid INTEGER PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS links(a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL, PRIMARY KEY(a, b))
-    WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS members(aid INTEGER PRIMARY KEY, first INTEGER NOT NULL);
-"""
+SCHEMA_VERSION = 2          # 1: JSON features, the whole index loaded in memory
+META = "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 
 
 def store_path_for(index_path: Path) -> Path:
@@ -38,23 +34,13 @@ def store_path_for(index_path: Path) -> Path:
     return index_path.with_name(index_path.stem + ".stories.db")
 
 
-def _encode(f: Features) -> str:
-    return json.dumps([f.identity, f.provider, f.published, f.terms, f.title_terms, f.entities, f.numbers,
-                       f.links, f.url, f.sketch], ensure_ascii=False, separators=(",", ":"))
-
-
-def _decode(aid: int, version: int, data: str) -> Features:
-    (identity, provider, published, terms, title_terms, entities, numbers, links, url, sketch) = json.loads(data)
-    return Features(aid, identity, provider, published, tuple(terms), tuple(title_terms), tuple(entities),
-                    tuple(numbers), tuple(links), url, tuple(sketch), version)
-
-
 def _weights_key(weights: Weights) -> str:
     return repr(weights)
 
 
 class StoryStore:
-    """One story file. ``load()`` -> StoryIndex (or None: start afresh), ``save(index)``."""
+    """One story file. ``index()`` -> its StoryIndex (empty when new); ``load()`` -> the
+    same, or None when it holds nothing; ``save(index)``."""
 
     def __init__(self, path: Path, weights: Weights = DEFAULT_WEIGHTS) -> None:
         self.path = Path(path)
@@ -69,23 +55,26 @@ class StoryStore:
             weights = conn.execute("SELECT value FROM meta WHERE key='weights'").fetchone()
             if row is None or row[0] != str(SCHEMA_VERSION) or weights is None or weights[0] != _weights_key(self.weights):
                 conn.close()
-                self._remove()
-                conn = self._connect()
-                conn.execute("INSERT OR REPLACE INTO meta VALUES('schema', ?)", (str(SCHEMA_VERSION),))
-                conn.execute("INSERT OR REPLACE INTO meta VALUES('weights', ?)", (_weights_key(self.weights),))
+                return self._fresh()
+            conn.executescript(SCHEMA)
+            conn.execute("SELECT count(*) FROM stories").fetchone()
             return conn
         except sqlite3.DatabaseError:
-            self._remove()
-            conn = self._connect()
-            conn.execute("INSERT OR REPLACE INTO meta VALUES('schema', ?)", (str(SCHEMA_VERSION),))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES('weights', ?)", (_weights_key(self.weights),))
-            return conn
+            return self._fresh()
+
+    def _fresh(self) -> sqlite3.Connection:
+        self._remove()
+        conn = self._connect()
+        conn.executescript(SCHEMA)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES('schema', ?)", (str(SCHEMA_VERSION),))
+        conn.execute("INSERT OR REPLACE INTO meta VALUES('weights', ?)", (_weights_key(self.weights),))
+        return conn
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=OFF")      # a disposable cache
-        conn.executescript(SCHEMA)
+        conn.execute(META)
         return conn
 
     def _remove(self) -> None:
@@ -106,61 +95,46 @@ class StoryStore:
 
     # -- reading ----------------------------------------------------------
     def versions(self) -> dict[int, int]:
-        """aid -> the article version its saved features are of."""
+        """aid -> the article version its saved record is of."""
         return dict(self.conn.execute("SELECT aid, version FROM features"))
+
+    def index(self, *, jobs: int = 1) -> StoryIndex:
+        """The index on this file (its stories read; the records stay on disk), comparing a
+        first grouping's articles on ``jobs`` processes. A file that cannot be read is
+        started afresh."""
+        try:
+            return StoryIndex(self.weights, conn=self.conn, jobs=jobs)
+        except (sqlite3.DatabaseError, ValueError):
+            self.conn.close()
+            self.conn = self._fresh()
+            return StoryIndex(self.weights, conn=self.conn, jobs=jobs)
 
     def load(self) -> StoryIndex | None:
         """The saved index, or None when there is none (or it cannot be read)."""
         try:
-            features = [_decode(*row) for row in self.conn.execute("SELECT aid, version, data FROM features")]
-            if not features:
-                return None
-            links = list(self.conn.execute("SELECT a, b, score FROM links"))
-            members = list(self.conn.execute("SELECT aid, first FROM members"))
-            token = self.conn.execute("SELECT value FROM meta WHERE key='saved'").fetchone()
-        except (sqlite3.DatabaseError, ValueError, TypeError):
+            index = StoryIndex(self.weights, conn=self.conn)
+        except (sqlite3.DatabaseError, ValueError):
             return None
-        index = StoryIndex(self.weights)
-        index.restore(features, links, members, token[0] if token else None)
-        return index
+        return index if len(index) else None
 
     # -- writing ----------------------------------------------------------
     def save(self, index: StoryIndex) -> int:
-        """Write what changed since the last save; the number of articles written."""
+        """Make the file hold ``index``; the number of articles written (an index on this
+        file has written its changes already: those since the last save are counted)."""
+        if index.conn is self.conn:
+            written, index.written = index.written, 0
+            return written
         conn = self.conn
-        saved = conn.execute("SELECT value FROM meta WHERE key='saved'").fetchone()
-        everything = saved is None or saved[0] != index.token
-        aids = list(index.features) if everything else sorted(index.dirty)
         conn.execute("BEGIN")
         try:
-            if everything:
-                for table in ("features", "links", "members"):
-                    conn.execute(f"DELETE FROM {table}")
-            else:
-                for chunk in _chunks(aids):
-                    marks = ",".join("?" * len(chunk))
-                    conn.execute(f"DELETE FROM features WHERE aid IN ({marks})", chunk)
-                    conn.execute(f"DELETE FROM links WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
-                    conn.execute(f"DELETE FROM members WHERE aid IN ({marks})", chunk)
-            conn.executemany("INSERT INTO features VALUES(?,?,?)",
-                             ((a, index.features[a].version, _encode(index.features[a])) for a in aids if a in index.features))
-            conn.executemany("INSERT OR REPLACE INTO links VALUES(?,?,?)", _links_of(index, aids))
-            conn.executemany("INSERT OR REPLACE INTO members VALUES(?,?)", index.members_of(aids))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES('saved', ?)", (index.token,))
+            for table in TABLES:
+                conn.execute(f"DELETE FROM {table}")
+                width = len(index.conn.execute(f"SELECT * FROM {table} LIMIT 0").description)
+                conn.executemany(f"INSERT INTO {table} VALUES({','.join('?' * width)})",
+                                 index.conn.execute(f"SELECT * FROM {table}"))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        index.dirty.clear()
-        return len(aids)
-
-
-def _chunks(values: list[int], size: int = 400) -> Iterator[list[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _links_of(index: StoryIndex, aids: list[int]) -> Iterator[tuple[int, int, float]]:
-    for a in aids:
-        for b, s in index.links.get(a, {}).items():
-            yield (a, b, s) if a < b else (b, a, s)
+        index.written = 0
+        return len(index)

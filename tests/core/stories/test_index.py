@@ -3,6 +3,7 @@ updates against the batch result, removals, stable ids, the store."""
 
 from __future__ import annotations
 
+import marshal
 import random
 
 from feedreader.core.stories import StoryIndex, StoryInput
@@ -78,7 +79,7 @@ def test_average_link_does_not_chain():
 def _whole_set_rarity(inputs):
     whole = StoryIndex()
     whole.update(inputs)
-    return Rarity(dict(whole.df), len(whole))
+    return Rarity(whole.document_frequencies(), len(whole))
 
 
 def test_incremental_updates_give_the_batch_result():
@@ -168,11 +169,13 @@ def test_the_store_saves_and_loads_the_index_and_then_only_changes(tmp_path):
         assert store.versions().keys() == {i.aid for i in inputs}
     with StoryStore(path) as store:
         final = store.load()
+        assert final is not None
+        final_links = final.links
     same = StoryIndex()
     same.update(inputs[:300])
     same.update(inputs[300:])
-    assert final is not None and final.groups() == same.groups()
-    assert final.links == same.links
+    assert final.groups() == same.groups()      # (the stories are in memory: the file is closed)
+    assert final_links == same.links
 
 
 def test_a_damaged_store_is_started_afresh(tmp_path):
@@ -212,14 +215,84 @@ def test_the_fast_score_of_prepared_articles_is_the_score():
     from itertools import combinations
 
     from feedreader.core.stories import extract
+    from feedreader.core.stories.records import pack
     from feedreader.core.stories.score import fast_score, score
 
     inputs, _ = load_set()
     features = [extract(i) for i in inputs[:120]]
     rarity = _whole_set_rarity(inputs)
+
+    def prepared(f):
+        record = pack(f)
+        return rarity.prepared(record.aid, record.published, record.data)
+
     linked = 0
     for a, b in combinations(features, 2):
         expected = score(a, b, rarity)
-        assert abs(fast_score(rarity.prepared(a), rarity.prepared(b)) - expected) < 1e-9, (a.aid, b.aid)
+        assert abs(fast_score(prepared(a), prepared(b)) - expected) < 1e-9, (a.aid, b.aid)
         linked += expected >= 0.3
     assert linked > 50          # the pairs compared include many that link
+
+
+def test_a_first_grouping_on_two_processes_gives_the_one_process_result(tmp_path, monkeypatch):
+    """The time order cut into slices (linking.plan), each compared on a worker from the
+    story file: the same links, postings and groups as in one process."""
+    from feedreader.core.stories import index as index_module
+
+    inputs, truth = load_set()
+    one = StoryIndex()
+    one.update(inputs)
+    monkeypatch.setattr(index_module, "PARALLEL", 50)
+    with StoryStore(tmp_path / "x.stories.db") as store:
+        two = store.index(jobs=2)
+        changes = two.update(inputs)
+        assert two.groups() == one.groups() and two.links == one.links
+        assert changes.scored_pairs > 0
+        assert {s.id for s in two.stories()} == {s.id for s in one.stories()}
+        def postings(conn):
+            return {b: marshal.loads(data) for b, data in conn.execute("SELECT bucket, data FROM postings")}
+
+        assert postings(store.conn) == postings(one.conn)
+        # and the next update (in this process) reads those postings
+        more = [article(10**9 + 1, "z.example.net", 0, *TAKEOVER)]
+        assert two.update(more).scored_pairs >= 0
+        assert not store.conn.execute("SELECT * FROM unfinished").fetchall()
+
+
+def test_a_story_file_left_in_the_middle_of_an_update_is_started_afresh(tmp_path):
+    path = tmp_path / "x.stories.db"
+    with StoryStore(path) as store:
+        index = store.index()
+        index.update([article(1, "a.example.com", 0, *TAKEOVER), article(2, "b.example.org", 1, *TAKEOVER)])
+        assert index.groups() == [(1, 2)]
+        store.conn.execute("INSERT INTO unfinished VALUES(0)")
+    with StoryStore(path) as store:
+        again = store.index()
+        assert len(again) == 0 and again.groups() == [] and store.versions() == {}
+
+
+def test_changed_and_removed_articles_leave_the_saved_postings(tmp_path):
+    """The postings saved for each time bucket are those of the records the bucket
+    holds after articles were changed (another date: another bucket) and removed."""
+    from feedreader.core.stories.records import candidate_keys, unpack
+
+    inputs, _ = load_set()
+    path = tmp_path / "x.stories.db"
+    with StoryStore(path) as store:
+        store.index().update(inputs)
+    gone = [i.aid for i in inputs[::5]]
+    changed = [StoryInput(i.aid, i.identity, "Unrelated " + i.title[::-1], "", provider=i.provider,
+                          published=(i.published or 0) + 30 * 24 * H) for i in inputs[1::7]]
+    with StoryStore(path) as store:
+        index = store.index()
+        index.update(changed, removed=gone)
+        expected: dict[int, dict[int, set[int]]] = {}
+        for aid, bucket, data in store.conn.execute("SELECT aid, bucket, data FROM features"):
+            for key, _ in candidate_keys(unpack(data)):
+                expected.setdefault(bucket, {}).setdefault(key, set()).add(aid)
+        saved = {bucket: {key: set(aids) for key, aids in marshal.loads(data).items()}
+                 for bucket, data in store.conn.execute("SELECT bucket, data FROM postings")}
+        assert saved == expected
+        back = {c.aid for c in changed}          # removed and given again: there
+        assert len(index) == len({i.aid for i in inputs} - set(gone) | back)
+        assert not (set(gone) - back) & {aid for group in index.groups() for aid in group}
