@@ -218,7 +218,8 @@ def _unread(ctx: Context, feeds: list[Feed]) -> dict[int, int]:
         marks.close()
     library = ctx.open_library(quiet=True)
     try:
-        scopes = {f.id: folder_prefix(ctx.paths.feed_entries / str(f.id)) for f in feeds}
+        entries = ctx.paths.feed_entries.resolve()     # as the index has the paths (a data dir behind a symlink)
+        scopes = {f.id: folder_prefix(entries / str(f.id)) for f in feeds}
         counts = count_by_scope(library.index.conn, scopes, read, hidden)
     finally:
         library.close()

@@ -134,3 +134,26 @@ def test_the_sessions_library_knows_feed_and_folder_names(isolated_dirs):
         assert len(by_folder) == 2
     finally:
         library.close()
+
+
+def test_feed_list_counts_unread_in_a_data_dir_reached_through_a_symlink(tmp_path, isolated_dirs):
+    """The index holds resolved paths: ``feed list`` counted 0 unread for every
+    feed when the data dir's path went through a symlink (issue 13)."""
+    real = tmp_path / "real-data"
+    real.mkdir()
+    link = tmp_path / "data-link"
+    link.symlink_to(real, target_is_directory=True)
+    env = dict(os.environ, FEEDREADER_ALLOW_PRIVATE_HOSTS="1", FEEDREADER_DATA_DIR=str(link))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        out = subprocess.run([sys.executable, "-m", "feedreader", *args], capture_output=True, text=True,
+                             timeout=120, env=env)
+        assert out.returncode == 0, out.stderr
+        return out
+
+    with TestServer() as server:
+        server.route("/wire.xml", html_page(RSS, content_type="application/rss+xml"))
+        run("feed", "add", server.url("/wire.xml"))
+    assert (real / "feeds").is_dir()
+    listed = json.loads(run("feed", "list", "--json").stdout)
+    assert (listed["entries"], listed["unread"]) == (2, 2)

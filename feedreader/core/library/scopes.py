@@ -40,25 +40,12 @@ def count_by_scope(
     read: Collection[int],
     hidden: Collection[int] = (),
 ) -> dict[K, Count]:
-    """Articles (hidden ones left out) and unread articles under each prefix.
-
-    One pass over the index's ``path`` column (with the index's ``aid``);
-    a prefix inside another counts in both.
-    """
-    prefixes = sorted(scopes.items(), key=lambda kv: kv[1])
-    totals = {key: [0, 0] for key, _ in prefixes}
-    if not prefixes:
-        return {}
-    for aid, path in conn.execute("SELECT aid, path FROM articles"):
-        if aid in hidden:
-            continue
-        for key, prefix in prefixes:
-            if path.startswith(prefix):
-                pair = totals[key]
-                pair[0] += 1
-                if aid not in read:
-                    pair[1] += 1
-    return {key: Count(t, u) for key, (t, u) in totals.items()}
+    """Articles (hidden ones left out) and unread articles under each prefix
+    (a prefix inside another counts in both): :func:`group_by_scope`'s one
+    pass, then :func:`count_groups`. (Testing every path against every prefix
+    took ``feedreader feed list`` 6.4 CPU-s at 1,000 feeds of 100 entries.)"""
+    return count_groups(group_by_scope(conn, scopes), read if isinstance(read, set) else set(read),
+                        hidden if isinstance(hidden, set) else set(hidden))
 
 
 def group_by_scope(conn: sqlite3.Connection, scopes: Mapping[K, str]) -> dict[K, set[int]]:
