@@ -17,8 +17,16 @@ each) parsed by ``parse_feed``, rendered and written by the parser workers'
 so the figures are ``run.py``'s own measurements (``run.measure_size``:
 warm start to the newest row painted and its peak RSS, ``keys.py``'s key
 latencies, ``bench_search.py``'s keystrokes, the index on disk), imported,
-not copied, with their targets (``run.TARGETS``). The program runs with no
+not copied, with their targets (``run.TARGETS``; peak RSS against the
+100,000-article benchmark's 200 MB, issue 13). The program runs with no
 PATH, as a user with only feeds would run it.
+
+``--only firststart`` (not in the default parts) times the first start on an
+index no app has opened yet (what ``feedreader check`` or a cold start
+leaves): no saved orders and no scores, so the start scores every entry
+with the rules in the background (feed entries have no quality: it is
+estimated) — the start with the highest peak RSS. The unscored copy of the
+warm index is made once (OUT/index-…-unscored) and copied for each run.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import shutil
 import sys
 import time
@@ -40,6 +49,7 @@ import run  # noqa: E402
 from bench_refresh import make_feed  # noqa: E402
 
 FOLDERS = 20
+PEAK_RSS_MB = 200.0     # the 100,000-article benchmark's (issue 6); run.TARGETS' 300 MB is 1,000,000's
 
 
 def feed_url(n: int) -> str:
@@ -114,6 +124,62 @@ def ensure(out: Path, feeds: int, entries: int, seed: int) -> tuple[run.Corpus, 
     return corpus, manifest
 
 
+def unscored_copy(warm_cache: Path, out: Path) -> Path:
+    """The warm index as no app has opened it: every score back to the row's
+    quality with no reasons (as the index writes a new article), no rules
+    fingerprint, no saved orders. Made once per warm index (its generation)."""
+    import sqlite3
+
+    [db] = (warm_cache / "index").glob("*.db")
+    base = out / f"{warm_cache.name}-unscored"
+    stamp = base / "made-from.json"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        generation = conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]
+    conn.close()
+    if stamp.exists() and json.loads(stamp.read_text()) == {"db": db.name, "generation": generation}:
+        return base
+    shutil.rmtree(base, ignore_errors=True)
+    (base / "index").mkdir(parents=True)
+    with sqlite3.connect(db) as src, sqlite3.connect(base / "index" / db.name) as dst:
+        src.backup(dst)
+    src.close()
+    with sqlite3.connect(base / "index" / db.name, isolation_level=None) as conn:
+        conn.execute("BEGIN")
+        conn.execute("UPDATE articles SET score = quality, reasons = NULL")
+        conn.execute("DELETE FROM meta WHERE key IN ('rules', 'actions')")
+        conn.execute("DELETE FROM orders")
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    stamp.write_text(json.dumps({"db": db.name, "generation": generation}))
+    return base
+
+
+def first_start(corpus: run.Corpus, args, out: Path, count: int) -> dict:
+    """``run.warm_start`` on a fresh copy of the unscored index, ``--runs`` times."""
+    warm_cache = out / f"index-{count}-s{args.seed}-feeds"
+    base = unscored_copy(warm_cache, out)
+    facts = run.index_facts(warm_cache, corpus)
+    root = out / "tmp" / f"first-{count}-{os.getpid()}"
+    quiet = run.Quiet(args.quiet_wait)
+    runs = []
+    for n in range(args.runs):
+        cache = root / "cache"
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        shutil.copytree(base, cache)
+        r = run.warm_start(corpus, root, cache, facts, quiet)
+        run.log(f"[{count:,}] first start {n + 1}/{args.runs}: first paint {run.fmt_s(r['first_paint_s'])} "
+                f"(its CPU {run.fmt_s(r['first_paint_cpu_s'])}), peak RSS {r['peak_rss_mb'] or 0:.0f} MB "
+                f"(own {r['own_peak_rss_mb'] or 0:.0f} MB)")
+        runs.append(r)
+    shutil.rmtree(root, ignore_errors=True)
+    return {"first_paint_s": run.median(r["first_paint_s"] for r in runs),
+            "first_paint_cpu_s": run.median(r["first_paint_cpu_s"] for r in runs),
+            "peak_rss_mb": run.median(r["peak_rss_mb"] for r in runs),
+            "peak_rss_max_mb": max((r["peak_rss_mb"] or 0) for r in runs), "runs": runs}
+
+
 def summary(r: dict, count: int) -> str:
     """The figures measured, against ``run.TARGETS`` at this size."""
     rows = [("figure", "value", "target")]
@@ -144,8 +210,12 @@ def summary(r: dict, count: int) -> str:
     search = run.size_target("search_p95_ms", count)
     add("search keystroke p95", lambda: r["search"]["p95_ms"], f"≤ {search:.0f} ms", limit=search)
     add("  search keystroke p50", lambda: r["search"]["p50_ms"], "")
-    add("peak RSS, app (warm start)", lambda: r["warm_start"]["peak_rss_mb"], "≤ 300 MB", mb,
-        run.TARGETS["peak_rss_mb"])
+    add("peak RSS, app (warm start)", lambda: r["warm_start"]["peak_rss_mb"], f"≤ {PEAK_RSS_MB:.0f} MB", mb,
+        PEAK_RSS_MB)
+    add("  first start (unscored index) → rows painted", lambda: r["first_start"]["first_paint_s"], "", run.fmt_s)
+    add("  first start: its CPU time until then", lambda: r["first_start"]["first_paint_cpu_s"], "", run.fmt_s)
+    add("  first start: peak RSS (scoring every entry)", lambda: r["first_start"]["peak_rss_mb"],
+        f"≤ {PEAK_RSS_MB:.0f} MB", mb, PEAK_RSS_MB)
     add("peak RSS, keys harness", lambda: r["keys"]["peak_rss_mb"], "", mb)
     add("index size on disk", lambda: r["disk"]["bytes"] / 1e6, "", mb)
     add("articles in the index", lambda: r["index"]["count"], f"{count:,}", lambda v: "—" if v is None else f"{v:,}")
@@ -171,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet-wait", type=float, default=60.0,
                    help="seconds to wait for an idle machine before each timed run (0: don't)")
     p.add_argument("--only", nargs="+", default=["warm", "keys", "search", "disk"],
-                   choices=("warm", "keys", "search", "disk", "incremental", "coldstart"))
+                   choices=("warm", "keys", "search", "disk", "incremental", "coldstart", "firststart"))
     p.add_argument("--json", type=Path, default=None, help="default: OUT/results.json")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -184,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     results = {"command": " ".join([Path(sys.executable).name, *sys.argv]),
                "started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": run.machine(), "targets": run.TARGETS,
                "corpus": manifest, "sizes": {}}
-    results["sizes"][str(count)] = run.measure_size(count, args, args.out)
+    results["sizes"][str(count)] = sized = run.measure_size(count, args, args.out)
+    if "firststart" in args.only:
+        sized["first_start"] = first_start(corpus, args, args.out, count)
     results["minutes"] = round((time.time() - started) / 60, 1)
     path = args.json or args.out / "results.json"
     path.write_text(json.dumps(results, indent=2))
