@@ -281,10 +281,14 @@ def test_a_refresh_that_fails_after_the_quick_pass(tmp_path: Path, monkeypatch) 
         assert_fresh(tmp_path, db, docs)
 
 
-@pytest.mark.parametrize("child", [True, False])
-def test_random_changes_in_nested_folders_end_where_a_fresh_index_does(tmp_path: Path, child: bool) -> None:
+@pytest.mark.parametrize("mode", ["child", "here", "spawned"])
+def test_random_changes_in_nested_folders_end_where_a_fresh_index_does(tmp_path: Path, monkeypatch, mode: str) -> None:
     """Random adds, deletions, edits in place, folders removed and renamed,
-    folder mtimes put back; after each refresh the index equals a fresh one."""
+    folder mtimes put back; after each refresh the index equals a fresh one
+    (walked by the start-up child, here, or by a spawned walk)."""
+    child = mode == "child"
+    if mode == "spawned":
+        monkeypatch.setattr(walk_mod, "WALK_APART_ABOVE", 1)
     for seed in range(6):
         rng = random.Random(seed)
         root = tmp_path / f"s{seed}"
@@ -360,4 +364,34 @@ def test_records_of_folders_outside_the_sources_are_not_listed(tmp_path: Path) -
     assert quick(messages(db, [docs])) == (set(), set())
     refreshed(db, docs, child=True)
     assert not any("Secret" in r[3] or "Hidden" in r[3] for r in state(db)[0])
+    assert_fresh(tmp_path, db, docs)
+
+
+def test_a_large_library_is_walked_in_a_spawned_process(tmp_path: Path, monkeypatch) -> None:
+    """Above WALK_APART_ABOVE files a refresh with no start-up child (the
+    app's rescans, from a thread) spawns one; the index ends where a fresh one does."""
+    import threading
+
+    monkeypatch.setattr(walk_mod, "WALK_APART_ABOVE", 1)
+    spawned: list[int] = []
+    real = walk_mod.PreWalk._spawn
+
+    def spawn(self, db_path, sources):
+        real(self, db_path, sources)
+        spawned.append(self._proc.pid)
+
+    monkeypatch.setattr(walk_mod.PreWalk, "_spawn", spawn)
+    docs = library(tmp_path)
+    db = tmp_path / "x.db"
+    refreshed(db, docs, child=False)
+    assert not spawned                  # an empty index: walked here
+    write(docs / "a" / "added.txt", 50, "Added", T0 + 50)
+    (docs / "b" / "f6.txt").unlink()
+    write(docs / "c" / "f9.txt", 52, "Edited", T0 + 52)
+    index = Index(db)
+    worker = threading.Thread(target=lambda: index.refresh([docs], workers=1))
+    worker.start()
+    worker.join(60)
+    index.close()
+    assert len(spawned) == 1
     assert_fresh(tmp_path, db, docs)
