@@ -40,7 +40,7 @@ Example ``config.toml``::
 
     [stories]
     read_whole_story = false      # reading one article of a story marks its other articles read
-    group_limit = 20000           # the app groups stories only in a library up to this size (0: any size)
+    group_limit = 200000          # the app groups stories only in a library up to this size (0: any size)
 
     [keys]                        # rebind by binding id (see the help screen, ?)
     "marks.read" = "w"
@@ -83,7 +83,7 @@ class SyncSettings:
 @dataclass(frozen=True)
 class StorySettings:
     read_whole_story: bool = False     # reading one article of a story marks the story read (ui/storying.py)
-    group_limit: int = 20_000          # the app groups stories only up to this many articles (memory; 0: no limit)
+    group_limit: int = 200_000         # the app groups stories only up to this many articles (0: no limit)
 
 
 @dataclass(frozen=True)

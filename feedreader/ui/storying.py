@@ -176,7 +176,7 @@ class StoryController:
         post = self.app.post_message
         try:
             limit = self.settings.stories.group_limit
-            # grouping keeps every article's features in memory (≈ 8 KB each, README "Stories")
+            # the story file keeps the features; memory holds who is grouped with whom (README "Stories")
             skipped = bool(limit) and self.library.count() > limit
             data = self.view.data if skipped else self.live.sync(self.library)[0]
             ruleset = compile_rules(self.settings.rules)
