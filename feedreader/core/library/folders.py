@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import stat as stat_mod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Union
 from feedreader.core.library.schema import FILE_FACTS, write_transaction
 
@@ -138,13 +138,17 @@ def files_under(conn: sqlite3.Connection, folder: str) -> dict[str, tuple[int, i
     return {p: (s, m) for p, s, m in rows}
 
 
+WalkFolder = Callable[[str, int, tuple[str, ...], int], Iterator[Found]]   # walk.walk_folder
+
+
 def quick_pass(conn: sqlite3.Connection, roots: Sequence[str], folders: dict[str, int],
-               suffixes: tuple[str, ...], max_depth: int) -> Iterator[Event]:
+               suffixes: tuple[str, ...], max_depth: int, walk_folder: WalkFolder) -> Iterator[Event]:
     """The files added and removed since ``folders`` were recorded, found by
     listing only the folders whose mtime changed (``roots``: the resolved
     folder sources): a new file as (path, size, mtime_ns), a vanished one as
     its path. A file is reported at most once; files changed in place are
-    not found here (the full walk finds them).
+    not found here (the full walk finds them). A new folder is walked with
+    ``walk_folder`` (``walk.walk_folder``: walk.py imports this module).
 
     A changed folder costs a listing of its names and a read of the index's
     names there (both in C; ~30 ms for 8,600 files); only the names new to
@@ -194,7 +198,7 @@ def quick_pass(conn: sqlite3.Connection, roots: Sequence[str], folders: dict[str
                 if stat_mod.S_ISDIR(st.st_mode):      # a new folder: everything in it
                     depth = _depth(path, roots)
                     if depth is not None and depth <= max_depth:
-                        yield from _new_folder(conn, path, depth, suffixes, max_depth, seen)
+                        yield from _new_folder(conn, path, depth, suffixes, max_depth, seen, walk_folder)
                     continue
                 if not name.lower().endswith(suffixes):
                     continue
@@ -210,9 +214,7 @@ def quick_pass(conn: sqlite3.Connection, roots: Sequence[str], folders: dict[str
 
 
 def _new_folder(conn: sqlite3.Connection, folder: str, depth: int, suffixes: tuple[str, ...], max_depth: int,
-                seen: set[str]) -> Iterator[Event]:
-    from feedreader.core.library.walk import walk_folder   # (walk.py imports this module)
-
+                seen: set[str], walk_folder: WalkFolder) -> Iterator[Event]:
     known = files_under(conn, folder)
     for item in walk_folder(folder, depth, suffixes, max_depth):
         path = item[0]

@@ -254,7 +254,7 @@ def _prewalk_child(db_path: Path, sources: Sequence[Path], out: IO[bytes], first
         if folders:
             roots = [str(Path(s).resolve()) for s in sources]
             new: list[Found] = []
-            for item in quick_pass(conn, roots, folders, _suffixes(), MAX_DEPTH):
+            for item in quick_pass(conn, roots, folders, _suffixes(), MAX_DEPTH, walk_folder):
                 if isinstance(item, str):
                     gone.append(item)
                     continue
