@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.content import Content
 from textual.geometry import Region, Size
-from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 from textual.widget import Widget
 from textual.widgets import Static
+
+from feedreader.ui.list_scrollbar import CachedScrollBar
 
 if TYPE_CHECKING:
     _Widget = Widget
@@ -42,12 +46,93 @@ class OneLayout(_Widget):
         return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
-class PaneScrollBar(OneLayout, ScrollBar):
-    """The detail pane's scroll bar: shown or resized without a second layout (``OneLayout``)."""
+class PaneScrollBar(OneLayout, CachedScrollBar):
+    """The detail pane's scroll bar: shown or resized without a second layout
+    (``OneLayout``), its lines kept while it looks the same (``CachedScrollBar``,
+    the list's), and drawn straight from Textual's bar segments when it does
+    not: each article has its own thumb, and Textual's drawing of the bar's 48
+    lines (a Rich renderable, line by line through the styles cache) was half
+    of the pane's frame. The same lines (tests/ui/test_detail_pane.py)."""
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        look = self._look()
+        styles = self.styles
+        if look is None or styles.tint.a or styles.text_opacity != 1 or self.opacity != 1:
+            return super().render_lines(crop)
+        key = (crop, look)
+        lines = self._lines.get(key)
+        if lines is None:
+            lines = self._lines[key] = self._drawn(look[0], crop)
+        return lines
+
+    def _drawn(self, segments: tuple[Segment, ...], crop: Region) -> list[Strip]:
+        """The bar's lines in ``crop``: one segment a line (Textual's vertical bar), the app's filters on."""
+        width = self.size.width
+        background = self.background_colors[1]
+        # what Textual's styles cache puts under the content: the widget's colour, the background
+        under = self.visual_style.rich_style + Style(bgcolor=background.rich_color)
+        filters = self.get_line_filters()
+        lines = []
+        for y in crop.line_range:
+            strip = (Strip([Segment(segments[y].text, under + segments[y].style)], width)
+                     if 0 <= y < len(segments) else Strip.blank(width, under))
+            if crop.column_span != (0, width):
+                strip = strip.crop(*crop.column_span)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            lines.append(strip)
+        return lines
 
 
 class PaneStatic(OneLayout, Static):
-    """A ``Static`` of the detail pane: resized without a second layout (``OneLayout``)."""
+    """A ``Static`` of the detail pane: resized without a second layout
+    (``OneLayout``), and the lines Textual renders for it kept per content,
+    size and look. Textual keeps a widget's lines only until it is updated or
+    resized, and the pane's small parts are both for every article (the lead
+    image's 14-line "loading image…" box, the status lines): at 100k that
+    was two thirds of the pane's frame. Textual's own rendering, kept."""
+
+    KEEP_RENDERED = 8
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rendered: OrderedDict[Hashable, list[Strip]] = OrderedDict()
+
+    def _look(self, width: int | None = None) -> tuple:
+        """Everything besides the content and size that Textual renders the lines with
+        (``width``: of the content, the widget's own by default)."""
+        app = self.app
+        styles = self.styles
+        width = self._width() if width is None else width
+        return (width + styles.gutter.width, width, self.background_colors,
+                tuple(self.get_line_filters()), self.opacity, id(app.ansi_theme), app.native_ansi_color,
+                styles.padding, styles.border, styles.tint, styles.text_opacity, self.visual_style,
+                styles.content_align_horizontal, styles.content_align_vertical, styles.text_align)
+
+    def _width(self) -> int:
+        """The content's width, from the widget's size (``content_region`` would
+        ask the compositor for the screen's map: a whole arrange while in a layout)."""
+        return max(0, self.size.width - self.styles.gutter.width)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        content = self.content
+        size = self.outer_size
+        if (not size.width or not size.height or self.text_selection is not None
+                or not isinstance(content, (Text, str, Content))):
+            return super().render_lines(crop)
+        key = (_text_key(content), size, self._look())
+        lines = self._rendered.get(key)
+        if lines is None:
+            lines = self._rendered[key] = super().render_lines(size.region)
+            while len(self._rendered) > self.KEEP_RENDERED:
+                self._rendered.popitem(last=False)
+        else:
+            self._rendered.move_to_end(key)
+        strips = lines[crop.y : crop.bottom]
+        if crop.column_span != (0, size.width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
 
 
 class KeptStatic(PaneStatic):
@@ -71,33 +156,17 @@ class KeptStatic(PaneStatic):
         self._key: Hashable = _text_key(content)
 
     def show_text(self, text: Text) -> None:
-        """Show ``text``; a layout only when its height differs from the shown one's."""
+        """Show ``text`` (nothing to do when it is the text shown). Always with a
+        layout: Textual keeps a widget's box per container size until the widget
+        asks for a layout, so an update without one, of the same height at this
+        width, left the old height in force at another width (the pane's with or
+        without its scroll bar): a line cut off. The pane's other parts change
+        with the same article, and one layout takes them all."""
         key = _text_key(text)
         if key == self._key:
             return
-        before = self._height_of(self._key)
         self._key = key
-        after = self._height_of(key)
-        self.update(text, layout=before is None or after is None or before != after)
-
-    def _height_of(self, key: Hashable) -> int | None:
-        found = self._kept.get((key, self._look())) if self.is_mounted and self.size.width else None
-        return len(found) if found is not None else None
-
-    def _width(self) -> int:
-        """The content's width, from the widget's size (``content_region`` would
-        ask the compositor for the screen's map: a whole arrange while in a layout)."""
-        return max(0, self.size.width - self.styles.gutter.width)
-
-    def _look(self, width: int | None = None) -> tuple:
-        """Everything besides the text that Textual's line cache renders with
-        (``width``: of the content, the widget's own by default)."""
-        app = self.app
-        styles = self.styles
-        width = self._width() if width is None else width
-        return (width + styles.gutter.width, width, self.background_colors,
-                tuple(self.get_line_filters()), self.opacity, id(app.ansi_theme), app.native_ansi_color,
-                styles.padding, styles.border, styles.tint, styles.text_opacity, self.visual_style)
+        self.update(text)
 
     def has_lines(self, text: Text) -> bool:
         """Whether ``text``'s lines are kept (showing it costs look-ups)."""
@@ -156,7 +225,9 @@ class KeptStatic(PaneStatic):
         return strips
 
 
-def _text_key(text: Text | str) -> Hashable:
+def _text_key(text: Text | str | Content) -> Hashable:
     if isinstance(text, Text):
         return (text.plain, tuple(text.spans), str(text.style), text.end)
+    if isinstance(text, Content):
+        return ("content", text)
     return (str(text),)

@@ -128,6 +128,7 @@ async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
     from textual.widgets import Static
 
     from feedreader.ui.article_view import KeptStatic
+    from feedreader.ui.kept import PaneStatic
 
     def painted(app) -> list:
         return [list(strip) for strip in app.screen._compositor.render_strips()]
@@ -148,16 +149,20 @@ async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
             await pilot.pause(0.2)       # idle: the next rows are rendered ahead
         finally:
             KeptStatic.prepare = prepare
-        head, body = view.query_one("#detail-head", KeptStatic), view.query_one("#detail-body", KeptStatic)
         after = app.library.article(app.model.key_at(4))
         assert ("detail-head", view.render_head(after).plain) in prepared
         await pilot.press("j")
         await shown(pilot, app, lst.cursor)
         assert view.article.id == after.id
         kept = painted(app)
-        # the same article drawn by Textual's own Static code, nothing kept
-        for widget in (head, body, view.query_one("#related-text", KeptStatic)):
-            widget._kept.clear()
+        # the same article drawn by Textual's own Static code, nothing kept (the
+        # header, text and related items, and the small parts: status lines, image box)
+        parts = list(view.query(PaneStatic))
+        assert {"detail-head", "detail-body", "related-text", "detail-notes", "lead-box"} <= {w.id for w in parts}
+        for widget in parts:
+            if isinstance(widget, KeptStatic):
+                widget._kept.clear()
+            widget._rendered.clear()
             widget.render_lines = Static.render_lines.__get__(widget)
             widget.refresh()
         await pilot.pause()
@@ -187,3 +192,31 @@ async def test_a_click_on_a_folded_related_item_opens_the_list_on_it(make_app):
         related.blur()
         await pilot.pause()
         assert related.size.height == 0 and text.display             # folded again
+
+
+async def test_the_panes_scroll_bar_draws_what_textual_draws(make_app):
+    """The pane's scroll bar, drawn from Textual's bar segments (PaneScrollBar),
+    is the bar Textual's own drawing gives, for every article's thumb."""
+    from textual.widget import Widget
+
+    from feedreader.ui.kept import PaneScrollBar
+
+    app = make_app()
+    async with app.run_test(size=(160, 24)) as pilot:
+        view = app.query_one(ArticleView)
+        seen = 0
+        for index in range(6):
+            await shown(pilot, app, index)
+            for _ in range(2):
+                await pilot.pause()
+            if not view.show_vertical_scrollbar:
+                continue
+            bar = view.vertical_scrollbar
+            assert isinstance(bar, PaneScrollBar)
+            for offset in (0, view.max_scroll_y):
+                view.scroll_to(y=offset, animate=False)
+                await pilot.pause()
+                crop = bar.size.region
+                assert bar._drawn(bar._look()[0], crop) == Widget.render_lines(bar, crop)
+                seen += 1
+        assert seen >= 2
