@@ -197,6 +197,7 @@ class ArticleList(ScrollView, can_focus=True):
         """Read the whole ``order`` in a thread, then ``OrderRead`` (the app rebuilds the list)."""
         def read() -> None:
             self.model.library.order(order)     # cached in the library (its own connection in this thread)
+            self.model.library.release_memory()
             self.post_message(self.OrderRead(order))
 
         self.run_worker(read, name="_list_order", group="list-order", exclusive=True, thread=True,
