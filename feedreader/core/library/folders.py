@@ -49,10 +49,18 @@ def load_folders(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def save_folders(conn: sqlite3.Connection, folders: dict[str, int]) -> None:
-    """Record the folders of a complete walk (call outside a transaction)."""
+    """Record the folders of a complete walk (call outside a transaction).
+    Nothing is written when they are the ones recorded; an error (a
+    read-only index, say) is not raised: they are only hints."""
     text = json.dumps({"folders": folders}, ensure_ascii=False, separators=(",", ":"))
-    with write_transaction(conn):
-        conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (FOLDERS_KEY, text))
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key=?", (FOLDERS_KEY,)).fetchone()
+        if row is not None and row[0] == text:
+            return
+        with write_transaction(conn):
+            conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (FOLDERS_KEY, text))
+    except sqlite3.Error:
+        pass
 
 
 class KnownFiles:

@@ -395,3 +395,22 @@ def test_a_large_library_is_walked_in_a_spawned_process(tmp_path: Path, monkeypa
     index.close()
     assert len(spawned) == 1
     assert_fresh(tmp_path, db, docs)
+
+
+def test_recording_the_folders_writes_only_when_they_changed(tmp_path: Path) -> None:
+    from feedreader.core.library.folders import save_folders
+
+    docs = library(tmp_path)
+    db = tmp_path / "x.db"
+    refreshed(db, docs, child=False)
+    conn = sqlite3.connect(db)
+    before = conn.total_changes
+    save_folders(conn, load_folders(conn))
+    assert conn.total_changes == before         # the same records: no write
+    save_folders(conn, {str(docs): 1})
+    assert load_folders(conn) == {str(docs): 1}
+    conn.close()
+    ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    save_folders(ro, {str(docs): 2})             # a read-only index: no error, nothing written
+    assert load_folders(ro) == {str(docs): 1}
+    ro.close()
