@@ -7,7 +7,7 @@ A new article is one step: header (with the score's explanation, one
 indexed look-up, kept per article), status lines, lead image, text and the
 related coverage (the document's ``related`` items and the other articles of
 its story in the library, ``DetailExtras``) all change in ``show``, so the
-screen is laid out once at most, and not at all when no part changes height.
+screen is laid out once for it, in one frame.
 What made a new article cost 50-100 ms at 100k was not drawing but layouts:
 Textual lays the screen out again after every layout that resized a widget
 (``OneLayout`` in ui/kept.py stops that for the pane's widgets), a scroll bar
@@ -239,7 +239,8 @@ class ArticleView(OneLayout, VerticalScroll, can_focus=True):
         """The vertical scroll bar (made on first use, as Textual does), one that,
         shown for a long article, asks for no second layout (``PaneScrollBar``)."""
         # Textual's own attribute and start-up call for the bar (no public way to
-        # give a widget another scroll bar), as ui/article_list.py: tests/ui/test_textual_internals.py
+        # give a widget another scroll bar), as ui/article_list.py does:
+        # tests/ui/test_textual_internals.py, tests/ui/test_detail_layout_internals.py
         if self._vertical_scrollbar is None:
             self._vertical_scrollbar = bar = PaneScrollBar(
                 vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
@@ -296,7 +297,7 @@ class ArticleView(OneLayout, VerticalScroll, can_focus=True):
         ``set_notes`` (the caller's next step) replaces them: most articles have
         the same ones ("unread", "not fetched yet"), which then cost nothing.
         Everything the article shows changes here, in one step: one layout of
-        the screen at most (none when no part changes height), one frame."""
+        the screen, one frame (tests/ui/test_detail_pane.py counts them)."""
         self.article = article
         self._shown += 1
         if article is None:
@@ -306,8 +307,7 @@ class ArticleView(OneLayout, VerticalScroll, can_focus=True):
             self._head.show_text(Text("No article selected.", style="dim"))
             self._notes.display = self._body.display = False
             self.lead.show(None)
-            if not related.has_focus:
-                related.clear_options()
+            related.clear_options()
             related.display = self._heading.display = self._related_text.display = False
             self._filled = self._shown
             return
@@ -328,11 +328,11 @@ class ArticleView(OneLayout, VerticalScroll, can_focus=True):
 
         Textual decides it after a layout (the content's height against the
         pane's): a bar that comes or goes narrows or widens the text, and the
-        screen is laid out again with every line wrapped anew, a second layout
-        for one article in three at 100k. Here the content is arranged now at
-        the width it has without a bar (Textual's own arrangement, which the
-        layout then reuses), so the one layout already has the right width;
-        Textual's check after it agrees, or corrects it as before."""
+        screen is laid out again with every line wrapped anew: a second layout
+        for most articles of the 100k benchmark. Here the content is arranged
+        now at the width it has without a bar (Textual's own ``arrange``), so
+        the one layout already has the right width; Textual's check after it
+        agrees, or corrects it as before."""
         container = self.container_size
         if self.styles.overflow_y != "auto" or not container.width or not container.height:
             return

@@ -1,6 +1,8 @@
-"""``KeptStatic``: a ``Static`` whose finished lines are kept per content
-(the detail pane's header, text and related coverage; ``ui/article_view.py``),
-and ``OneLayout``: a widget whose new size after a layout asks for no second one."""
+"""The detail pane's widgets (``ui/article_view.py``): ``KeptStatic``, a
+``Static`` whose finished lines are kept per content (header, text, related
+coverage); ``PaneStatic``, one that keeps Textual's own rendered lines (the
+small parts); ``PaneScrollBar``; and ``OneLayout``, the mixin that makes a
+widget's new size after a layout ask for no second layout."""
 
 from __future__ import annotations
 
