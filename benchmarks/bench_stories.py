@@ -101,6 +101,7 @@ def _run(old: list, new: list, jobs: int) -> dict[str, float | int]:
         c0, t0 = _cpu(), time.perf_counter()
         first = index.update(pack_many(old, jobs=jobs, cpu=worker_cpu))
         comparing_cpu = index.worker_cpu
+        phases = dict(index.phases)
         c2, t2 = _cpu() + worker_cpu[0] + comparing_cpu, time.perf_counter()
         first_peak = rss_mb("VmHWM")
         sizes = [s.size for s in index.stories()]
@@ -138,6 +139,15 @@ def _run(old: list, new: list, jobs: int) -> dict[str, float | int]:
         "new_grouping_s": round(t4 - t3, 3),
         "new_grouping_cpu_s": round(c4 - c3, 3),
         "new_pairs_scored": more.scored_pairs,
+        # what the first grouping would take on an idle machine with ``jobs`` cores: the longer of
+        # the features (on ``jobs`` workers) and this process storing them, then the slowest
+        # comparing worker, then this process's own work after it
+        "first_grouping_critical_path_cpu_s": round(
+            max(worker_cpu[0] / jobs, phases.get("records_cpu_s", 0.0))
+            + phases.get("compare_slowest_worker_cpu_s", phases.get("compare_cpu_s", 0.0))
+            + (phases.get("compare_cpu_s", 0.0) if "compare_slowest_worker_cpu_s" in phases else 0.0)
+            + phases.get("regroup_cpu_s", 0.0), 2),
+        **{f"first_{k}": v for k, v in phases.items()},
         "load_s": round(t6 - t5, 3),
         "load_cpu_s": round(c6 - c5, 3),
         "store_mb": round(db_mb, 1),
@@ -161,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--inputs-cache", help="a pickle of the parsed inputs, made when missing")
     p.add_argument("--runs", type=int, default=1, help="repeat the timed part; figures are medians")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--newest", action="store_true",
+                   help="the NEW articles are the newest by date (a refresh's), not the last by key (any date)")
     args = p.parse_args(argv)
     started = time.perf_counter()
     _HEADS, _PROVIDERS = gen_corpus.build_heads(args.count, args.seed)
@@ -176,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
             inputs = [item for chunk in pool.map(_inputs, ranges) for item in chunk]
         if cache is not None:
             cache.write_bytes(pickle.dumps(inputs))
-    inputs.sort(key=lambda i: i.aid)           # arrival order: not by time
+    if args.newest:
+        inputs.sort(key=lambda i: (i.published or 0.0, i.aid))
+    else:
+        inputs.sort(key=lambda i: i.aid)       # arrival order: not by time
     old, new = inputs[: len(inputs) - args.new], inputs[len(inputs) - args.new :]
     print(f"{len(inputs)} articles rendered and parsed in {time.perf_counter() - started:.1f} s (not timed)")
     base_rss = rss_mb()

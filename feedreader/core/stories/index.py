@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -109,6 +110,8 @@ class StoryIndex:
         self.conn.executescript(SCHEMA)
         self.written = 0                     # articles written since the store last counted (store.py)
         self.worker_cpu = 0.0                # CPU seconds of the comparing processes (benchmarks)
+        self.phases: dict[str, float] = {}   # the last update's steps: wall and CPU seconds (benchmarks)
+        self._mark: tuple[float, float] | None = None
         self.token = os.urandom(8).hex()
         self._load()
 
@@ -210,6 +213,8 @@ class StoryIndex:
         return changes
 
     def _update(self, items: Iterable[StoryInput | Features | Record], removed: Iterable[int]) -> Changes:
+        self.phases = {}
+        self._mark = (time.perf_counter(), time.process_time())
         conn = self.conn
         window = self.weights.window
         counts = SqlCounts(conn)
@@ -234,14 +239,26 @@ class StoryIndex:
                 order[r.aid] = (INF if r.published is None else r.published, r.aid, bucket_of(r.published, window))
         counts.flush()
         self.written += len(dropped - order.keys())
+        self._phase("records")
         rarity = self.rarity()
         try:
             scored = self._link_new(sorted(order.values()), rarity, unindex)
         finally:
             rarity.forget_all()
+        self._phase("compare")
         touched.update(order)
         present = touched - (dropped - order.keys())
-        return self._regroup(touched, present, scored)
+        changes = self._regroup(touched, present, scored)
+        self._phase("regroup")
+        return changes
+
+    def _phase(self, name: str) -> None:
+        """Note the wall and CPU seconds (this process) of the update's step ``name`` (benchmarks)."""
+        now = (time.perf_counter(), time.process_time())
+        last = self._mark or now
+        self.phases[name + "_s"] = round(now[0] - last[0], 3)
+        self.phases[name + "_cpu_s"] = round(now[1] - last[1], 3)
+        self._mark = now
 
     def _drop(self, aids: list[int], counts: SqlCounts, touched: set[int], dropped: set[int],
               unindex: dict[int, list[tuple[int, list[int]]]]) -> None:
@@ -296,6 +313,8 @@ class StoryIndex:
             write_postings(conn, done.postings.items())
             scored += done.scored
             self.worker_cpu += done.cpu
+            self.phases["compare_slowest_worker_cpu_s"] = max(self.phases.get("compare_slowest_worker_cpu_s", 0.0),
+                                                              round(done.cpu, 3))
         conn.execute("DELETE FROM unfinished")
         return scored
 

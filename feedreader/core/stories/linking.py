@@ -44,6 +44,8 @@ def link(order: Order, buckets: Buckets, rarity: Rarity, weights: Weights, posti
     found: list[Link] = []
     scored = 0
     current: int | None = None
+    if buckets.lazy:            # the new articles' own records, in a few queries
+        buckets.records([], [aid for _, aid, _ in order])
     for _, aid, b in order:
         if b != current:
             if b != NO_TIME:
