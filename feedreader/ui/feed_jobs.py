@@ -57,7 +57,7 @@ class FeedJobs:
         return self.sources.feed_entries
 
     def _post(self, message: Message) -> None:
-        self.sources.pane.post_message(message)
+        self.sources.post(message)
 
     def _store(self) -> FeedStore:
         from feedreader.core.feeds.store import FeedStore

@@ -314,6 +314,17 @@ class SourcesController:
     def pane(self) -> SourcesPane:
         return self.app.query_one(SourcesPane)
 
+    def post(self, message: Message) -> None:
+        """Post to the pane (from a worker thread); dropped when the app has closed
+        its screen already (a refresh still running at quit raised NoMatches)."""
+        from textual.css.query import NoMatches
+
+        try:
+            pane = self.pane
+        except NoMatches:
+            return
+        pane.post_message(message)
+
     @property
     def article_list(self) -> ArticleList:
         return self.app.query_one(ArticleList)
@@ -396,7 +407,7 @@ class SourcesController:
             conn.execute("COMMIT")
         finally:
             conn.close()
-        self.pane.post_message(SourcesGrouped(gen, groups))
+        self.post(SourcesGrouped(gen, groups))
 
     def grouped(self, message: SourcesGrouped) -> None:
         self.groups = message.groups
