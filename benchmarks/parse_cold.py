@@ -13,7 +13,8 @@ JSON line: the median (and each run's) ms per document, CPU time.
 ``--instructions N`` counts instead (valgrind's callgrind, a few minutes):
 the machine instructions per document of the same work, from two runs under
 valgrind that differ only in N documents parsed (the imports and a warm-up
-on 300 other documents cancel out). Unlike CPU time it does not depend on
+on ``--warm`` other documents cancel out; the warm-up fills the parser's
+caches as the first thousands of documents of a cold index do). Unlike CPU time it does not depend on
 what else the machine is doing.
 """
 
@@ -45,14 +46,14 @@ def files(docs: Path, count: int) -> list[tuple[str, int, int]]:
     return out
 
 
-WARM_FROM = 3000   # the warm-up documents of --instructions: after any N it measures
+WARM_FROM = 3000   # where --instructions' warm-up documents start: after any N it measures
 
 
 def instructions(args: argparse.Namespace) -> int:
     def run(n: int) -> int:
         out = subprocess.run(
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
-             str(args.docs), "--tree", str(args.tree), "--child", str(n)],
+             str(args.docs), "--tree", str(args.tree), "--warm", str(args.warm), "--child", str(n)],
             capture_output=True, text=True)
         found = re.search(r"Collected : (\d+)", out.stderr)
         if out.returncode != 0 or found is None:
@@ -73,6 +74,7 @@ def main() -> int:
     p.add_argument("--tree", type=Path, default=HERE.parent)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--instructions", type=int, metavar="N")
+    p.add_argument("--warm", type=int, default=2000, help="--instructions: documents parsed first (default 2000)")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.instructions:
@@ -83,8 +85,8 @@ def main() -> int:
     where = Path(pool.__file__).resolve()
     assert str(where).startswith(str(args.tree.resolve())), where
     chunk = 256
-    if args.child is not None:   # under valgrind: warm on 300 documents, then parse the first N
-        facts = files(args.docs, WARM_FROM + 300)
+    if args.child is not None:   # under valgrind: warm on --warm documents, then parse the first N
+        facts = files(args.docs, WARM_FROM + args.warm)
         pool.parse_files(facts[WARM_FROM:])
         for i in range(0, args.child, chunk):
             pickle.dumps(pool.parse_files(facts[i:min(i + chunk, args.child)]), pickle.HIGHEST_PROTOCOL)

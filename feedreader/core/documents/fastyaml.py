@@ -120,15 +120,119 @@ def load_simple(text: str, first_line: int = 1) -> YamlMap | None:
     """``text`` loaded as ``safeyaml.load_mapping`` would, or None when it
     is not the plain block YAML this reads (the caller then uses that)."""
     try:
-        return _load(text, first_line)
+        flat = text.replace("\n", " ")     # (the lines' characters, checked all at once)
+        if not flat.isprintable() and _GIVE_UP.search(flat) is not None:
+            return None
+        heads, values = zip(*_HEADS.findall(text))
+        shape = (first_line, heads, tuple(map(bool, values)))
+        plan = _PLANS.get(shape)
+        if plan:
+            try:
+                return _build(plan, values)
+            except _GiveUp:
+                pass                        # a value the plan cannot take: the loop decides
+        loaded = _load(text, first_line)
+        if plan is None and loaded is not None:
+            if len(_PLANS) >= MAX_PLANS:
+                _PLANS.clear()
+            _PLANS[shape] = _plan(loaded, values, first_line) or False
+        return loaded
     except (_GiveUp, RecursionError, MemoryError):
         return None
 
 
+# --------------------------------------------------------------------------
+# shapes: documents laid out alike are built from a plan
+# --------------------------------------------------------------------------
+#
+# The front matter of one publisher (or converter) has the same lines in
+# the same order document after document; only the values differ. Such a
+# document's *shape* is its first line number, each line's head (indent,
+# "- ", "key:" or "key: "; ``_HEADS``) and which lines have something after
+# the head. Two documents of the same shape take the same way through
+# ``_load`` except where a value decides (how it is quoted, whether it is a
+# scalar the fast path reads): so the containers, keys and line numbers of
+# the first are kept as a plan, and the next is built from the plan and its
+# own values, read by ``_value`` exactly as ``_load`` reads them. A value
+# that ``_value`` gives up on sends the document through ``_load`` as if
+# there were no plan. (tests/core/documents/test_fastyaml_cold.py)
+
+_HEADS = re.compile(r"^( *+(?:- )?+(?:[A-Za-z_][A-Za-z0-9_]*+:(?: |$))?+)(.*)$", re.M)
+MAX_PLANS = 1024
+# shape -> plan, or False for a shape whose plan could not be made
+_PLANS: dict[tuple[int, tuple[str, ...], tuple[bool, ...]], Any] = {}
+
+_VALUE, _NESTED, _NONE = 0, 1, 2
+
+
+def _value(text: str) -> Any:
+    """A value after its head, as ``_load`` reads it (``text`` is not empty)."""
+    if text[0] == " ":
+        raise _GiveUp                   # "key:  x" (the loop skips the spaces), "-  x" (refused)
+    if text[0] == '"':
+        quoted = text.rstrip(" ")
+        if len(quoted) > 1 and quoted[-1] == '"':
+            inner = quoted[1:-1]
+            return _scalar_of(quoted) if '"' in inner or "\\" in inner else inner
+    return _scalar_of(text)
+
+
+def _plan(node: YamlMap | YamlList, values: tuple[str, ...], first_line: int) -> tuple | None:
+    """How to build ``node`` again from another document's values; None when
+    a value of it did not come from its line's text (then no plan)."""
+    is_map = isinstance(node, YamlMap)
+    entries: list[tuple[Any, int, Any]] = []
+    pairs = node.items() if isinstance(node, YamlMap) else enumerate(node)
+    for key, value in pairs:
+        at = node.lines[key] - first_line
+        if isinstance(value, (YamlMap, YamlList)):
+            # (in a list, "- key: ..." has the item's first value after its head)
+            if is_map and values[at]:
+                return None             # "key:   " (blanks after the head) before a block
+            child = _plan(value, values, first_line)
+            if child is None:
+                return None
+            entries.append((key, _NESTED, child))
+        elif values[at]:
+            entries.append((key, _VALUE, at))
+        else:
+            entries.append((key, _NONE, None))      # "key:" and nothing under it
+    lines = dict(node.lines) if isinstance(node, YamlMap) else tuple(node.lines)
+    return (is_map, node.line, tuple(entries), lines)
+
+
+def _build(plan: tuple, values: tuple[str, ...]) -> Any:
+    is_map, line, entries, lines = plan
+    value = _value
+    if is_map:
+        mapping = YamlMap(line)
+        mapping.lines.update(lines)
+        for key, kind, arg in entries:
+            if kind == _VALUE:
+                text = values[arg]
+                if text[0] == '"' and text[-1] == '"' and len(text) > 1:
+                    inner = text[1:-1]          # (the common "..." of _value, inline)
+                    mapping[key] = _scalar_of(text) if '"' in inner or "\\" in inner else inner
+                else:
+                    mapping[key] = value(text)
+            elif kind == _NESTED:
+                mapping[key] = _build(arg, values)
+            else:
+                mapping[key] = None
+        return mapping
+    items = YamlList(line)
+    items.lines.extend(lines)
+    for _index, kind, arg in entries:
+        if kind == _VALUE:
+            items.append(value(values[arg]))
+        elif kind == _NESTED:
+            items.append(_build(arg, values))
+        else:
+            items.append(None)
+    return items
+
+
 def _load(text: str, first_line: int) -> YamlMap | None:
-    flat = text.replace("\n", " ")     # (the lines' characters, checked all at once)
-    if not flat.isprintable() and _GIVE_UP.search(flat) is not None:
-        return None
     # One pass over the lines. The open container is ``cur`` (at ``cur_indent``,
     # a mapping when ``cur_map``), the ones around it are on ``stack``; a
     # "key:" with nothing after it is ``pending`` until the next line says

@@ -38,7 +38,7 @@ class YamlMap(dict):
     __slots__ = ("line", "lines")
 
     def __init__(self, line: int) -> None:
-        super().__init__()
+        # (no dict.__init__: a new dict is empty already, and the loaders make many)
         self.line = line
         self.lines: dict[Any, int] = {}
 
@@ -49,7 +49,7 @@ class YamlList(list):
     __slots__ = ("line", "lines")
 
     def __init__(self, line: int) -> None:
-        super().__init__()
+        # (no list.__init__: a new list is empty already)
         self.line = line
         self.lines: list[int] = []
 

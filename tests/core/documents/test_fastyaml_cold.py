@@ -116,3 +116,113 @@ def test_closing_is_the_regex_search(text: str) -> None:
     assert (want is None) == (got is None), repr(text)
     if want is not None and got is not None:
         assert (want.start(), want.end()) == (got.start(), got.end()), repr(text)
+
+
+# --------------------------------------------------------------------------
+# plans: a document shaped like one read before is built from that one's plan
+
+from feedreader.core.documents import fastyaml  # noqa: E402
+
+TRICKY = [
+    '"a"', '""', '"a" ', '" x"', '"a" "b"', '"a"b"', '"a\\"b"', '"a\\\\"', '"\\"', '"', "'s'", "'it''s'", "'",
+    "x", " x", "  x", " ", "x ", "~", "null", "Null", "yes", "off", "1e3", "0x1f", "017", "-1", "+1", ".5",
+    "12:30", "2021-02-30", "2021-11-30", "2021-11-30T23:00:00Z", "2021-11-30 23:00:00 +01:00", "[a]", "{a: b}",
+    "&a x", "*a", "!x y", "!!str 1", "|", ">", "a: b", "a #c", "#c", "-", "- x", "-x", "?", "%x", "@x", "`x",
+    "https://example.com/a?b=c#d", "“curly”", "a:b",
+]
+
+
+def value_lines(front: str) -> list[int]:
+    return [i for i, (_head, value) in enumerate(fastyaml._HEADS.findall(front)) if value]
+
+
+def with_values(front: str, changes: dict[int, str]) -> str:
+    lines = fastyaml._HEADS.findall(front)
+    return "\n".join(head + changes.get(i, value) for i, (head, value) in enumerate(lines))
+
+
+def loaded_by_the_loop(front: str):
+    fastyaml._PLANS.clear()
+    return load_simple(front, 2)        # (a shape seen for the first time goes through _load)
+
+
+def loaded_by_a_plan(base: str, front: str):
+    fastyaml._PLANS.clear()
+    load_simple(base, 2)
+    return load_simple(front, 2)
+
+
+def same_or_none(a, b) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and same(a, b))
+
+
+@pytest.fixture(scope="module")
+def generated_fronts(tmp_path_factory) -> list[str]:
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        import gen_corpus
+    finally:
+        sys.path.remove(str(root / "benchmarks"))
+    where = tmp_path_factory.mktemp("plans")
+    gen_corpus.generate(str(where), 40, 11)
+    fronts = []
+    for path in sorted(where.iterdir()):
+        try:
+            fronts.append(documents._split(documents._decode(path.read_bytes()))[0])
+        except ValueError:
+            pass
+    return fronts
+
+
+def test_a_plan_is_made_and_used(generated_fronts) -> None:
+    base = generated_fronts[0]
+    fastyaml._PLANS.clear()
+    first = load_simple(base, 2)
+    assert first is not None and len(fastyaml._PLANS) == 1
+    assert next(iter(fastyaml._PLANS.values()))            # a plan, not False
+    built = load_simple(base, 2)                            # the same shape: built from the plan
+    assert built is not None and built is not first and same(built, first)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.data())
+def test_documents_of_one_shape_load_as_the_loop_loads_them(generated_fronts, data) -> None:
+    base = data.draw(st.sampled_from(generated_fronts))
+    lines = value_lines(base)
+    picks = data.draw(st.lists(st.tuples(st.sampled_from(lines), st.sampled_from(TRICKY)), min_size=1, max_size=4))
+    front = with_values(base, dict(picks))
+    by_plan = loaded_by_a_plan(base, front)
+    assert same_or_none(by_plan, loaded_by_the_loop(front)), front
+    if by_plan is not None:
+        assert same(by_plan, load_events(front, 2)), front
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_every_tricky_value_in_every_kind_of_line(value: str) -> None:
+    base = ("title: x\nprovider:\n  name: y\ntopics:\n  - a\n  - b\n"
+            "related:\n  - title: t\n    quality: 5\n    images:\n      - url: u\n")
+    for line in value_lines(base):
+        front = with_values(base, {line: value})
+        by_plan = loaded_by_a_plan(base, front)
+        assert same_or_none(by_plan, loaded_by_the_loop(front)), front
+        if by_plan is not None:
+            assert same(by_plan, load_events(front, 2)), front
+
+
+def test_blanks_after_a_head_make_no_plan() -> None:
+    fastyaml._PLANS.clear()
+    assert load_simple("a:   \n  b: 1\n", 2) == {"a": {"b": 1}}
+    assert list(fastyaml._PLANS.values()) == [False]
+    assert load_simple("a: x\n  b: 1\n", 2) is None            # same shape: a continued scalar
+    assert load_simple("a:   \n  b: 2\n", 2) == {"a": {"b": 2}}
+
+
+def test_the_plans_are_bounded() -> None:
+    fastyaml._PLANS.clear()
+    for i in range(fastyaml.MAX_PLANS + 5):
+        assert load_simple(f"k{i}: 1\n", 2) == {f"k{i}": 1}
+    assert len(fastyaml._PLANS) <= fastyaml.MAX_PLANS
