@@ -108,7 +108,7 @@ def make_pool(workers: int) -> Executor:
     else:
         forkserver.set_forkserver_preload(_PRELOAD)  # workers start with the parser imported
         ctx = forkserver
-    _start_helpers(ctx)
+    start_helpers(ctx)
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_priority)
 
 
@@ -134,13 +134,14 @@ def _worker_priority() -> None:
         pass
 
 
-def _start_helpers(ctx: BaseContext) -> None:
+def start_helpers(ctx: BaseContext) -> None:
     """Start multiprocessing's helper processes with a stderr that has a file descriptor.
 
     The resource tracker passes ``sys.stderr.fileno()`` to its child. Inside
     a Textual app ``sys.stderr`` is a capture object whose ``fileno()`` is -1,
     and starting the first worker fails with "bad value(s) in fds_to_keep"
-    (a cold start in the app would index nothing). Start the helpers once,
+    (a cold start in the app would index nothing, a first story grouping
+    would fail). Start the helpers once,
     up front, with the real stderr (or /dev/null) in place.
     """
     import sys

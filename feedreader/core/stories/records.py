@@ -144,7 +144,11 @@ def in_processes(work: Callable[[T], R], parts: Iterator[T], jobs: int) -> Itera
     a process ahead (what is waiting to be done or taken is bounded, not all of it)."""
     import multiprocessing
 
-    with multiprocessing.get_context("forkserver").Pool(jobs) as pool:
+    from feedreader.core.library.pool import start_helpers
+
+    ctx = multiprocessing.get_context("forkserver")
+    start_helpers(ctx)   # inside the app sys.stderr has no file descriptor: start the helpers with one
+    with ctx.Pool(jobs) as pool:
         waiting: deque[AsyncResult[R]] = deque()
         for part in parts:
             waiting.append(pool.apply_async(work, (part,)))
