@@ -123,8 +123,6 @@ TOPIC_SEP = "\x1f"
 # in every article_text row: "every row but these" is one cheap FTS5 NOT query
 EVERY_TOKEN = "\ue000"
 
-Known = dict[str, tuple[int, int]]      # path -> (size, mtime_ns) as the index has them
-
 
 def index_path_for(cache_dir: Path, sources: Sequence[Path]) -> Path:
     """The index file for this set of sources."""
@@ -289,11 +287,6 @@ def end_bulk(conn: sqlite3.Connection) -> None:
 
 # --------------------------------------------------------------------------
 # file facts
-
-def known_files(conn: sqlite3.Connection) -> Known:
-    """Every indexed file's (size, mtime_ns), by path."""
-    return {p: (s, m) for p, s, m in conn.execute(FILE_FACTS)}
-
 
 def file_facts_in(conn: sqlite3.Connection, column: str, values: Sequence[object]) -> Iterator[tuple[str, int, int]]:
     """(path, size, mtime_ns) of the files whose ``column`` (path or aid) is one of ``values``."""
