@@ -171,39 +171,6 @@ def unscored_copy(warm_cache: Path, out: Path) -> Path:
     return base
 
 
-def _first_start_run(corpus: run.Corpus, root: Path, cache: Path, facts: dict, quiet: run.Quiet) -> dict:
-    """``run.warm_start``'s run (first paint, a few keys), then until the app is idle
-    (its CPU time grows by < 0.05 s in a second: the background scoring and grouping
-    have finished; at most 180 s), so that the peak RSS covers them."""
-    env = run.env_for(root, cache, corpus)
-    needle = run.row_needle(facts["newest_title"], facts["newest_provider"])
-    busy = quiet.wait()
-    term = run.launch(corpus, env)
-    try:
-        first_paint = term.wait_for(needle, 120)
-        first_cpu = term.found_cpu_s
-        term.drain(3.0)
-        for key in ("j", "j", "j", " ", "s"):
-            term.send(key)
-            term.drain(0.3)
-        started, last = time.perf_counter(), term.cpu_seconds() or 0.0
-        while time.perf_counter() - started < 180:
-            term.drain(1.0)
-            now = term.cpu_seconds() or 0.0
-            if now - last < 0.05:
-                break
-            last = now
-        idle_s = time.perf_counter() - started
-        own_peak = term.own_peak_rss_mb()
-        total_cpu = term.cpu_seconds()
-        term.finish(b"q")
-    finally:
-        term.kill()
-    return {"first_paint_s": first_paint, "first_paint_cpu_s": first_cpu, "peak_rss_mb": term.peak_rss_mb,
-            "own_peak_rss_mb": own_peak, "until_idle_s": round(idle_s, 1), "cpu_until_idle_s": total_cpu,
-            "exit": term.returncode, "busy": busy}
-
-
 def first_start(corpus: run.Corpus, args, out: Path, count: int) -> dict:
     """``run.warm_start`` on a fresh copy of the unscored index, ``--runs`` times."""
     warm_cache = out / f"index-{count}-s{args.seed}-feeds"
@@ -217,7 +184,7 @@ def first_start(corpus: run.Corpus, args, out: Path, count: int) -> dict:
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         shutil.copytree(base, cache)
-        r = _first_start_run(corpus, root, cache, facts, quiet)
+        r = run.warm_start(corpus, root, cache, facts, quiet, until_idle=180)
         run.log(f"[{count:,}] first start {n + 1}/{args.runs}: first paint {run.fmt_s(r['first_paint_s'])} "
                 f"(its CPU {run.fmt_s(r['first_paint_cpu_s'])}), peak RSS {r['peak_rss_mb'] or 0:.0f} MB "
                 f"(own {r['own_peak_rss_mb'] or 0:.0f} MB), idle after {r['until_idle_s']:.0f} s more "

@@ -287,11 +287,16 @@ def cold_cpu(corpus: Path, root: Path, quiet: Quiet) -> dict:
     return r
 
 
-def warm_start(corpus: Corpus, root: Path, cache: Path, facts: dict, quiet: Quiet) -> dict:
+def warm_start(corpus: Corpus, root: Path, cache: Path, facts: dict, quiet: Quiet,
+               until_idle: float = 0.0) -> dict:
+    """First paint, then a few keys. ``until_idle`` > 0: then wait until the app is idle (its
+    CPU time grows by < 0.05 s in a second: background scoring and grouping are done; at most
+    that many seconds), so that the peak RSS covers them (``until_idle_s``, ``cpu_until_idle_s``)."""
     env = env_for(root, cache, corpus)
     needle = row_needle(facts["newest_title"], facts["newest_provider"])
     busy = quiet.wait()
     term = launch(corpus, env)
+    idle: dict = {}
     try:
         first_paint = term.wait_for(needle, 120)
         first_cpu = term.found_cpu_s
@@ -300,13 +305,23 @@ def warm_start(corpus: Corpus, root: Path, cache: Path, facts: dict, quiet: Quie
         for key in ("j", "j", "j", " ", "s"):
             term.send(key)
             term.drain(0.3)
-        term.drain(1.5)
+        if until_idle > 0:
+            started, last = time.perf_counter(), term.cpu_seconds() or 0.0
+            while time.perf_counter() - started < until_idle:
+                term.drain(1.0)
+                now = term.cpu_seconds() or 0.0
+                if now - last < 0.05:
+                    break
+                last = now
+            idle = {"until_idle_s": round(time.perf_counter() - started, 1), "cpu_until_idle_s": term.cpu_seconds()}
+        else:
+            term.drain(1.5)
         own_peak = term.own_peak_rss_mb()
         term.finish(b"q")
     finally:
         term.kill()
     return {"first_paint_s": first_paint, "first_paint_cpu_s": first_cpu, "peak_rss_mb": term.peak_rss_mb,
-            "own_peak_rss_mb": own_peak, "exit": term.returncode, "busy": busy}
+            "own_peak_rss_mb": own_peak, **idle, "exit": term.returncode, "busy": busy}
 
 
 def cold_start(corpus: Corpus, root: Path, run: int, count: int, quiet: Quiet) -> dict:
