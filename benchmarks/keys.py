@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import resource
@@ -146,7 +147,8 @@ def premark(corpus: Path | None, fraction: float) -> int:
     return len(rows)
 
 
-async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
+async def measure(corpus: Path | None, samples: int, size: tuple[int, int],
+                  profile: Path | None = None, profile_keys: tuple[str, ...] = ()) -> dict:
     from textual import events
     from textual._compositor import CompositorUpdate
     from textual.messages import InvokeLater
@@ -163,6 +165,8 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
     if tune_gc is not None:
         tune_gc()
     results: dict[str, dict] = {}
+    # cProfile from each key of ``profile_keys`` until the detail pane's frame (stats to ``profile``)
+    profiler = cProfile.Profile() if profile is not None else None
     try:
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
@@ -172,8 +176,8 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
             # the key being timed: when its action ran, and the first frame after that;
             # when the detail pane was given the article under the cursor, and the first frame after that
             timing: dict[str, float | None] = {"applied": None, "frame": None, "frame_cpu": None,
-                                               "shown": None, "detail": None, "detail_cpu": None,
-                                               "stamping": None}
+                                               "frame_thread": None, "shown": None, "detail": None,
+                                               "detail_cpu": None, "detail_thread": None, "stamping": None}
 
             def queued(but: tuple[type, ...] = ()) -> bool:
                 """Any message still to handle in the app, but of the types ``but``."""
@@ -187,13 +191,18 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                 shown = original_display(screen, renderable)
                 out = time.perf_counter()       # the frame is out (before the checks below allocate)
                 out_cpu = time.process_time()
+                out_thread = time.thread_time()     # the UI thread's alone (no worker threads)
                 # (a callback waiting for the next refresh, InvokeLater, cannot change this frame)
                 if timing["applied"] is not None and timing["frame"] is None and not queued((InvokeLater,)):
                     timing["frame"] = out
                     timing["frame_cpu"] = out_cpu
+                    timing["frame_thread"] = out_thread
                 if timing["shown"] is not None and timing["detail"] is None and not queued((InvokeLater,)):
                     timing["detail"] = out
                     timing["detail_cpu"] = out_cpu
+                    timing["detail_thread"] = out_thread
+                    if profiler is not None:
+                        profiler.disable()
                 return shown
 
             original_run_action = app.run_action
@@ -233,34 +242,45 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                     quiet = 0 if queued() else quiet + 1
                 app.screen._on_timer_update()   # layout + render the dirty lines, as a frame would
 
-            async def press(key: str) -> tuple[float, ...]:
-                """(ms to the frame that shows the key's action, ms to the first
-                frame after every message was handled, ms until the work the key
-                deferred to after its frame, e.g. the detail pane, is painted too;
-                then the process's CPU ms to the key's frame and to the deferred work's;
-                then ms and CPU ms to the frame that shows the detail pane's new article)."""
+            async def press(key: str, profiled: bool = False) -> dict[str, float]:
+                """The key's figures in ms: ``frame`` (to the frame that shows the key's
+                action), ``handled`` (to the first frame after every message was handled),
+                ``settled`` (until the work the key deferred to after its frame, e.g. the
+                detail pane and the render-ahead, is painted too), ``detail`` (to the frame
+                that shows the detail pane's new article); ``*_cpu`` the process's CPU ms
+                to the same points, ``*_thread`` the UI thread's alone. ``profiled``: the
+                profiler runs from the key until the detail pane's frame."""
                 char = key if len(key) == 1 else (" " if key == "space" else None)
                 for name in timing:
                     timing[name] = None
                 timing["stamping"] = True
-                t0, c0 = time.perf_counter(), time.process_time()
+                if profiled and profiler is not None:
+                    profiler.enable()
+                t0, c0, h0 = time.perf_counter(), time.process_time(), time.thread_time()
                 app._driver.send_message(events.Key(key, char))
                 await handled()
-                t1, c1 = time.perf_counter(), time.process_time()
+                t1, c1, h1 = time.perf_counter(), time.process_time(), time.thread_time()
                 frame = timing["frame"] if timing["applied"] is not None else None
                 frame_cpu = timing["frame_cpu"] if frame is not None else None
+                frame_thread = timing["frame_thread"] if frame is not None else None
                 timing["applied"] = None        # stop stamping the key's frame
                 await handled()                 # after-refresh callbacks and what they cause
-                t2, c2 = time.perf_counter(), time.process_time()
+                t2, c2, h2 = time.perf_counter(), time.process_time(), time.thread_time()
                 timing["stamping"] = None
-                first, first_cpu = (frame or t1), (frame_cpu or c1)
+                if profiler is not None:
+                    profiler.disable()
+                first, first_cpu, first_thread = (frame or t1), (frame_cpu or c1), (frame_thread or h1)
                 detail = timing["detail"] if timing["shown"] is not None else None
                 detail_cpu = timing["detail_cpu"] if detail is not None else None
+                detail_thread = timing["detail_thread"] if detail is not None else None
                 if timing["shown"] is not None and detail is None:      # shown, never painted after: the end
-                    detail, detail_cpu = t2, c2
-                return ((first - t0) * 1000, (t1 - t0) * 1000, (t2 - t0) * 1000,
-                        (first_cpu - c0) * 1000, (c2 - c0) * 1000,
-                        ((detail or first) - t0) * 1000, ((detail_cpu or first_cpu) - c0) * 1000)
+                    detail, detail_cpu, detail_thread = t2, c2, h2
+                return {"frame": (first - t0) * 1000, "handled": (t1 - t0) * 1000, "settled": (t2 - t0) * 1000,
+                        "cpu": (first_cpu - c0) * 1000, "settled_cpu": (c2 - c0) * 1000,
+                        "detail": ((detail or first) - t0) * 1000,
+                        "detail_cpu": ((detail_cpu or first_cpu) - c0) * 1000,
+                        "thread_cpu": (first_thread - h0) * 1000,
+                        "detail_thread_cpu": ((detail_thread or first_thread) - h0) * 1000}
 
             async def settle() -> None:
                 # a reader's pause between keys: what the key left for when the app is
@@ -268,34 +288,23 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
                 await pilot.pause()
 
             async def run(name: str, keys: list[str], between: list[str] | None = None) -> None:
-                first: list[float] = []
-                strict: list[float] = []
-                whole: list[float] = []
-                first_cpu: list[float] = []
-                whole_cpu: list[float] = []
-                detail: list[float] = []
-                detail_cpu: list[float] = []
+                figures: dict[str, list[float]] = {}
                 for i in range(samples):
                     key = keys[i % len(keys)]
-                    a, b, c, d, e, f, g = await press(key)
-                    first.append(a)
-                    strict.append(b)
-                    whole.append(c)
-                    first_cpu.append(d)
-                    whole_cpu.append(e)
-                    detail.append(f)
-                    detail_cpu.append(g)
+                    for part, value in (await press(key, profiled=name in profile_keys)).items():
+                        figures.setdefault(part, []).append(value)
                     await settle()
                     for extra in between or []:
                         await press(extra)
                         await settle()
-                results[name] = summary(first)
-                results[name]["handled"] = summary(strict)
-                results[name]["settled"] = summary(whole)
-                results[name]["cpu"] = summary(first_cpu)              # the process's CPU time, all threads
-                results[name]["settled_cpu"] = summary(whole_cpu)
-                results[name]["detail"] = summary(detail)          # key -> the pane shows the article
-                results[name]["detail_cpu"] = summary(detail_cpu)
+                results[name] = summary(figures["frame"])
+                for part in ("handled", "settled",
+                             "cpu",                 # the process's CPU time, all threads
+                             "settled_cpu",
+                             "detail",              # key -> the pane shows the article
+                             "detail_cpu",
+                             "thread_cpu", "detail_thread_cpu"):     # the UI thread's CPU time
+                    results[name][part] = summary(figures[part])
 
             await settle()
             await run("noop", ["f12"])
@@ -311,6 +320,8 @@ async def measure(corpus: Path, samples: int, size: tuple[int, int]) -> dict:
             results["rows"] = rows
             results["order_at_end"] = lst.model.order
             await pilot.press("q")
+        if profiler is not None and profile is not None:
+            profiler.dump_stats(str(profile))
     finally:
         for close in closers:
             try:
@@ -327,10 +338,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--read-fraction", type=float, default=0.3, help="articles marked read before the run")
     p.add_argument("--columns", type=int, default=200)
     p.add_argument("--rows", type=int, default=50)
+    p.add_argument("--profile", type=Path, default=None, metavar="STATS",
+                   help="cProfile from each key until the detail pane's frame; pstats file to STATS")
+    p.add_argument("--profile-keys", nargs="+", default=["move", "move_middle", "page"],
+                   help="the runs profiled (noop move move_middle page mark sort unread_filter)")
     args = p.parse_args(argv)
     marked = premark(args.corpus, args.read_fraction)
     started = time.perf_counter()
-    results = asyncio.run(measure(args.corpus, args.samples, (args.columns, args.rows)))
+    results = asyncio.run(measure(args.corpus, args.samples, (args.columns, args.rows), args.profile,
+                                  tuple(args.profile_keys) if args.profile else ()))
     results["premarked_read"] = marked
     results["seconds"] = round(time.perf_counter() - started, 2)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

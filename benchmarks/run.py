@@ -583,7 +583,8 @@ def measure_size(count: int, args, out: Path) -> dict:
         r = keys(corpus, root, warm_cache, args.key_samples, quiet)
         result["keys"] = r
         log(f"[{count:,}] keys: " + ", ".join(
-            f"{k} p95 {v['p95']:.1f} ms" for k, v in r.items() if isinstance(v, dict) and "p95" in v))
+            f"{k} p95 {v['p95']:.1f} ms" + (f" (detail pane {v['detail']['p95']:.1f})" if "detail" in v else "")
+            for k, v in r.items() if isinstance(v, dict) and "p95" in v))
 
     if "search" in only:
         log(f"[{count:,}] search keystrokes ({args.search_runs} runs) …")
@@ -707,11 +708,12 @@ def table(results: dict) -> str:
     for name, label in (("move", "key: cursor move"), ("move_middle", "key: cursor move (mid-list)"),
                         ("page", "key: page down"), ("mark", "key: mark read")):
         row(f"{label} p95 (list frame)", key_of(name), "≤ 16 ms", fmt=ms, limit=TARGETS["key_p95_ms"])
-        if name != "move_middle":
-            row("  … until the detail pane shows it, p95", key_of(name, part="settled"), "≤ 33 ms", fmt=ms,
-                limit=TARGETS["detail_p95_ms"])
+        # keys.py's ``detail``: key -> the first frame after the pane was given the new article
+        # (``settled``, kept in the JSON, also counts the render-ahead work after that frame)
+        row("  … until the detail pane shows it, p95", key_of(name, part="detail"), "≤ 33 ms", fmt=ms,
+            limit=TARGETS["detail_p95_ms"])
         row("  CPU p95 (the process): frame / detail pane", lambda r, name=name: (
-            f"{r['keys'][name]['cpu']['p95']:.1f} / {r['keys'][name]['settled_cpu']['p95']:.1f} ms"), "", grow=False)
+            f"{r['keys'][name]['cpu']['p95']:.1f} / {r['keys'][name]['detail_cpu']['p95']:.1f} ms"), "", grow=False)
     row("key: sort switch p95", key_of("sort"), "≤ 150 ms (1M: ≤ 500)", fmt=ms,
         limit=lambda c: size_target("switch_p95_ms", c))
     row("key: unread filter toggle p95", key_of("unread_filter"), "≤ 150 ms (1M: ≤ 500)", fmt=ms,
