@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedreader.core.library.folding import topic_key
 from feedreader.core.library.highlight import (  # noqa: F401 (named here too: callers import them from search)
@@ -41,6 +42,9 @@ from feedreader.core.library.schema import EVERY_TOKEN, connect
 from feedreader.core.library.stepcache import StepCache
 from feedreader.core.library.storyview import story_condition
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
+
+if TYPE_CHECKING:
+    from feedreader.core.library.searchhead import HeadText
 
 PROVIDER_COLUMNS = "{provider domain}"
 TOPIC_COLUMN = "tags"
@@ -84,6 +88,7 @@ class SearchResult:
     highlight: Highlighter | None = field(default=None, repr=False, compare=False)
     exclude: set[int] | None = None      # set (include is None): every key of the index but these
     universe: set[int] | None = field(default=None, repr=False, compare=False)   # every key (not changed)
+    head: list[int] | None = None   # only the list's first matches, in its order (searchhead.py); count to come
 
     @cached_property
     def match(self) -> set[int] | None:
@@ -510,6 +515,7 @@ class Searcher:
         self._latest = 0
         self._every: tuple[int, set[int]] | None = None   # (data_version, every key)
         self._steps = StepCache()     # what a keystroke read, for the next ones (stepcache.py)
+        self._head_text: HeadText | None = None   # the candidates' text (searchhead.py)
 
     def _connection(self) -> sqlite3.Connection:
         with self._open_lock:
@@ -527,6 +533,34 @@ class Searcher:
         scopes: Scopes | None = None,
     ) -> SearchResult:
         """Like ``search``; ``scopes`` (default: the searcher's) resolves feed: and folder:."""
+        def run(conn: sqlite3.Connection) -> SearchResult:
+            self._steps.start(conn)
+            return search(conn, query, marks=marks, now=now, tz=tz, every=lambda: self._every_key(conn),
+                          scopes=scopes or self.scopes, cache=self._steps)
+
+        result = self._guarded(run)
+        assert result is not None
+        return result
+
+    def search_head(self, query: Query | str, candidates: Sequence[int], *, marks: Mapping[int, int] | None = None,
+                    now: float | None = None, tz: tzinfo | None = None) -> SearchResult | None:
+        """The first matches among ``candidates`` (the list's first keys without the search,
+        in its order) as a result with ``head``, before ``search`` gives the whole; None when
+        fewer than a screenful are among them (searchhead.py)."""
+        from feedreader.core.library import searchhead
+
+        if isinstance(query, str):
+            query = parse_query(query, now=now, tz=tz)
+        parsed = query
+
+        def run(conn: sqlite3.Connection) -> SearchResult | None:
+            self._head_text = self._head_text or searchhead.HeadText()
+            return searchhead.head_result(conn, self._head_text, parsed, candidates, marks or {}, self.scopes)
+
+        return self._guarded(run)
+
+    def _guarded(self, run: Callable[[sqlite3.Connection], SearchResult | None]) -> SearchResult | None:
+        """``run(conn)`` once older searches stopped; SearchCancelled if a newer one started."""
         conn = self._connection()
         with self._open_lock:
             self._latest += 1
@@ -536,9 +570,7 @@ class Searcher:
             if mine != self._latest:
                 raise SearchCancelled("a newer search started")
             try:
-                self._steps.start(conn)
-                result = search(conn, query, marks=marks, now=now, tz=tz, every=lambda: self._every_key(conn),
-                                scopes=scopes or self.scopes, cache=self._steps)
+                result = run(conn)
             except sqlite3.OperationalError as exc:
                 if "interrupt" in str(exc):
                     raise SearchCancelled(str(exc)) from None
@@ -560,5 +592,8 @@ class Searcher:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            if self._head_text is not None:
+                self._head_text.close()
+                self._head_text = None
 
 
