@@ -44,6 +44,10 @@ def _run_app(args: argparse.Namespace) -> int:
     try:
         # the start-up scan's walk of the files begins now, in a child process, while the UI loads
         library.prewalk()
+        # and the first screen's count and keys are read in a thread while the app is imported and built
+        from feedreader.core.library.view import HEAD_ABOVE, HEAD_ROWS
+
+        library.prefetch(settings.sort, HEAD_ROWS, whole_up_to=HEAD_ABOVE)
 
         from feedreader.ui.app import FeedReaderApp, Services
 
