@@ -89,6 +89,7 @@ class SearchResult:
     exclude: set[int] | None = None      # set (include is None): every key of the index but these
     universe: set[int] | None = field(default=None, repr=False, compare=False)   # every key (not changed)
     head: list[int] | None = None   # only the list's first matches, in its order (searchhead.py); count to come
+    listed: object = field(default=None, repr=False, compare=False)   # the list's keys, from the worker (view.py)
 
     @cached_property
     def match(self) -> set[int] | None:

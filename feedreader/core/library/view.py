@@ -7,7 +7,8 @@ painted; never every article's detail. Pure logic, no Textual.
 from __future__ import annotations
 
 from collections import OrderedDict
-from itertools import compress, filterfalse, repeat
+from collections.abc import Iterable
+from itertools import compress, filterfalse, islice, repeat
 from typing import TYPE_CHECKING
 
 from feedreader.core.library.library import Library, ListRow
@@ -97,6 +98,11 @@ class ListModel:
         self.unread = 0
         self.stories: StoryView | None = None   # story mode: one row per story (storyview.py)
         self.partial = False                    # ``keys`` are from the order's first rows only (HEAD_ROWS)
+        self.head: list[int] | None = None      # a search's first matches only (searchhead.py): count to come
+        self.head_kept: tuple[int | None, int | None] | None = None   # (cursor's article, the one shown) over it
+        self._prepared: Prepared | None = None  # the search's keys made in its worker (``prepare``)
+        self._last_base: list[int] | None = None
+        self.marks_version = 0                  # changes with every mark (a prepared list is then stale)
         self._count = 0                         # (the library's count, while partial)
 
     # -- building ---------------------------------------------------------
@@ -110,6 +116,9 @@ class ListModel:
         1,000,000 keys with a small set, ~100 ms with a large one).
         """
         base = self._base()
+        self._last_base = base
+        if self._from_search(base):
+            return
         match = self.match
         searching = match is not None or self.exclude is not None
         show_hidden = self.show_hidden or (searching and self.match_shows_hidden)
@@ -141,6 +150,75 @@ class ListModel:
             self.unread = counted.bits.translate(_table(drop, need, unread=True)).count(1)
         else:
             self.unread = len(self.keys) - len(read.intersection(self.keys))
+
+    def _from_search(self, base: list[int]) -> bool:
+        """The keys from the search's head, or from what its worker prepared for this very
+        list (``prepare``): no filter over the order on this thread."""
+        prepared, self._prepared = self._prepared, None
+        if self.head is not None and self.stories is None:
+            keys = list(self.head)
+            read = self.mark_sets()[0]
+        elif prepared is not None and prepared.base is base and prepared.state == self._state():
+            keys, read = prepared.keys, set()
+        else:
+            return False
+        self.keys = keys
+        self._positions = None
+        self._lookups = 0
+        self.unread = len(keys) - len(read.intersection(keys)) if prepared is None else prepared.unread
+        return True
+
+    def _state(self) -> tuple:
+        return (self.order, self.unread_only, self.show_hidden, self.flagged_only, id(self.scope),
+                self.marks_version, self.stories is None)
+
+    def unsearched_head(self, limit: int, shows_hidden: bool = False) -> list[int] | None:
+        """The first ``limit`` keys the list shows without a search (its order, mark filters
+        and scope; ``shows_hidden``: with the hidden ones), for ``Searcher.search_head``;
+        None in story mode or before a first rebuild."""
+        base = self._last_base
+        if base is None or self.stories is not None:
+            return None
+        read, hidden, flagged = self.mark_sets()
+        keys: Iterable[int] = base
+        if hidden and not (self.show_hidden or shows_hidden):
+            keys = filterfalse(hidden.__contains__, keys)
+        if self.unread_only and read:
+            keys = filterfalse(read.__contains__, keys)
+        if self.flagged_only:
+            keys = filter(flagged.__contains__, keys)
+        if self.scope is not None:
+            keys = filter(self.scope.__contains__, keys)
+        return list(islice(keys, limit))
+
+    def prepare(self, result: SearchResult) -> Prepared | None:
+        """The list's keys for ``result``, made where it was searched (a worker thread) from
+        the order last listed, with the filters and marks as they are now; ``rebuild`` uses
+        them if nothing changed since (else it filters as usual). None: nothing to prepare."""
+        base = self._last_base
+        if base is None or self.partial or self.stories is not None or result.count is None \
+                or result.head is not None:
+            return None
+        state = self._state()
+        keys: list[int] = base
+        if result.exclude is None:
+            assert result.include is not None
+            keys = list(filter(result.include.__contains__, keys))
+        elif result.exclude:
+            keys = list(filterfalse(result.exclude.__contains__, keys))
+        if self.scope is not None:
+            keys = list(filter(self.scope.__contains__, keys))
+        read, hidden, flagged = self.mark_sets()
+        if hidden and not (self.show_hidden or result.shows_hidden):
+            keys = list(filterfalse(hidden.__contains__, keys))
+        if self.unread_only and read:
+            keys = list(filterfalse(read.__contains__, keys))
+        if self.flagged_only:
+            keys = list(filter(flagged.__contains__, keys))
+        if keys is base:
+            keys = list(base)
+        unread = len(keys) if self.unread_only else len(keys) - len(read.intersection(keys))
+        return Prepared(base, keys, unread, state)
 
     def _base(self) -> list[int]:
         """The order's keys; of a large library whose order is not at hand (the first
@@ -182,6 +260,9 @@ class ListModel:
     def set_search(self, result: "SearchResult | None") -> None:
         """Filter by a search's result (None, or an empty query: no filter);
         ``rebuild`` applies it."""
+        self.head = result.head if result is not None else None
+        listed = getattr(result, "listed", None)
+        self._prepared = listed if isinstance(listed, Prepared) else None
         if result is None or result.count is None:
             self.exclude = self.match = None
             self.match_shows_hidden = False
@@ -287,6 +368,7 @@ class ListModel:
     # -- marks --------------------------------------------------------------
     def set_flags(self, aid: int, bits: int) -> None:
         """Record one article's marks (does not re-filter: the caller decides)."""
+        self.marks_version += 1
         old = self.marks.get(aid, 0)
         if bits:
             self.marks[aid] = bits
@@ -307,9 +389,23 @@ class ListModel:
                     del self._bytes[name]                     # made again when next used
 
     def replace_marks(self, marks: dict[int, int]) -> None:
+        self.marks_version += 1
         self.marks = marks
         self._sets = None
         self._bytes.clear()
+
+
+class Prepared:
+    """A search's list made in its worker (``ListModel.prepare``): ``keys`` from ``base``,
+    ``unread`` of them, for the model's ``state`` then."""
+
+    __slots__ = ("base", "keys", "state", "unread")
+
+    def __init__(self, base: list[int], keys: list[int], unread: int, state: tuple) -> None:
+        self.base = base
+        self.keys = keys
+        self.unread = unread
+        self.state = state
 
 
 def _mark_sets(marks: dict[int, int]) -> tuple[set[int], set[int], set[int]]:
