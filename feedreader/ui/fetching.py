@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -95,6 +96,7 @@ class FetchController:
         self.refresh_notes = refresh_notes
         self.note = ""                          # for the header: a prefetch's progress
         self._fetcher: Fetcher | None = None
+        self._fetcher_lock = threading.Lock()   # (the lead image builds it in a thread: ui/lead_image.py)
         self._fetch_state: dict[str, str] = {}  # url -> CACHED / FETCHING / FAILED / UNKNOWN
         self._fetch_errors: dict[str, str] = {}
 
@@ -108,14 +110,15 @@ class FetchController:
 
     @property
     def fetcher(self) -> Fetcher:
-        if self._fetcher is None:
-            from feedreader.core.web.fetch import Fetcher
+        with self._fetcher_lock:
+            if self._fetcher is None:
+                from feedreader.core.web.fetch import Fetcher
 
-            self._fetcher = Fetcher(
-                self.settings.fetch, self.page_cache,
-                allow_private=self.settings.allow_private_hosts,
-            )
-        return self._fetcher
+                self._fetcher = Fetcher(
+                    self.settings.fetch, self.page_cache,
+                    allow_private=self.settings.allow_private_hosts,
+                )
+            return self._fetcher
 
     async def close_fetcher(self) -> None:
         if self._fetcher is not None:

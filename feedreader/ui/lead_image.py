@@ -300,7 +300,9 @@ class ImageController:
 
         if delay:
             await asyncio.sleep(delay)       # the cursor moving fast: only where it stops
-        got = await fetch_image(self.fetcher(), self.cache, url)
+        # the first one builds the fetcher (its imports and client: ~0.25 s of CPU) in a thread,
+        # not on the event loop the first screen and the first keys wait on
+        got = await fetch_image(await asyncio.to_thread(self.fetcher), self.cache, url)
         if got.data is None:
             result: DecodedImage | ImageProblem = ImageProblem("fetch", f"image not loaded: {got.error}")
         else:
