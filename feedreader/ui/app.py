@@ -314,6 +314,7 @@ class FeedReaderApp(App[int]):
     def update_header(self) -> None:
         total = self.model.total    # (while the list shows the order's head only: the library's count)
         parts = [f"{plural(total, 'article')}, sorting…" if self.model.partial
+                 else f"{len(self.model):,}+ articles, counting…" if self.model.head is not None   # (search head)
                  else f"{self.model.unread:,} unread / {plural(total, 'article')}"]
         if not self.state.persistent:
             parts.append("marks not saved (read-only)")

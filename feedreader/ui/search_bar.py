@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from collections.abc import Callable, Mapping, Sequence
 
 from rich.text import Text
@@ -119,6 +120,8 @@ class SearchBar(Vertical):
         *,
         marks: Callable[[], Mapping[int, int]],
         clock: Callable[[], float] = time.time,
+        candidates: Callable[[bool], list[int] | None] | None = None,
+        prepare: Callable[[SearchResult], object] | None = None,
         debounce: float = 0.03,
         name: str | None = None,
         id: str | None = None,
@@ -129,6 +132,9 @@ class SearchBar(Vertical):
         self.marks = marks
         self.clock = clock
         self.debounce = debounce
+        self.candidates = candidates    # the list's first keys without a search (ListModel.unsearched_head)
+        self.prepare = prepare          # the list's keys for a result, made in the worker (ListModel.prepare)
+        self._shows_hidden = False
         self.result: SearchResult | None = None   # the results last posted (None: no filter)
         self.error: QueryError | None = None
         self.view: SavedView | None = None        # the saved view the query came from
@@ -267,6 +273,7 @@ class SearchBar(Vertical):
             return
         self.error = None
         self.remove_class("-error")
+        self._shows_hidden = query.shows_hidden
         if query.is_empty:
             result = SearchResult(query, None)
             self.result = result
@@ -292,12 +299,26 @@ class SearchBar(Vertical):
             return
         if self._searcher is None:
             self._searcher = self.library.searcher()
-        self._worker(self._searcher, generation, text, self.marks(), self.clock())
+        candidates = self.candidates(self._shows_hidden) if self.candidates is not None else None
+        self._worker(self._searcher, generation, text, self.marks(), self.clock(), candidates)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _worker(self, searcher: Searcher, generation: int, text: str, marks: Mapping[int, int], now: float) -> None:
+    def _worker(self, searcher: Searcher, generation: int, text: str, marks: Mapping[int, int], now: float,
+                candidates: list[int] | None = None) -> None:
+        """The list's first matches first when they are a screenful (``search_head``: a dense
+        query, whose whole result costs most), then the whole result with the list's keys
+        made here (``prepare``), so that the UI thread only swaps them in."""
         try:
+            if candidates:
+                head = searcher.search_head(text, candidates, marks=marks, now=now)
+                if head is not None:
+                    self.post_message(SearchFound(generation, text, head, None))
             result = searcher.search(text, marks=marks, now=now)
+            if self.prepare is not None and generation == self._generation:
+                try:
+                    result = replace(result, listed=self.prepare(result))
+                except Exception:   # (the marks changed under it: the UI thread filters as before)
+                    log.debug("preparing the list for %r failed", text, exc_info=True)
         except SearchCancelled:
             return
         except Exception as exc:  # shown in the bar, never a crash while typing
@@ -319,6 +340,11 @@ class SearchBar(Vertical):
         result = message.result
         assert result is not None
         self.result = result
+        if result.head is not None:     # the list's first matches: the whole result follows
+            self._pending = True
+            self._status(f"{len(result.head):,}+ match, counting… · {HINT}")
+            self.post_message(self.Changed(self, message.text, result, None))
+            return
         count = result.count or 0
         total = self.library.count()
         self._status(f"{count:,} of {total:,} match · {HINT}")
@@ -351,7 +377,13 @@ def apply_search(model: ListModel, article_list: ArticleList, result: SearchResu
     ``result`` None (or an empty query) removes the filter.
     """
     keep = article_list.current
+    if model.head_kept is not None:     # over a search's first matches: back to the cursor's article
+        if keep == model.head_kept[1]:  # unless the user moved since
+            keep = model.head_kept[0]
+        model.head_kept = None
     model.set_search(result)
     article_list.highlight = result.highlight if result is not None and result.count is not None else None
     model.rebuild()
     article_list.reload(keep=keep)
+    if result is not None and result.head is not None:
+        model.head_kept = (keep, article_list.current)

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from feedreader.config import Settings
 from feedreader.core.library.library import Library
 from feedreader.core.library.query import SavedView, saved_views, view_for_key
+from feedreader.core.library.searchhead import CANDIDATES
 from feedreader.core.library.view import ListModel
 from feedreader.core.model import Article
 from feedreader.ui.article_list import ArticleList
@@ -69,7 +70,9 @@ class SearchController:
 
     def make_bar(self) -> SearchBar:
         """The widget to yield in ``compose`` (above the panes)."""
-        return SearchBar(self.library, marks=lambda: self.model.marks, clock=self.clock, id="search")
+        model = self.model
+        return SearchBar(self.library, marks=lambda: model.marks, clock=self.clock, id="search",
+                         candidates=lambda hidden: model.unsearched_head(CANDIDATES, hidden), prepare=model.prepare)
 
     @property
     def bar(self) -> SearchBar:
@@ -144,7 +147,7 @@ class SearchController:
         if message.result is not None:
             apply_search(self.model, self.article_list, message.result)
             self.update_header()
-            if message.result.count is not None:
+            if message.result.count is not None and message.result.head is None:
                 self.bar.show_count(len(self.model), self.view_total())
 
     def view_total(self) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ from feedreader.core.library.schema import SCHEMA, TEXT_COLUMNS
 from feedreader.core.library.view import ListModel
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
 
-NOW = datetime(2022, 3, 1, 12, 0, tzinfo=timezone.utc).timestamp()
+NOW = datetime(2022, 3, 1, 12, 0, tzinfo=UTC).timestamp()
 COUNT = 600
 # word -> share of the articles that have it (in the title, the excerpt or a topic)
 WORDS = {"alpha": 0.7, "bravo": 0.35, "charlie": 0.12, "delta": 0.02, "échelon": 0.4}
@@ -114,7 +114,7 @@ def test_a_query_that_matches_few_gives_no_head(lib, marks):
 
 def test_the_copy_of_the_text_is_made_like_article_text():
     """Same columns and tokenizer as the index's FTS5 table, or MATCH would mean another thing."""
-    found = re.search(r"CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5\((.*?)\n\);", SCHEMA, re.S)
+    found = re.search(r"CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5\((.*?)\n\);", SCHEMA, re.DOTALL)
     assert found is not None
     definition = found.group(1)
     assert " ".join(definition.split()).startswith(TEXT_COLUMNS + ",")
