@@ -7,7 +7,7 @@ painted; never every article's detail. Pure logic, no Textual.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import compress, filterfalse, islice, repeat
 from typing import TYPE_CHECKING
 
@@ -203,21 +203,21 @@ class ListModel:
         keys: list[int] = base
         if result.exclude is None:
             assert result.include is not None
-            keys = list(filter(result.include.__contains__, keys))
+            keys = _chunked(filter, result.include.__contains__, keys)
         elif result.exclude:
-            keys = list(filterfalse(result.exclude.__contains__, keys))
+            keys = _chunked(filterfalse, result.exclude.__contains__, keys)
         if self.scope is not None:
-            keys = list(filter(self.scope.__contains__, keys))
+            keys = _chunked(filter, self.scope.__contains__, keys)
         read, hidden, flagged = self.mark_sets()
         if hidden and not (self.show_hidden or result.shows_hidden):
-            keys = list(filterfalse(hidden.__contains__, keys))
+            keys = _chunked(filterfalse, hidden.__contains__, keys)
         if self.unread_only and read:
-            keys = list(filterfalse(read.__contains__, keys))
+            keys = _chunked(filterfalse, read.__contains__, keys)
         if self.flagged_only:
-            keys = list(filter(flagged.__contains__, keys))
+            keys = _chunked(filter, flagged.__contains__, keys)
         if keys is base:
             keys = list(base)
-        unread = len(keys) if self.unread_only else len(keys) - len(read.intersection(keys))
+        unread = len(keys) if self.unread_only else len(keys) - len(_chunked(filter, read.__contains__, keys))
         return Prepared(base, keys, unread, state)
 
     def _base(self) -> list[int]:
@@ -393,6 +393,17 @@ class ListModel:
         self.marks = marks
         self._sets = None
         self._bytes.clear()
+
+
+CHUNK = 50_000   # keys filtered at a time off the UI thread (C loops hold the GIL: it runs in between)
+
+
+def _chunked(how: Callable[..., Iterable[int]], test: Callable[[int], bool], keys: list[int]) -> list[int]:
+    """``list(how(test, keys))`` a slice at a time (``how``: filter or filterfalse)."""
+    out: list[int] = []
+    for start in range(0, len(keys), CHUNK):
+        out += how(test, keys[start:start + CHUNK])
+    return out
 
 
 class Prepared:
