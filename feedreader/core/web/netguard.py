@@ -28,8 +28,6 @@ from dataclasses import dataclass
 import httpcore
 import httpx
 
-from feedreader.core.web.connpool import KeptSocketStream, pool_class
-
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # (host, port, timeout) -> addresses as strings, in the order to try them
@@ -169,7 +167,6 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self.policy = policy
         self._resolve = resolver or system_resolve
         self._inner = httpcore.AnyIOBackend()
-        self._keep_socket = pool_class() is not httpcore.AsyncConnectionPool
 
     async def connect_tcp(
         self,
@@ -191,10 +188,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         last: Exception | None = None
         for address in addresses[:MAX_ADDRESSES_TRIED]:
             try:
-                stream = await self._inner.connect_tcp(
+                return await self._inner.connect_tcp(
                     address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
                 )
-                return KeptSocketStream(stream) if self._keep_socket else stream
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
         assert last is not None
@@ -229,7 +225,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
             raise RuntimeError("this httpx version keeps its pool elsewhere; cannot guard addresses")
         self.backend = GuardedBackend(policy, resolver)
-        self._pool = pool_class()(   # httpcore's, or the same in linear time (connpool)
+        self._pool = httpcore.AsyncConnectionPool(
             ssl_context=_ssl_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
