@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -46,6 +46,9 @@ from feedreader.ui.article_list import ArticleList
 from feedreader.ui.messages import StoriesGrouped
 from feedreader.ui.safe import plural
 
+if TYPE_CHECKING:
+    from feedreader.core.stories.live import LiveStories
+
 STORY_BINDINGS = [
     Binding("c", "story('toggle')", "Stories", show=False, tooltip="One row per story (the best article, +N sources) / "
             "one per article", id="stories.group"),
@@ -62,8 +65,6 @@ class StoryController:
     def __init__(self, app: App[Any], *, model: ListModel, library: Library, settings: Settings,
                  state: StateStore, marks: Any, on_change: Callable[[], None],
                  update_header: Callable[[], None]) -> None:
-        from feedreader.core.stories.live import LiveStories
-
         self.app = app
         self.model = model
         self.library = library
@@ -73,7 +74,9 @@ class StoryController:
         self.on_change = on_change          # the list, search and sources follow new scores or stories
         self.update_header = update_header
         self.view = model.stories = StoryView()
-        self.live = LiveStories(jobs=2)     # features of many new articles in 2 processes (not this one's GIL)
+        # features of many new articles in 2 processes (not this one's GIL); made by the first
+        # grouping, in its thread (core/stories' imports, ~70 ms, were on the way to the first paint)
+        self.live: LiveStories | None = None
         self.running = False
         self._again = False
         self._said: set[str] = set()        # broken rules already reported this session
@@ -171,14 +174,17 @@ class StoryController:
         from feedreader.core.rules.applied import AppliedStore
         from feedreader.core.rules.rules import compile_rules
         from feedreader.core.rules.scoring import run_rules
-        from feedreader.core.stories.live import story_sizes
+        from feedreader.core.stories.live import LiveStories, story_sizes
 
         post = self.app.post_message
         try:
+            if self.live is None:       # (one grouping at a time: ``running``)
+                self.live = LiveStories(jobs=2)
+            live = self.live
             limit = self.settings.stories.group_limit
             # the story file keeps the features; memory holds who is grouped with whom (README "Stories")
             skipped = bool(limit) and self.library.count() > limit
-            data = self.view.data if skipped else self.live.sync(self.library)[0]
+            data = self.view.data if skipped else live.sync(self.library)[0]
             ruleset = compile_rules(self.settings.rules)
             applied = AppliedStore(self.rules_file() if ruleset.acting else None)
             try:
@@ -188,7 +194,7 @@ class StoryController:
             finally:
                 applied.close()
             if report.scored and not skipped:
-                data = self.live.rerank(self.library)
+                data = live.rerank(self.library)
             report.problems[:0] = ruleset.problems
             post(StoriesGrouped(data, report, skipped=skipped))
         except Exception as exc:  # noqa: BLE001 (any failure: reported, and the next refresh tries again)

@@ -58,3 +58,45 @@ async def test_one_fetcher_however_many_threads_ask_at_once(build, tmp_path, mon
         thread.join(10)
     assert len(got) == 4 and all(f is got[0] for f in got)
     await app.fetching.close_fetcher()
+
+
+SHOWN_WITHOUT = """
+import asyncio, sys
+from pathlib import Path
+from feedreader.config import Settings
+from feedreader.core.library.library import Library
+from feedreader.core.marks.store import StateStore
+from feedreader.core.web.pagecache import PageCache
+from feedreader.ui.app import FeedReaderApp, Services
+from feedreader.ui.article_list import ArticleList
+
+tmp = Path(sys.argv[1])
+library = Library.open(tmp / "cache", [Path(sys.argv[2])], "docs")
+library.refresh(workers=1)
+state = StateStore.open(tmp / "state.db")
+app = FeedReaderApp(Services(library=library, settings=Settings(mark_read_after=0, images=False), state=state,
+                             page_cache=PageCache(tmp / "pages"), scan_on_start=False))
+
+async def main():
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert len(app.query_one(ArticleList).model) == 1
+        print(sorted(m for m in sys.modules if m.startswith(("feedreader.core.stories", "feedreader.core.web.fetch"))))
+
+asyncio.run(main())
+state.close()
+library.close()
+"""
+
+
+def test_the_first_screen_imports_no_story_grouping_and_no_fetcher(tmp_path):
+    """(A fresh process.) The story grouping's modules load in its worker, the fetcher's
+    when something fetches: neither is imported on the way to the first screen."""
+    import subprocess
+    import sys
+
+    docs = seed_with_image(tmp_path / "docs", "http://127.0.0.1:9/none.jpg")
+    out = subprocess.run([sys.executable, "-c", SHOWN_WITHOUT, str(tmp_path), str(docs)],
+                         capture_output=True, text=True, timeout=120, cwd=str(tmp_path), check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
