@@ -10,12 +10,13 @@ entries' documents rendered and written there too (:func:`parse_and_write`),
 so the refreshing process only fetches and records: rendering and writing
 15,000 files is a third of a first refresh's CPU. The pool is made on demand
 and shut down by :meth:`FeedParsers.close` at the end of the refresh; nothing
-is created at import.
+is created at import, and nothing a worker does not use is imported (a
+worker imports this module: asyncio, ~60-90 ms of CPU for each worker, is
+imported where :class:`FeedParsers` needs it).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -191,6 +192,8 @@ class FeedParsers:
         too and the others come back slim (:func:`parse_and_write`); in the
         thread nothing is written.
         Raises what :func:`parse_feed` raises."""
+        import asyncio   # here, not at the top: the workers import this module and never need it
+
         self.seen += 1
         if self.workers > 1 and not self._broken and self.seen > self.pool_after:
             from concurrent.futures.process import BrokenProcessPool
@@ -239,6 +242,8 @@ class FeedParsers:
         return self._pool is not None
 
     async def close(self) -> None:
+        import asyncio
+
         pool, self._pool = self._pool, None
         if pool is not None:
             await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
