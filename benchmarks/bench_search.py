@@ -13,8 +13,9 @@ as the app does it, parse + the list's first keys without the search
 (``ListModel.unsearched_head``) + ``Searcher.search_head`` (the first
 matches among them, searchhead.py: a dense query) + showing them
 (``set_search``, ``rebuild``, 40 titles highlighted); when there is no head
-(a sparse query), the whole search + ``ListModel.prepare`` (in the app's
-worker) + showing it. Also measured: until the whole result is listed
+(a sparse query), the whole search + its first rows in the list's order
+(``ListModel.first_matches``, above 150,000 articles) or ``ListModel.prepare``
+(in the app's worker) + showing them. Also measured: until the whole result is listed
 (``complete``), what of it runs on the UI thread (``ui_thread``), and the
 figure as measured before the head existed (``old``: parse + search +
 ``ListModel.rebuild`` from the order + highlight), so runs stay comparable.
@@ -48,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from feedreader.core.library.library import Library  # noqa: E402
 from feedreader.core.library.query import QueryError, parse_query  # noqa: E402
-from feedreader.core.library.searchhead import CANDIDATES  # noqa: E402
+from feedreader.core.library.searchhead import CANDIDATES, HEAD_MATCHES  # noqa: E402
 from feedreader.core.marks.bits import FLAGGED, READ
 from feedreader.core.library.view import ListModel  # noqa: E402
 
@@ -112,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", type=Path, action="append", default=None,
                    help="search the index of these sources (repeatable; default: the generated corpus)")
     p.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+    p.add_argument("--top", type=int, default=0, help="print the N slowest keystrokes (shown, whole, head or not)")
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                    help="cpu: this thread's CPU time (SQLite runs in it), for a machine busy with other work")
     args = p.parse_args(argv)
@@ -154,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     search_only: list[float] = []
     rebuild_only: list[float] = []
     heads = 0
+    detail: list[tuple[float, float, bool, str]] = []   # (shown, complete, from a head, text)
     worst = (0.0, "")
     slow: list[tuple[str, float]] = []
 
@@ -193,6 +196,14 @@ def main(argv: list[str] | None = None) -> int:
                 t1, s1 = clock(), time.thread_time()
                 result = searcher.search(text, marks=marks, now=now)
                 t2, s2 = clock(), time.thread_time()
+                first = model.first_matches(result, HEAD_MATCHES)   # (a large list: its first rows first)
+                if head is None and first is not None:
+                    t = clock()
+                    model.set_search(replace(result, head=first))
+                    model.rebuild()
+                    highlight(result)
+                    ui += clock() - t
+                    shown, shown_cpu = clock() - t0, time.thread_time() - c0
                 result = replace(result, listed=model.prepare(result))   # (in the worker)
                 t3 = clock()
                 model.set_search(result)
@@ -217,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 if elapsed > worst[0]:
                     worst = (elapsed, text)
                 slow.append((text, elapsed))
+                detail.append((elapsed, t4 - t0, head is not None, text))
             if run == args.runs - 1:
                 print(f"  {query!r:48} slowest keystroke {slowest * 1000:6.1f} ms, {matched:>7,} matches")
     searcher.close()
@@ -237,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     print(line("search alone (parse + FTS/SQL + marks)", search_only))
     print(line("ListModel.rebuild alone (view.py, from the order)", rebuild_only))
     print(f"{heads} of {len(every)} keystrokes showed the list's first matches first (searchhead.py)")
+    for shown_t, whole_t, was_head, text in sorted(detail, reverse=True)[:args.top]:
+        print(f"  {shown_t * 1000:7.1f} ms shown, {whole_t * 1000:7.1f} ms whole, {'head' if was_head else 'whole'}: {text!r}")
     over = [t for t in every if t > 0.050]
     print(f"{len(over)} of {len(every)} keystrokes over 50 ms; slowest: {worst[1]!r} {worst[0] * 1000:.1f} ms")
     print("over 50 ms:", ", ".join(sorted({repr(t) for t, e in slow if e > 0.050})) or "none")

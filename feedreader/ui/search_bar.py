@@ -122,6 +122,7 @@ class SearchBar(Vertical):
         clock: Callable[[], float] = time.time,
         candidates: Callable[[bool], list[int] | None] | None = None,
         prepare: Callable[[SearchResult], object] | None = None,
+        first: Callable[[SearchResult], list[int] | None] | None = None,
         debounce: float = 0.03,
         name: str | None = None,
         id: str | None = None,
@@ -134,6 +135,7 @@ class SearchBar(Vertical):
         self.debounce = debounce
         self.candidates = candidates    # the list's first keys without a search (ListModel.unsearched_head)
         self.prepare = prepare          # the list's keys for a result, made in the worker (ListModel.prepare)
+        self.first = first              # and its first rows, before (ListModel.first_matches)
         self._shows_hidden = False
         self.result: SearchResult | None = None   # the results last posted (None: no filter)
         self.error: QueryError | None = None
@@ -316,6 +318,9 @@ class SearchBar(Vertical):
             result = searcher.search(text, marks=marks, now=now)
             if self.prepare is not None and generation == self._generation:
                 try:
+                    first = self.first(result) if self.first is not None else None
+                    if first is not None:     # (a large list: its first rows before the whole is made)
+                        self.post_message(SearchFound(generation, text, replace(result, head=first), None))
                     result = replace(result, listed=self.prepare(result))
                 except Exception:   # (the marks changed under it: the UI thread filters as before)
                     log.debug("preparing the list for %r failed", text, exc_info=True)
@@ -342,7 +347,9 @@ class SearchBar(Vertical):
         self.result = result
         if result.head is not None:     # the list's first matches: the whole result follows
             self._pending = True
-            self._status(f"{len(result.head):,}+ match, counting… · {HINT}")
+            counted = result.exclude is not None or len(result.include or ()) > len(result.head)
+            self._status(f"{result.count or 0:,} of {self.library.count():,} match, listing… · {HINT}" if counted
+                         else f"{len(result.head):,}+ match, counting… · {HINT}")
             self.post_message(self.Changed(self, message.text, result, None))
             return
         count = result.count or 0

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from feedreader.config import Settings
 from feedreader.core.library.library import Library
 from feedreader.core.library.query import SavedView, saved_views, view_for_key
-from feedreader.core.library.searchhead import CANDIDATES
+from feedreader.core.library.searchhead import CANDIDATES, HEAD_MATCHES
 from feedreader.core.library.view import ListModel
 from feedreader.core.model import Article
 from feedreader.ui.article_list import ArticleList
@@ -72,7 +72,8 @@ class SearchController:
         """The widget to yield in ``compose`` (above the panes)."""
         model = self.model
         return SearchBar(self.library, marks=lambda: model.marks, clock=self.clock, id="search",
-                         candidates=lambda hidden: model.unsearched_head(CANDIDATES, hidden), prepare=model.prepare)
+                         candidates=lambda hidden: model.unsearched_head(CANDIDATES, hidden), prepare=model.prepare,
+                         first=lambda result: model.first_matches(result, HEAD_MATCHES))
 
     @property
     def bar(self) -> SearchBar:

@@ -11,6 +11,7 @@ from conftest import FIXED_NOW
 from textual import on
 from textual.app import App, ComposeResult
 
+from feedreader.core.library import view
 from feedreader.core.library.library import Library
 from feedreader.core.library.searchhead import CANDIDATES, HEAD_MATCHES
 from feedreader.core.library.view import ListModel
@@ -39,8 +40,9 @@ def write_library(tmp_path) -> Library:
 
 
 class Host(App):
-    def __init__(self, library: Library, marks: dict[int, int]) -> None:
+    def __init__(self, library: Library, marks: dict[int, int], heads: bool = True) -> None:
         super().__init__()
+        self.heads = heads
         self.library = library
         self.model = ListModel(library, "newest")
         self.model.replace_marks(marks)
@@ -49,8 +51,9 @@ class Host(App):
     def compose(self) -> ComposeResult:
         model = self.model
         yield SearchBar(self.library, marks=lambda: model.marks, clock=lambda: FIXED_NOW, debounce=0.01,
-                        candidates=lambda hidden: model.unsearched_head(CANDIDATES, hidden),
-                        prepare=model.prepare, id="search")
+                        candidates=(lambda hidden: model.unsearched_head(CANDIDATES, hidden)) if self.heads else None,
+                        prepare=model.prepare, first=lambda result: model.first_matches(result, HEAD_MATCHES),
+                        id="search")
         yield ArticleList(model, clock=lambda: FIXED_NOW, id="list")
 
     def on_mount(self) -> None:
@@ -97,5 +100,28 @@ async def test_a_dense_query_shows_its_head_then_the_whole_list_and_the_cursor_s
             assert app.model.unread == sum(1 for k in common if not marks.get(k, 0) & READ)
             assert article_list.current == target      # back on its article after the head
             assert f"{whole.count:,} of {COUNT} match" in str(app.query_one("#search-status").render())
+    finally:
+        library.close()
+
+
+async def test_a_large_lists_first_rows_of_a_whole_result_come_before_the_rest(tmp_path, monkeypatch):
+    monkeypatch.setattr(view, "FIRST_ABOVE", 0)       # (a list this small is prepared at once in the app)
+    library = write_library(tmp_path)
+    order = library.order("newest")
+    marks = {aid: READ for aid in order[::5]}
+    app = Host(library, marks, heads=False)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            app.query_one(SearchBar).set_query("rare")
+            for _ in range(300):
+                await pilot.pause(0.01)
+                if not app.query_one(SearchBar).busy and app.results and app.results[-1][0].head is None:
+                    break
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            rare = [k for k in order if library.rows([k])[k].title.startswith("rare")]
+            (first, first_keys), (whole, whole_keys) = app.results[-2:]
+            assert first.head == first_keys == rare[:HEAD_MATCHES] and first.count == len(rare)
+            assert whole.head is None and whole_keys == rare == app.model.keys
     finally:
         library.close()

@@ -191,6 +191,31 @@ class ListModel:
             keys = filter(self.scope.__contains__, keys)
         return list(islice(keys, limit))
 
+    def first_matches(self, result: SearchResult, limit: int) -> list[int] | None:
+        """The first ``limit`` keys the list will show for ``result`` (from a worker, before
+        ``prepare``: one pass over the head of the order, not a million keys), or None
+        when ``prepare`` is quick (at most ``FIRST_ABOVE`` keys) or cannot be used."""
+        base = self._last_base
+        if base is None or len(base) <= FIRST_ABOVE or self.partial or self.stories is not None \
+                or result.count is None or result.head is not None:
+            return None
+        read, hidden, flagged = self.mark_sets()
+        keys: Iterable[int] = base
+        if result.exclude is None:
+            assert result.include is not None
+            keys = filter(result.include.__contains__, keys)
+        elif result.exclude:
+            keys = filterfalse(result.exclude.__contains__, keys)
+        if self.scope is not None:
+            keys = filter(self.scope.__contains__, keys)
+        if hidden and not (self.show_hidden or result.shows_hidden):
+            keys = filterfalse(hidden.__contains__, keys)
+        if self.unread_only and read:
+            keys = filterfalse(read.__contains__, keys)
+        if self.flagged_only:
+            keys = filter(flagged.__contains__, keys)
+        return list(islice(keys, limit))
+
     def prepare(self, result: SearchResult) -> Prepared | None:
         """The list's keys for ``result``, made where it was searched (a worker thread) from
         the order last listed, with the filters and marks as they are now; ``rebuild`` uses
@@ -395,6 +420,7 @@ class ListModel:
         self._bytes.clear()
 
 
+FIRST_ABOVE = 150_000   # above this many keys a whole result's first rows are shown before the rest
 CHUNK = 50_000   # keys filtered at a time off the UI thread (C loops hold the GIL: it runs in between)
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from feedreader.core.library import searchhead
+from feedreader.core.library import searchhead, view
 from feedreader.core.library.library import Library
 from feedreader.core.library.schema import SCHEMA, TEXT_COLUMNS
 from feedreader.core.library.view import ListModel
@@ -126,7 +126,7 @@ def _listed(model: ListModel) -> tuple[list[int], int]:
 
 
 @pytest.mark.parametrize("setup", ["plain", "unread_only", "show_hidden", "flagged_only", "scope", "best"])
-def test_a_prepared_list_is_the_list_a_rebuild_makes(lib, marks, setup):
+def test_a_prepared_list_is_the_list_a_rebuild_makes(lib, marks, setup, monkeypatch):
     model = ListModel(lib, "best" if setup == "best" else "newest")
     model.replace_marks(dict(marks))
     model.unread_only = setup == "unread_only"
@@ -139,6 +139,10 @@ def test_a_prepared_list_is_the_list_a_rebuild_makes(lib, marks, setup):
         result = lib.search(text, marks=model.marks, now=NOW)
         prepared = model.prepare(result)
         assert prepared is not None
+        assert model.first_matches(result, 50) is None          # a small list: prepared at once
+        with monkeypatch.context() as patch:
+            patch.setattr(view, "FIRST_ABOVE", 0)
+            assert model.first_matches(result, 50) == prepared.keys[:50], text
         model.set_search(result)
         model.rebuild()            # (set_search took the prepared list: nothing prepared now)
         plain = _listed(model)
