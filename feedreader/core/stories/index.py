@@ -49,10 +49,10 @@ from feedreader.core.ids import article_id
 from feedreader.core.stories.cluster import average_link, bounded_component, components
 from feedreader.core.stories.features import Features, StoryInput, extract
 from feedreader.core.stories.linking import MAX_CANDIDATES, Link, Order, link, link_slice, plan
-from feedreader.core.stories.records import Record, candidate_keys, in_processes, pack, rarity_keys, unpack
+from feedreader.core.stories.records import Record, candidate_keys, in_processes, pack, rarity_array, unpack
 from feedreader.core.stories.score import DEFAULT_WEIGHTS, Rarity, Weights
 from feedreader.core.stories.tables import (
-    SCHEMA, TABLES, Buckets, SqlCounts, bucket_of, chunks, insert_records, members_blob, members_of_blob,
+    SCHEMA, TABLES, AllLinks, Buckets, SqlCounts, bucket_of, chunks, insert_records, members_blob, members_of_blob,
     memory_db, select_in, write_postings,
 )
 
@@ -235,7 +235,7 @@ class StoryIndex:
             self._count += len(records)
             self.written += len(records)
             for r in records.values():
-                counts.add(rarity_keys(unpack(r.data)))
+                counts.add(rarity_array(r.data))
                 order[r.aid] = (INF if r.published is None else r.published, r.aid, bucket_of(r.published, window))
         counts.flush()
         self.written += len(dropped - order.keys())
@@ -268,7 +268,7 @@ class StoryIndex:
         found: list[int] = []
         for aid, bucket, data in select_in(conn, "SELECT aid, bucket, data FROM features WHERE aid IN ({})", aids):
             parts = unpack(data)
-            counts.add(rarity_keys(parts), -1)
+            counts.add(rarity_array(data), -1)
             unindex.setdefault(bucket, []).append((aid, [k for k, _ in candidate_keys(parts)]))
             found.append(aid)
             first = self._group_of.get(aid)
@@ -323,11 +323,13 @@ class StoryIndex:
         old: dict[str, tuple[int, ...]] = {}       # the groups before the update that it dropped
         made: set[int] = set()                     # the first aids of the groups it made
         memo: dict[int, dict[int, float]] = {}
+        every = AllLinks(conn) if len(touched) >= PARALLEL else None     # a first grouping: one query
 
         def neighbours(n: int) -> dict[int, float]:
             found = memo.get(n)
             if found is None:
-                found = memo[n] = dict(conn.execute("SELECT b, score FROM links WHERE a = ?", (n,)))
+                found = memo[n] = every(n) if every is not None else dict(
+                    conn.execute("SELECT b, score FROM links WHERE a = ?", (n,)))
             return found
 
         def drop(aid: int) -> None:

@@ -80,7 +80,7 @@ def candidates_of(aid: int, published: float | None, keys: list[tuple[int, int]]
     ``MIN_STRENGTH``; ties: lower key first), within the window, by key."""
     hits: list[list[int]] = []
     for bucket in near:
-        get = bucket.postings.get
+        get = bucket.postings.get if bucket.base is None else bucket.posting
         for key, weight in keys:
             posting = get(key)
             if posting is None or len(posting) > cap:

@@ -105,6 +105,13 @@ def rarity_keys(p: Parts) -> Iterator[int]:
     yield from p.numbers
 
 
+def rarity_array(data: bytes) -> array:
+    """``rarity_keys`` of a record's ``data`` as one array (they are side by side in it)."""
+    values = array("I")
+    values.frombytes(data)
+    return values[HEADER : HEADER + values[1] + values[2] + values[3]]
+
+
 def candidate_keys(p: Parts) -> list[tuple[int, int]]:
     """(key, strength) for candidate generation: entities, numbers, title terms, the
     smallest shingle hashes (1 each), its own and its related URLs (``MIN_STRENGTH``)."""

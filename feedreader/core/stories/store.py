@@ -25,7 +25,7 @@ from feedreader.core.stories.index import StoryIndex
 from feedreader.core.stories.score import DEFAULT_WEIGHTS, Weights
 from feedreader.core.stories.tables import SCHEMA, TABLES
 
-SCHEMA_VERSION = 2          # 1: JSON features, the whole index loaded in memory
+SCHEMA_VERSION = 3          # 1: JSON features, the whole index loaded in memory; 2: postings as marshal
 META = "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 
 

@@ -13,9 +13,11 @@ articles holds a few buckets at a time, not 100,000 articles' features.
 
 from __future__ import annotations
 
-import marshal
 import sqlite3
+import sys
 from array import array
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from feedreader.core.stories.records import Record, candidate_keys, unpack
@@ -28,12 +30,15 @@ CREATE TABLE IF NOT EXISTS links(a INTEGER NOT NULL, b INTEGER NOT NULL, score R
     WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS df(key INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS postings(bucket INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS posting_extra(bucket INTEGER NOT NULL, aid INTEGER NOT NULL, PRIMARY KEY(bucket, aid))
+    WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unfinished(since REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS stories(first INTEGER PRIMARY KEY, id TEXT NOT NULL, newest REAL NOT NULL,
     members BLOB NOT NULL);
 """
-TABLES = ("features", "links", "df", "postings", "stories", "unfinished")
+TABLES = ("features", "links", "df", "postings", "posting_extra", "stories", "unfinished")
 IN_CHUNK = 500
+EXTRA_LIMIT = 64              # articles a bucket's postings may have in ``posting_extra`` before they are rewritten
 NO_TIME = -(1 << 40)          # the bucket of articles without a date (they meet only each other)
 
 
@@ -67,14 +72,14 @@ class SqlCounts:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.delta: dict[int, int] = {}
+        self.delta: Counter[int] = Counter()
         self.empty = conn.execute("SELECT 1 FROM df LIMIT 1").fetchone() is None
 
     def add(self, keys: Iterable[int], sign: int = 1) -> None:
-        delta = self.delta
-        get = delta.get
-        for key in keys:
-            delta[key] = get(key, 0) + sign
+        if sign == 1:
+            self.delta.update(keys)         # counted in C
+        else:
+            self.delta.subtract(keys)
 
     def flush(self) -> None:
         if not self.delta:
@@ -86,25 +91,112 @@ class SqlCounts:
                                   self.delta.items())
             self.conn.execute("DELETE FROM df WHERE n <= 0")
         self.empty = False
-        self.delta = {}
+        self.delta = Counter()
 
     def get(self, key: int, default: int = 0) -> int:
         row = self.conn.execute("SELECT n FROM df WHERE key = ?", (key,)).fetchone()
         return row[0] if row is not None else default
 
+    def get_many(self, keys: Sequence[int]) -> dict[int, int]:
+        """key -> n of those of ``keys`` in the table (a few queries, not one a key)."""
+        return dict(select_in(self.conn, "SELECT key, n FROM df WHERE key IN ({})", keys))
+
+
+class Packed:
+    """A bucket's saved postings as sorted arrays (``pack_postings``): ``get`` finds a key by
+    bisection, so reading a bucket costs a copy of its bytes, not a dict of lists."""
+
+    __slots__ = ("aids", "keys", "offsets")
+
+    def __init__(self, keys: array, offsets: array, aids: array) -> None:
+        self.keys = keys
+        self.offsets = offsets
+        self.aids = aids
+
+    @classmethod
+    def of(cls, blob: bytes) -> Packed | None:
+        """The postings of ``blob`` (None when it is not such a blob: they are made again)."""
+        if len(blob) < 8:
+            return None
+        n = int.from_bytes(blob[:4], sys.byteorder)
+        count = int.from_bytes(blob[4:8], sys.byteorder)
+        if len(blob) != 8 + 4 * n + 4 * (n + 1) + 8 * count:
+            return None
+        keys, offsets, aids = array("I"), array("I"), array("q")
+        a = 8 + 4 * n
+        b = a + 4 * (n + 1)
+        keys.frombytes(blob[8:a])
+        offsets.frombytes(blob[a:b])
+        aids.frombytes(blob[b:])
+        if offsets[0] != 0 or offsets[-1] != count:
+            return None
+        return cls(keys, offsets, aids)
+
+    def get(self, key: int) -> list[int] | None:
+        keys = self.keys
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            return self.aids[self.offsets[i] : self.offsets[i + 1]].tolist()
+        return None
+
+    def to_dict(self) -> dict[int, list[int]]:
+        aids, offsets = self.aids, self.offsets
+        return {key: aids[offsets[i] : offsets[i + 1]].tolist() for i, key in enumerate(self.keys)}
+
+
+def pack_postings(postings: dict[int, list[int]]) -> bytes:
+    """``postings`` as bytes: key count, aid count, the sorted keys, their offsets into the aids, the aids."""
+    keys = sorted(postings)
+    offsets = array("I", [0])
+    aids = array("q")
+    for key in keys:
+        aids.extend(postings[key])
+        offsets.append(len(aids))
+    head = array("I", [len(keys), len(aids)])
+    return head.tobytes() + array("I", keys).tobytes() + offsets.tobytes() + aids.tobytes()
+
 
 class Bucket:
     """The articles of one time bucket that an update has read: aid -> (date, record
-    data), and the postings (key -> aids) of those already indexed."""
+    data), and the postings (key -> aids) of those already indexed: the saved ones
+    (``base``, when read from the story file) and those indexed since (``postings``;
+    with no ``base``, all of them). ``added``: the aids indexed on top of ``base``;
+    ``extra``: how many of those the story file holds in ``posting_extra``."""
 
-    __slots__ = ("items", "postings", "changed")
+    __slots__ = ("added", "base", "changed", "extra", "items", "postings")
 
     def __init__(self) -> None:
         self.items: dict[int, tuple[float | None, bytes]] = {}
         self.postings: dict[int, list[int]] = {}
         self.changed = False
+        self.base: Packed | None = None
+        self.added: list[int] = []
+        self.extra = 0
+
+    def posting(self, key: int) -> list[int] | None:
+        """The aids indexed under ``key`` (None: none)."""
+        found = self.postings.get(key)
+        base = self.base
+        if base is None:
+            return found
+        saved = base.get(key)
+        if saved is None:
+            return found
+        return saved if found is None else saved + found
+
+    def merged(self) -> dict[int, list[int]]:
+        """All the postings as one dict (``base`` read into ``postings``; ``base`` gone)."""
+        if self.base is not None:
+            postings = self.base.to_dict()
+            for key, aids in self.postings.items():
+                postings.setdefault(key, []).extend(aids)
+            self.postings = postings
+            self.base = None
+        return self.postings
 
     def index(self, aid: int, keys: Iterable[tuple[int, int]]) -> None:
+        if self.base is not None:
+            self.added.append(aid)
         postings = self.postings
         for key, _ in keys:
             posting = postings.get(key)
@@ -115,7 +207,7 @@ class Bucket:
         self.changed = True
 
     def unindex(self, aid: int, keys: Iterable[int]) -> None:
-        postings = self.postings
+        postings = self.merged()
         for key in keys:
             posting = postings.get(key)
             if posting is not None and aid in posting:
@@ -127,7 +219,9 @@ class Bucket:
 
 class Buckets:
     """The buckets an update works in. A bucket's postings are kept in the ``postings``
-    table (``marshal``: read and written in C, a fraction of a millisecond a bucket);
+    table (``Packed``: sorted arrays, read by bisection without building a dict) plus, for a
+    few articles added to them since, rows of ``posting_extra`` (bucket, aid: their keys are
+    in their records) instead of the blob written again;
     its records are read from ``features`` when the update first needs it. The articles
     in ``pending`` (new in this update, not yet compared) are not in the postings until
     ``Bucket.index``; ``removed`` (bucket -> (aid, its keys)) are taken out of them.
@@ -162,9 +256,16 @@ class Buckets:
         if missing:
             if len(cache) > 50000:
                 cache.clear()
-            for aid, published, data in select_in(
-                    self.conn, "SELECT aid, published, data FROM features WHERE aid IN ({})", missing):
-                cache[aid] = (published, data)
+            if len(missing) <= 64:      # one statement, prepared once (an IN list of each length is another)
+                execute = self.conn.execute
+                for aid in missing:
+                    row = execute("SELECT published, data FROM features WHERE aid = ?", (aid,)).fetchone()
+                    if row is not None:
+                        cache[aid] = row
+            else:
+                for aid, published, data in select_in(
+                        self.conn, "SELECT aid, published, data FROM features WHERE aid IN ({})", missing):
+                    cache[aid] = (published, data)
         return {aid: cache[aid] for aid in aids if aid in cache}
 
     def get(self, bucket: int) -> Bucket:
@@ -174,19 +275,30 @@ class Buckets:
             items = found.items
             conn = self.conn
             row = conn.execute("SELECT data FROM postings WHERE bucket = ?", (bucket,)).fetchone()
-            postings = _postings(row[0]) if row is not None else None
-            if postings is None or not self.lazy or self.fresh:
+            base = Packed.of(row[0]) if row is not None else None
+            if base is None or not self.lazy or self.fresh:
                 items.update((aid, (published, data)) for aid, published, data in conn.execute(
                     "SELECT aid, published, data FROM features WHERE bucket = ?", (bucket,)))
             pending = self.pending
             fresh = self.fresh
-            if postings is not None:
-                found.postings = postings
+            if base is not None:
+                found.base = base
+                extra = conn.execute("SELECT e.aid, f.published, f.data FROM posting_extra e JOIN features f "
+                                     "ON f.aid = e.aid AND f.bucket = e.bucket WHERE e.bucket = ?", (bucket,)).fetchall()
+                for aid, published, data in extra:
+                    if aid not in pending:
+                        found.index(aid, candidate_keys(unpack(data)))
+                    if self.lazy:
+                        self._records[aid] = (published, data)
+                found.extra = len(found.added)
+                found.changed = False       # what is saved needs no writing
                 if fresh:           # new articles compared before this worker's slice
                     for aid, (_, data) in items.items():
                         if aid in fresh and aid not in pending:
                             found.index(aid, candidate_keys(unpack(data)))
             else:
+                if row is not None:     # unreadable: made again (and written, or deleted)
+                    found.changed = True
                 for aid, (_, data) in items.items():
                     if aid not in pending:
                         found.index(aid, candidate_keys(unpack(data)))
@@ -197,7 +309,13 @@ class Buckets:
     def _write(self, bucket: int, found: Bucket) -> None:
         if not found.changed:
             return
-        data = marshal.dumps(found.postings) if found.postings else None
+        if found.base is not None and self.sink is None and len(found.added) <= EXTRA_LIMIT:
+            # only articles added on top of the saved postings, a few: noted, the blob kept
+            self.conn.executemany("INSERT OR IGNORE INTO posting_extra VALUES(?, ?)",
+                                  [(bucket, aid) for aid in found.added[found.extra :]])
+            return
+        postings = found.merged()
+        data = pack_postings(postings) if postings else None
         if self.sink is not None:
             if self.own is None or bucket in self.own:
                 self.sink[bucket] = data
@@ -223,20 +341,57 @@ class Buckets:
 
 
 def write_postings(conn: sqlite3.Connection, rows: Iterable[tuple[int, bytes | None]]) -> None:
+    """Replace the saved postings of buckets (whole: their ``posting_extra`` rows go)."""
     for bucket, data in rows:
+        conn.execute("DELETE FROM posting_extra WHERE bucket = ?", (bucket,))
         if data is None:
             conn.execute("DELETE FROM postings WHERE bucket = ?", (bucket,))
         else:
             conn.execute("INSERT OR REPLACE INTO postings VALUES(?, ?)", (bucket, data))
 
 
-def _postings(blob: bytes) -> dict[int, list[int]] | None:
-    """A bucket's saved postings (None when they cannot be read: they are made again)."""
-    try:
-        value = marshal.loads(blob)
-    except (ValueError, EOFError, TypeError):
-        return None
-    return value if isinstance(value, dict) else None
+class AllLinks:
+    """Every link of the table, read in one query in key order, as arrays (about 16 bytes a
+    link): a first grouping regroups nearly every article, and one query per article to
+    find its links was a fifth of that. ``links(aid)`` -> {other: score}, ``other`` ascending
+    (as ``SELECT b, score FROM links WHERE a = ?`` gives them)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        firsts, starts, others, scores = array("q"), array("q"), array("q"), array("d")
+        last = None
+        for a, b, score in conn.execute("SELECT a, b, score FROM links ORDER BY a, b"):
+            if a != last:
+                firsts.append(a)
+                starts.append(len(others))
+                last = a
+            others.append(b)
+            scores.append(score)
+        starts.append(len(others))
+        self.firsts, self.starts, self.others, self.scores = firsts, starts, others, scores
+
+    def __call__(self, aid: int) -> dict[int, float]:
+        firsts = self.firsts
+        i = bisect_left(firsts, aid)
+        if i < len(firsts) and firsts[i] == aid:
+            start, stop = self.starts[i], self.starts[i + 1]
+            return dict(zip(self.others[start:stop], self.scores[start:stop]))
+        return {}
+
+
+def saved_postings(conn: sqlite3.Connection) -> dict[int, dict[int, list[int]]]:
+    """bucket -> key -> aids, as the story file holds them (blob and ``posting_extra``; tests)."""
+    out: dict[int, dict[int, list[int]]] = {}
+    for bucket, blob in conn.execute("SELECT bucket, data FROM postings"):
+        packed = Packed.of(blob)
+        out[bucket] = packed.to_dict() if packed is not None else {}
+    for bucket, aid, data in conn.execute(
+            "SELECT e.bucket, e.aid, f.data FROM posting_extra e JOIN features f ON f.aid = e.aid AND f.bucket = e.bucket"):
+        postings = out.setdefault(bucket, {})
+        for key, _ in candidate_keys(unpack(data)):
+            posting = postings.setdefault(key, [])
+            if not posting or posting[-1] != aid:
+                posting.append(aid)
+    return out
 
 
 def insert_records(conn: sqlite3.Connection, records: Iterable[Record], window: float) -> None:

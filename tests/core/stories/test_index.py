@@ -3,13 +3,13 @@ updates against the batch result, removals, stable ids, the store."""
 
 from __future__ import annotations
 
-import marshal
 import random
 
 from feedreader.core.stories import StoryIndex, StoryInput
 from feedreader.core.stories.cluster import average_link
-from feedreader.core.stories.store import StoryStore
 from feedreader.core.stories.score import Rarity
+from feedreader.core.stories.store import StoryStore
+from feedreader.core.stories.tables import saved_postings
 from tests.core.stories.labelled import load_set, measure
 
 H = 3600.0
@@ -250,7 +250,7 @@ def test_a_first_grouping_on_two_processes_gives_the_one_process_result(tmp_path
         assert changes.scored_pairs > 0
         assert {s.id for s in two.stories()} == {s.id for s in one.stories()}
         def postings(conn):
-            return {b: marshal.loads(data) for b, data in conn.execute("SELECT bucket, data FROM postings")}
+            return saved_postings(conn)
 
         assert postings(store.conn) == postings(one.conn)
         # and the next update (in this process) reads those postings
@@ -290,9 +290,68 @@ def test_changed_and_removed_articles_leave_the_saved_postings(tmp_path):
         for aid, bucket, data in store.conn.execute("SELECT aid, bucket, data FROM features"):
             for key, _ in candidate_keys(unpack(data)):
                 expected.setdefault(bucket, {}).setdefault(key, set()).add(aid)
-        saved = {bucket: {key: set(aids) for key, aids in marshal.loads(data).items()}
-                 for bucket, data in store.conn.execute("SELECT bucket, data FROM postings")}
+        saved = {bucket: {key: set(aids) for key, aids in postings.items()}
+                 for bucket, postings in saved_postings(store.conn).items() if postings}
         assert saved == expected
         back = {c.aid for c in changed}          # removed and given again: there
         assert len(index) == len({i.aid for i in inputs} - set(gone) | back)
         assert not (set(gone) - back) & {aid for group in index.groups() for aid in group}
+
+
+def _expected_postings(conn):
+    from feedreader.core.stories.records import candidate_keys, unpack
+
+    expected: dict[int, dict[int, set[int]]] = {}
+    for aid, bucket, data in conn.execute("SELECT aid, bucket, data FROM features"):
+        for key, _ in candidate_keys(unpack(data)):
+            expected.setdefault(bucket, {}).setdefault(key, set()).add(aid)
+    return expected
+
+
+def _saved_as_sets(conn):
+    return {bucket: {key: set(aids) for key, aids in postings.items()}
+            for bucket, postings in saved_postings(conn).items() if postings}
+
+
+def test_a_few_new_articles_are_noted_beside_the_saved_postings_then_written_into_them(tmp_path):
+    """A small update adds its articles to a bucket's saved postings as ``posting_extra`` rows
+    (the blob is not written again); past EXTRA_LIMIT of them the blob is rewritten with them;
+    an unreadable blob is made again. The groups are the batch's all along."""
+    from feedreader.core.stories.tables import EXTRA_LIMIT
+
+    inputs, _ = load_set()
+    rarity = _whole_set_rarity(inputs)
+    batch = StoryIndex(rarity=rarity)
+    batch.update(inputs)
+    ordered = sorted(inputs, key=lambda i: i.aid)
+    first, rest = ordered[: len(ordered) - 30], ordered[len(ordered) - 30 :]
+    path = tmp_path / "x.stories.db"
+    with StoryStore(path) as store:
+        index = StoryIndex(rarity=rarity, conn=store.conn)
+        index.update(first)
+        assert not store.conn.execute("SELECT * FROM posting_extra").fetchall()
+        blobs = dict(store.conn.execute("SELECT bucket, data FROM postings"))
+        for item in rest:
+            index.update([item])
+        extra = store.conn.execute("SELECT bucket, aid FROM posting_extra").fetchall()
+        assert {aid for _, aid in extra} == {i.aid for i in rest}
+        assert {b for b, _ in extra} <= blobs.keys()
+        assert dict(store.conn.execute("SELECT bucket, data FROM postings")) == blobs   # not rewritten
+        assert _saved_as_sets(store.conn) == _expected_postings(store.conn)
+        assert index.groups() == batch.groups()
+        # one bucket given more than EXTRA_LIMIT articles, one at a time: its blob takes them in
+        bucket, aid = extra[0]
+        base = next(i for i in rest if i.aid == aid)
+        for n in range(EXTRA_LIMIT + 2):
+            index.update([StoryInput(10**9 + n, f"https://x.example.com/{n}", f"Filler {n} wombat",
+                                     provider="x.example.com", published=base.published)])
+        left = store.conn.execute("SELECT count(*) FROM posting_extra WHERE bucket = ?", (bucket,)).fetchone()[0]
+        assert left <= EXTRA_LIMIT
+        assert dict(store.conn.execute("SELECT bucket, data FROM postings"))[bucket] != blobs[bucket]
+        assert _saved_as_sets(store.conn) == _expected_postings(store.conn)
+        # an unreadable blob is made again from the records
+        store.conn.execute("UPDATE postings SET data = x'0102' WHERE bucket = ?", (bucket,))
+        index.update([StoryInput(2 * 10**9, "https://y.example.com/1", "Filler wombat again",
+                                 provider="y.example.com", published=base.published)])
+        assert _saved_as_sets(store.conn) == _expected_postings(store.conn)
+        assert index.groups() == batch.groups()       # the fillers join nothing
