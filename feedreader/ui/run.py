@@ -47,7 +47,7 @@ def _run_app(args: argparse.Namespace) -> int:
         # and the first screen's count and keys are read in a thread while the app is imported and built
         from feedreader.core.library.view import HEAD_ABOVE, HEAD_ROWS
 
-        library.prefetch(settings.sort, HEAD_ROWS, whole_up_to=HEAD_ABOVE)
+        library.prefetch(settings.sort, HEAD_ROWS, head_above=HEAD_ABOVE)
 
         from feedreader.ui.app import FeedReaderApp, Services
 

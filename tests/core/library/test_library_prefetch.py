@@ -14,8 +14,8 @@ def sql_count(library: Library) -> int:
     return library.index.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
 
-def prefetched(library: Library, order: str, limit: int, whole_up_to: int = 0) -> None:
-    library.prefetch(order, limit, whole_up_to=whole_up_to)
+def prefetched(library: Library, order: str, limit: int, head_above: int = 0) -> None:
+    library.prefetch(order, limit, head_above=head_above)
     assert library._prefetch is not None
     library._prefetch.join(10)
     assert not library._prefetch.is_alive()
@@ -42,7 +42,7 @@ def test_the_head_and_count_are_read_in_a_thread_and_used_by_the_ui_thread(tmp_p
         assert library.head("newest", 7) == sql_order(library, "newest")[:7]   # another length: read
 
 
-def test_a_saved_order_is_read_whole_and_a_small_library_too(tmp_path: Path) -> None:
+def test_a_saved_order_is_read_whole_and_a_small_library_is_left_to_the_ui(tmp_path: Path) -> None:
     docs = make(tmp_path)
     with Library.open(tmp_path / "cache", [docs]) as library:
         library.refresh()
@@ -52,11 +52,12 @@ def test_a_saved_order_is_read_whole_and_a_small_library_too(tmp_path: Path) -> 
         assert "newest" in library._orders
         assert library.order("newest") == sql_order(library, "newest")
     with Library.open(tmp_path / "cache", [docs]) as library:
-        prefetched(library, "best", 5, whole_up_to=100)    # not saved, but small: the whole order
-        assert "best" in library._orders
+        prefetched(library, "best", 5, head_above=100)     # not saved, small: nothing but the count
+        assert "best" not in library._orders and library._heads == {}
+        assert library._counted is not None and library._counted[1] == 30
         assert library.order("best") == sql_order(library, "best")
         prefetched(library, "ranked", 5)                   # (once per library: nothing more)
-        assert "ranked" not in library._orders
+        assert "ranked" not in library._orders and library._heads == {}
 
 
 def test_after_a_change_the_count_and_head_are_read_again(tmp_path: Path) -> None:
