@@ -192,7 +192,7 @@ class FeedParsers:
         too and the others come back slim (:func:`parse_and_write`); in the
         thread nothing is written.
         Raises what :func:`parse_feed` raises."""
-        import asyncio   # here, not at the top: the workers import this module and never need it
+        import asyncio  # here, not at the top: the workers import this module and never need it
 
         self.seen += 1
         if self.workers > 1 and not self._broken and self.seen > self.pool_after:

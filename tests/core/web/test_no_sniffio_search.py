@@ -44,7 +44,7 @@ except ImportError:
 def _run(tmp_path: Path, extra_path: str = "") -> list[str]:
     env_path = [p for p in sys.path if p]
     code = (f"import sys; sys.path.insert(0, {extra_path!r})\n" if extra_path else "") + CODE
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False,
                          env={"PYTHONPATH": ":".join(env_path), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout.splitlines()
