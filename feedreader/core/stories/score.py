@@ -19,9 +19,9 @@ unless the same provider's two versions are near-copies (an updated report).
 from __future__ import annotations
 
 import math
-from operator import mul
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import mul
 from typing import Protocol
 
 from feedreader.core.stories.features import Features, sketch_similarity
