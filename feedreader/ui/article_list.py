@@ -7,6 +7,7 @@ rendered text. A change to one row refreshes one line.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from datetime import datetime, timezone
 
 from rich.cells import cell_len, set_cell_size
@@ -34,6 +35,7 @@ TimeZone = Callable[[datetime], datetime]
 _STYLES_KEY = ("feedreader:article-list-row-styles",)
 STRIP_CACHE = 256      # rendered rows kept (keyed by everything that shows): ~5 screens
 PREPARE_ROWS = 100     # at most this many rows rendered ahead (the next page, after a page key)
+PREPARE_AFTER = 0.02   # s after the moved cursor's frame: the detail pane's update and frame come first
 _PART_STYLES = tuple(f"article-list--{name}" for name in (
     "unread", "read", "hidden", "flag", "date", "quality", "provider", "status", "match"))
 
@@ -264,8 +266,10 @@ class ArticleList(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self.model.key_at(self.cursor), moved))
         direction, self._prepare_direction = self._prepare_direction, 0
         if direction:
-            # after the frame the app's detail update causes
-            self.call_after_refresh(self._prepare_next_page, direction)
+            # once the app is idle: after the detail pane's update and its frame (the
+            # Highlighted just posted), not before them (that was ~1/3 of page down's
+            # time until the pane showed the new article)
+            self.set_timer(PREPARE_AFTER, partial(self._prepare_next_page, direction))
 
     def _scroll_to_cursor(self) -> None:
         region = Region(0, self.cursor, max(1, self.size.width), 1)
@@ -301,6 +305,8 @@ class ArticleList(ScrollView, can_focus=True):
         self._prepare_direction = direction
 
     def _prepare_next_page(self, direction: int) -> None:
+        if self._highlight_due or not self.is_attached:
+            return      # another key moved the cursor meanwhile: its own frame first (it arms its own)
         height = self.scrollable_content_region.height
         width = self.scrollable_content_region.width
         if height <= 0 or width <= 0:

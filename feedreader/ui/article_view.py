@@ -370,23 +370,46 @@ class ArticleView(OneLayout, VerticalScroll, can_focus=True):
         if shown == self._shown and self.is_attached:
             self.set_timer(AHEAD_AFTER, partial(self._prepare_ahead, shown, None))
 
-    def _prepare_ahead(self, shown: int, todo: list[int] | None) -> None:
+    def _prepare_ahead(self, shown: int, todo: list[tuple[int, bool]] | None) -> None:
         """Idle time: the articles a key may show next, rendered (one per turn),
         so their frame is a look-up (``KeptStatic``). Stops when another article is shown."""
         extras = self.extras
         if shown != self._shown or extras is None or extras.ahead is None or not self.is_attached:
             return
         if todo is None:
-            todo = extras.ahead()
+            todo = [(aid, False) for aid in extras.ahead()]
         if not todo:
             return
-        article = extras.article(todo[0])
-        if article is not None:
-            self._head.prepare(self.render_head(article))
-            self._body.prepare(self.render_body(article))
-            self._related_text.prepare(self._related_options(article)[2])
-        if todo[1:]:
-            self.set_timer(0.001, partial(self._prepare_ahead, shown, todo[1:]))
+        (aid, other), rest = todo[0], todo[1:]
+        article = extras.article(aid)
+        room = self.scrollable_content_region.width
+        if other:
+            thickness = self.styles.scrollbar_size_vertical     # (the widget's own is 0 while hidden)
+            room = room + thickness if self.show_vertical_scrollbar else room - thickness
+        if article is not None and room > 0:
+            parts = ((self._head, self.render_head(article)), (self._body, self.render_body(article)),
+                     (self._related_text, self._related_options(article)[2]))
+            for part, text in parts:
+                part.prepare(text, room)
+            if not other and self._may_cross(sum(part.prepared_height(text, room) or 0 for part, text in parts)):
+                rest.append((aid, True))    # then at the pane's other width too (after the others)
+        if rest:
+            self.set_timer(0.001, partial(self._prepare_ahead, shown, rest))
+
+    CROSS_MARGIN = 18   # lines an article's other parts may differ by (lead image, status, related heading)
+
+    def _may_cross(self, lines: int) -> bool:
+        """Whether an article whose header, text and related items take ``lines``
+        lines at the pane's width now may need the scroll bar when the one shown
+        does not, or the reverse: then the pane's other width is rendered ahead too."""
+        kept = (self._head.size.height + self._body.size.height
+                + (self._related_text.size.height if self._related_text.display else 0))
+        estimate = self.virtual_size.height - kept + lines
+        viewport = self.scrollable_content_region.height
+        if self.show_vertical_scrollbar:
+            return estimate <= viewport + self.CROSS_MARGIN
+        return estimate >= viewport - self.CROSS_MARGIN
+
     @property
     def complete(self) -> bool:
         """Whether the related coverage of the article shown is in the list (it follows a frame later)."""

@@ -174,20 +174,30 @@ class KeptStatic(PaneStatic):
         """Whether ``text``'s lines are kept (showing it costs look-ups)."""
         return self.is_mounted and bool(self.size.width) and (_text_key(text), self._look()) in self._kept
 
-    def prepare(self, text: Text) -> None:
-        """Render ``text``'s lines now (idle time) for a later ``show_text``."""
-        if self.is_mounted and self.size.width:
-            self._lines(_text_key(text), text)
+    def prepared_height(self, text: Text, room: int | None = None) -> int | None:
+        """The lines of ``text`` kept for the width now (or for ``room``), None if none are."""
+        width = self._width() if room is None else room - self.styles.gutter.width
+        found = self._kept.get((_text_key(text), self._look(width))) if self.is_mounted else None
+        return len(found) if found is not None else None
 
-    def _lines(self, key: Hashable, text: Text | None) -> list[Strip]:
-        look = self._look()
+    def prepare(self, text: Text, room: int | None = None) -> None:
+        """Render ``text``'s lines now (idle time) for a later ``show_text``: at
+        the widget's width now, or for a width of ``room`` cells (the pane's
+        width for its parts with its scroll bar or without, whichever the next
+        article needs; a part hidden now has no width of its own)."""
+        width = self._width() if room is None else room - self.styles.gutter.width
+        if self.is_mounted and width > 0:
+            self._lines(_text_key(text), text, width)
+
+    def _lines(self, key: Hashable, text: Text | None, width: int | None = None) -> list[Strip]:
+        width = self._width() if width is None else width
+        look = self._look(width)
         found = self._kept.get((key, look))
         if found is not None:
             self._kept.move_to_end((key, look))
             return found
         visual = visualize(self, text if text is not None else self.content)
         styles = self.styles
-        width = self._width()
         content = Visual.to_strips(self, visual, width, None, self.visual_style)
         size = Size(width + styles.gutter.width, len(content))
         base_background, background = self.background_colors

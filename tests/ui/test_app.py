@@ -261,7 +261,7 @@ async def test_page_key_renders_the_next_page_ahead(make_app):
         lst = app.query_one(ArticleList)
         await pilot.press("pagedown")
         await pilot.pause()
-        await pilot.pause()
+        await pilot.pause(0.1)      # idle: the next page is rendered ahead (after the detail pane's frame)
         rendered: list[int] = []
         render_row = lst._render_row
 

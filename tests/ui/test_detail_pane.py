@@ -139,9 +139,9 @@ async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
         prepared: list[tuple] = []
         prepare = KeptStatic.prepare
 
-        def counting(self, text):
+        def counting(self, text, *args):
             prepared.append((self.id, text.plain))
-            prepare(self, text)
+            prepare(self, text, *args)
 
         KeptStatic.prepare = counting
         try:
@@ -220,3 +220,40 @@ async def test_the_panes_scroll_bar_draws_what_textual_draws(make_app):
                 assert bar._drawn(bar._look()[0], crop) == Widget.render_lines(bar, crop)
                 seen += 1
         assert seen >= 2
+
+
+async def test_articles_rendered_ahead_at_the_panes_other_width_too(make_app):
+    """The next article may need the pane's scroll bar when the one shown does
+    not (or the reverse): its lines are rendered ahead at that width as well,
+    so the key that shows it renders no header or text lines anew."""
+    from feedreader.ui.kept import KeptStatic
+
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        lst = app.query_one(ArticleList)
+        bars = []
+        for index in range(len(app.model)):
+            view = await shown(pilot, app, index)
+            bars.append(view.show_vertical_scrollbar)
+        index = next(i for i in range(len(bars) - 1) if bars[i] != bars[i + 1])
+        view = await shown(pilot, app, index)
+        await pilot.pause(0.5)          # idle: the next articles are rendered ahead
+        missed: list[str | None] = []
+        lines = KeptStatic._lines
+
+        def counting(self, key, text, *args):
+            if text is None and not any(kept == key for kept, _look in self._kept):
+                missed.append(self.id)
+            elif text is None and (key, self._look()) not in self._kept:
+                missed.append(self.id)
+            return lines(self, key, text, *args)
+
+        KeptStatic._lines = counting
+        try:
+            await pilot.press("j")
+            view = await shown(pilot, app, index + 1)
+        finally:
+            KeptStatic._lines = lines
+        assert view.show_vertical_scrollbar != bars[index]      # the other width
+        assert lst.cursor == index + 1
+        assert "detail-head" not in missed and "detail-body" not in missed, missed
