@@ -164,7 +164,7 @@ class Step:
     where: str | None = None   # the condition on ``articles`` (None: a full-text step)
 
 
-RESTRICT = 2000   # a step is checked key by key for at most this many candidates
+RESTRICT = 2000   # a step is checked key by key for this many candidates, or an eighth of the keys it would read
 _COUNT_FTS = "SELECT count(*) FROM article_text WHERE article_text MATCH ?"
 _FTS = "SELECT rowid FROM article_text WHERE article_text MATCH ?"
 _ALL = "SELECT aid FROM articles"
@@ -352,7 +352,7 @@ def search(
         sized.sort(key=lambda item: item[0])   # the cheapest to read first
         for cost, size, step in sized:
             smallest = min(keep, key=len) if keep else None
-            if step.where is not None and smallest is not None and len(smallest) <= min(RESTRICT, cost):
+            if step.where is not None and smallest is not None and len(smallest) <= max(RESTRICT, cost // 8):
                 # few candidates: check them rather than read a large set
                 keep.append(_keys(
                     conn,
