@@ -21,14 +21,31 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Iterator, Sized
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any
 
+from feedreader.core.documents.fields import (  # noqa: F401 (the limits: named here too)
+    BODY_LIMIT,
+    EXCERPT_LIMIT,
+    INT64_MAX,
+    MAX_IMAGES,
+    MAX_RELATED,
+    MAX_TOPICS,
+    MAX_WARNINGS,
+    SHORT_LIMIT,
+    TITLE_LIMIT,
+    URL_DISPLAY_LIMIT,
+    _Fields,
+)
+from feedreader.core.documents.safeyaml import (
+    BadTimestamp,
+    TooLarge,
+    YamlRefused,
+    load_mapping,
+)
 from feedreader.core.ids import article_id, identity_of
-from feedreader.core.model import Article, Image, Problem, Provider, Related
-from feedreader.core.documents.safeyaml import BadTimestamp, TooLarge, YamlList, YamlMap, YamlRefused, load_mapping
-from feedreader.core.text import check_url, clean_text, url_problem
+from feedreader.core.model import Article, Problem, Provider
+from feedreader.core.text import clean_text
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -41,19 +58,6 @@ __all__ = [
 DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".yaml", ".yml")
 MAX_FILE_BYTES = 1_000_000
 
-# Caps on field sizes (characters) and list lengths.
-TITLE_LIMIT = 500
-EXCERPT_LIMIT = 5_000
-BODY_LIMIT = 100_000
-SHORT_LIMIT = 200  # category, type, provider name/domain, topic
-URL_DISPLAY_LIMIT = 2_100  # a little over MAX_URL_LENGTH so a too-long URL shows it is cut
-MAX_TOPICS = 50
-MAX_IMAGES = 50
-MAX_RELATED = 50
-MAX_WARNINGS = 50
-INT64_MAX = 2**63 - 1
-
-_UTC = timezone.utc
 _BOMS_OTHER = (
     (b"\xff\xfe\x00\x00", "UTF-32"),
     (b"\x00\x00\xfe\xff", "UTF-32"),
@@ -62,258 +66,6 @@ _BOMS_OTHER = (
 )
 _OPENING = re.compile(r"---[ \t]*\r?\n")
 _CLOSING = re.compile(r"^---[ \t]*\r?$", re.M)
-
-
-# --------------------------------------------------------------------------
-# describing values in messages
-# --------------------------------------------------------------------------
-
-
-def _describe(value: Any) -> str:
-    """What a wrong value is, for a message (cleaned, short)."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"the boolean {'true' if value else 'false'}"
-    if isinstance(value, int):
-        text = str(value) if abs(value) < 10**30 else f"a {len(str(abs(value)))}-digit number"
-        return f"the integer {text}"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    if isinstance(value, TooLarge):
-        return f"a number with {value.digits:,} digits"
-    if isinstance(value, BadTimestamp):
-        return f"the impossible date '{clean_text(value.text, limit=40)}'"
-    if isinstance(value, str):
-        return f"the string '{clean_text(value, limit=40)}'"
-    if isinstance(value, datetime):
-        return "a timestamp"
-    if isinstance(value, date):
-        return "a date"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"  # pragma: no cover - the loader builds no other types
-
-
-class _Fields:
-    """Collects warnings while fields of one document are read."""
-
-    __slots__ = ("warnings", "lines")
-
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-        self.lines: list[int | None] = []
-
-    def warn(self, line: int | None, message: str) -> None:
-        if len(self.warnings) >= MAX_WARNINGS:
-            return
-        if len(self.warnings) == MAX_WARNINGS - 1:
-            line, message = None, "more problems in this file were not reported"
-        self.warnings.append(f"line {line}: {message}" if line else message)
-        self.lines.append(line)
-
-    # ---- typed getters: (value or None); a wrong type warns and gives None
-
-    def text(self, m: YamlMap, key: str, where: str, *, limit: int, multiline: bool = False) -> str:
-        value = m.get(key)
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            return clean_text(value, multiline=multiline, limit=limit)
-        hint = " (put it in quotes)" if isinstance(value, (int, float, date)) else ""
-        self.warn(m.lines.get(key), f"{where}{key} must be a string, got {_describe(value)}{hint}")
-        return ""
-
-    def integer(self, m: YamlMap, key: str, where: str, low: int, high: int, expected: str) -> int | None:
-        value = m.get(key)
-        if value is None:
-            return None
-        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-            return value
-        self.warn(m.lines.get(key), f"{where}{key} must be {expected}, got {_describe(value)}")
-        return None
-
-    def boolean(self, m: YamlMap, key: str, where: str) -> bool | None:
-        value = m.get(key)
-        if value is None or isinstance(value, bool):
-            return value
-        self.warn(m.lines.get(key), f"{where}{key} must be true or false, got {_describe(value)}")
-        return None
-
-    def timestamp(self, m: YamlMap, key: str, where: str) -> datetime | None:
-        value = m.get(key)
-        if value is None:
-            return None
-        result = _to_utc(value)
-        if result is None:
-            self.warn(
-                m.lines.get(key),
-                f"{where}{key} must be a date and time like 2021-12-15T12:20:00Z, "
-                f"got {_describe(value)}",
-            )
-        return result
-
-    def url(self, m: YamlMap, key: str, where: str) -> tuple[str, str | None]:
-        """(raw value cleaned for display, checked URL or None)."""
-        value = m.get(key)
-        if value is None:
-            return "", None
-        if not isinstance(value, str):
-            self.warn(m.lines.get(key), f"{where}{key} must be a URL string, got {_describe(value)}")
-            return "", None
-        checked = check_url(value)
-        if checked is not None:
-            return checked, checked     # (printable, no spaces, short: clean_text keeps it as it is)
-        if value.strip():
-            self.warn(m.lines.get(key), f"{where}{key} will not be opened ({url_problem(value)})")
-        return clean_text(value, limit=URL_DISPLAY_LIMIT), None
-
-    def mapping(self, m: YamlMap, key: str, where: str, what: str) -> YamlMap | None:
-        value = m.get(key)
-        if value is None:
-            return None
-        if isinstance(value, YamlMap):
-            return value
-        self.warn(m.lines.get(key), f"{where}{key} must be {what}, got {_describe(value)}")
-        return None
-
-    def sequence(self, m: YamlMap, key: str, where: str, what: str) -> YamlList | None:
-        value = m.get(key)
-        if value is None:
-            return None
-        if isinstance(value, YamlList):
-            return value
-        self.warn(m.lines.get(key), f"{where}{key} must be {what}, got {_describe(value)}; ignored")
-        return None
-
-    # ---- compound fields
-
-    def mappings(
-        self, seq: YamlList, name: str, what: str, out: Sized, limit: int, too_many: str
-    ) -> Iterator[tuple[int, str, YamlMap]]:
-        """(line, label ``name[n]``, item) for each mapping in ``seq``; any other
-        item is warned about ("must be ``what``") and dropped; once ``out`` (what
-        the caller kept) holds ``limit``, the next mapping warns ``too_many`` and
-        the rest are dropped."""
-        for i, item in enumerate(seq):
-            line = seq.lines[i]
-            label = f"{name}[{i + 1}]"
-            if not isinstance(item, YamlMap):
-                self.warn(line, f"{label} must be {what}, got {_describe(item)}; dropped")
-                continue
-            if len(out) >= limit:
-                self.warn(line, too_many)
-                return
-            yield line, label, item
-
-    def provider(self, m: YamlMap, key: str, where: str) -> Provider | None:
-        pm = self.mapping(m, key, where, "a mapping with name and domain")
-        if pm is None:
-            return None
-        inner = f"{where}{key}."
-        return Provider(
-            name=self.text(pm, "name", inner, limit=SHORT_LIMIT),
-            domain=self.text(pm, "domain", inner, limit=SHORT_LIMIT),
-        )
-
-    def images(self, m: YamlMap, key: str, where: str) -> tuple[Image, ...]:
-        seq = self.sequence(m, key, where, "a list of images (url, width, height)")
-        if not seq:
-            return ()
-        out: list[Image] = []
-        for line, label, item in self.mappings(
-            seq, f"{where}{key}", "a mapping with a url", out, MAX_IMAGES,
-            f"{where}{key}: more than {MAX_IMAGES} images; the rest are dropped",
-        ):
-            inner = label + "."
-            raw, url = self.url(item, "url", inner)
-            if not raw:
-                self.warn(line, f"{label} has no url; dropped")
-                continue
-            out.append(
-                Image(
-                    url=url,
-                    raw_url=raw,
-                    width=self.integer(item, "width", inner, 0, 1_000_000, "a whole number of pixels"),
-                    height=self.integer(item, "height", inner, 0, 1_000_000, "a whole number of pixels"),
-                    is_cached=self.boolean(item, "isCached", inner),
-                )
-            )
-        return tuple(out)
-
-    def topics(self, m: YamlMap, key: str) -> tuple[str, ...]:
-        seq = self.sequence(m, key, "", "a list of strings")
-        if not seq:
-            return ()
-        out: list[str] = []
-        seen: set[str] = set()
-        for i, item in enumerate(seq):
-            if not isinstance(item, str):
-                self.warn(seq.lines[i], f"topics[{i + 1}] must be a string, got {_describe(item)}; dropped")
-                continue
-            topic = clean_text(item, limit=SHORT_LIMIT)
-            if topic and topic not in seen:
-                if len(out) >= MAX_TOPICS:
-                    self.warn(seq.lines[i], f"more than {MAX_TOPICS} topics; the rest are dropped")
-                    break
-                seen.add(topic)
-                out.append(topic)
-        return tuple(out)
-
-    def related(self, m: YamlMap, key: str) -> tuple[Related, ...]:
-        seq = self.sequence(m, key, "", "a list of related articles")
-        if not seq:
-            return ()
-        out: list[Related] = []
-        for line, label, item in self.mappings(
-            seq, "related", "a mapping (title, webUrl, …)", out, MAX_RELATED,
-            f"more than {MAX_RELATED} related articles; the rest are dropped",
-        ):
-            inner = label + "."
-            title = self.text(item, "title", inner, limit=TITLE_LIMIT)
-            raw, web = self.url(item, "webUrl", inner)
-            _amp_raw, amp = self.url(item, "ampWebUrl", inner)
-            if not title and not raw:
-                self.warn(line, f"{label} has neither a title nor a webUrl; dropped")
-                continue
-            out.append(
-                Related(
-                    title=title,
-                    excerpt=self.text(item, "excerpt", inner, limit=EXCERPT_LIMIT, multiline=True),
-                    published=self.timestamp(item, "publishedDateTime", inner),
-                    url=web or amp,
-                    raw_url=raw,
-                    amp_url=amp,
-                    type=self.text(item, "type", inner, limit=SHORT_LIMIT),
-                    provider=self.provider(item, "provider", inner),
-                    quality=self.integer(item, "quality", inner, 0, 100, "an integer 0–100"),
-                    images=self.images(item, "images", inner),
-                )
-            )
-        return tuple(out)
-
-
-def _to_utc(value: Any) -> datetime | None:
-    """A YAML timestamp/date or an ISO-8601 string as an aware UTC datetime."""
-    try:
-        if isinstance(value, str):
-            text = value.strip()
-            if not text or len(text) > 64:
-                return None
-            if text[-1:] in ("z", "Z"):
-                text = text[:-1] + "+00:00"
-            value = datetime.fromisoformat(text)
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                return value.replace(tzinfo=_UTC)
-            return value.astimezone(_UTC)
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day, tzinfo=_UTC)
-    except (ValueError, OverflowError, TypeError):
-        return None
-    return None
 
 
 # --------------------------------------------------------------------------
@@ -384,15 +136,19 @@ def _split(text: str) -> tuple[str, str, int]:
     return front, body, body_line
 
 
-def parse_document(data: bytes, path: str) -> tuple[Article | None, tuple[Problem, ...]]:
+def parse_document(
+    data: bytes, path: str, *, related: bool = True
+) -> tuple[Article | None, tuple[Problem, ...]]:
     """Parse one document file's bytes. Never raises.
 
     Returns ``(None, (error,))`` when the file cannot be loaded, else
     ``(article, warnings)`` where each warning Problem names a dropped field.
+    ``related=False`` (the index's workers): the related articles are
+    checked (the same warnings) but not built; ``article.related`` is ().
     """
     path = str(path)
     try:
-        return _parse(data, path)
+        return _parse(data, path, related)
     except RecursionError:
         return _error(path, "the document is nested too deeply to read")
     except MemoryError:
@@ -402,7 +158,7 @@ def parse_document(data: bytes, path: str) -> tuple[Article | None, tuple[Proble
         return _error(path, f"could not be read ({type(exc).__name__})")
 
 
-def _parse(data: bytes, path: str) -> tuple[Article | None, tuple[Problem, ...]]:
+def _parse(data: bytes, path: str, related: bool = True) -> tuple[Article | None, tuple[Problem, ...]]:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         return _error(path, "internal error: document data is not bytes")
     data = bytes(data)
@@ -460,7 +216,7 @@ def _parse(data: bytes, path: str) -> tuple[Article | None, tuple[Problem, ...]]
         provider=provider,
         topics=f.topics(m, "topics"),
         images=f.images(m, "images", ""),
-        related=f.related(m, "related"),
+        related=f.related(m, "related") if related else f.check_related(m, "related"),
         body=clean_text(body_text, multiline=True, limit=BODY_LIMIT) if body_text else "",
         author=f.text(m, "author", "", limit=SHORT_LIMIT),
         secured=secured,
@@ -519,8 +275,11 @@ def _os_reason(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
 
 
-def load_document(path: str | os.PathLike[str]) -> tuple[Article | None, tuple[Problem, ...]]:
-    """Read and parse one document file. Never raises.
+def load_document(
+    path: str | os.PathLike[str], *, related: bool = True
+) -> tuple[Article | None, tuple[Problem, ...]]:
+    """Read and parse one document file. Never raises. (``related``: see
+    ``parse_document``.)
 
     The size cap is enforced before the bytes are read (at most
     ``MAX_FILE_BYTES + 1`` bytes are ever read); special files (FIFOs,
@@ -537,7 +296,7 @@ def load_document(path: str | os.PathLike[str]) -> tuple[Article | None, tuple[P
         return _error(spath, _os_reason(exc))
     except Exception as exc:  # noqa: BLE001
         return _error(spath, f"could not be read ({type(exc).__name__})")
-    return parse_document(data, spath)
+    return parse_document(data, spath, related=related)
 
 
 class _TooBig(Exception):

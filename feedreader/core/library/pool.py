@@ -75,7 +75,7 @@ def parse_files(facts: Sequence[tuple[str, int, int]]) -> list[Row]:
 
     out: list[Row] = []
     for path, size, mtime_ns in facts:
-        article, problems = load_document(path)
+        article, problems = load_document(path, related=False)   # (the index keeps none of them)
         row = article_row(article, mtime_ns) if article is not None else None
         out.append((path, size, mtime_ns, row, _problems_json(problems)))
     return out
