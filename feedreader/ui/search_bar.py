@@ -42,7 +42,8 @@ from feedreader.core.library.query import (
     provider_query,
     topic_query,
 )
-from feedreader.core.library.search import SearchCancelled, SearchResult, Searcher
+from feedreader.core.library.search import SearchCancelled, SearchResult
+from feedreader.core.library.searcher import Searcher
 from feedreader.core.library.view import ListModel
 from feedreader.ui.article_list import ArticleList
 from feedreader.ui.messages import SearchFound

@@ -384,8 +384,8 @@ class Library:
         return search(self.index.conn, query, marks=marks, now=now, tz=tz, scopes=scopes or self.all_scopes)
 
     def searcher(self):
-        """A ``search.Searcher`` on its own connection (for a UI thread worker)."""
-        from feedreader.core.library.search import Searcher
+        """A ``searcher.Searcher`` on its own connection (for a UI thread worker)."""
+        from feedreader.core.library.searcher import Searcher
 
         return Searcher(self.index.db_path, scopes=self.all_scopes)
 
