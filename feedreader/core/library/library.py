@@ -13,6 +13,7 @@ import sys
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,20 +178,12 @@ class Library:
     # -- counts and problems -----------------------------------------------
     def count(self) -> int:
         """The articles in the index (kept with the generation it was counted at:
-        a count of 1,000,000 is ~0.1 s, a look at the generation ~0.05 ms)."""
-        with self._first_lock:
-            conn = self.index.conn
-            own = not conn.in_transaction
-            if own:
-                conn.execute("BEGIN")
-            try:
-                generation = self.index.generation()
-                if self._counted is not None and self._counted[0] == generation:
-                    return self._counted[1]
-                count = self.index.count()
-            finally:
-                if own:
-                    conn.execute("COMMIT")
+        a count of 1,000,000 is 10-13 ms of CPU, a look at the generation ~0.05 ms)."""
+        with self._first_lock, self._snapshot():
+            generation = self.index.generation()
+            if self._counted is not None and self._counted[0] == generation:
+                return self._counted[1]
+            count = self.index.count()
             self._counted = (generation, count)
             return count
 
@@ -242,35 +235,23 @@ class Library:
         cached = self._orders.get(order)
         if cached is not None:
             return cached[:limit]
-        with self._first_lock:
-            conn = self.index.conn
-            own = not conn.in_transaction
-            if own:
-                conn.execute("BEGIN")
-            try:
-                generation = self.index.generation()
-                kept = self._heads.get((order, limit))
-                if kept is not None and kept[0] == generation:
-                    return list(kept[1])
-                params = {"limit": limit, **order_params(conn, order)}
-                since = ranked_head_since(conn, limit) if order == "ranked" else None
-                where = "" if since is None else "WHERE published >= :since"
-                keys = [r[0] for r in conn.execute(
-                    f"SELECT aid FROM articles {where} {ORDER_SQL[order]} LIMIT :limit", {**params, "since": since})]
-            finally:
-                if own:
-                    conn.execute("COMMIT")
+        with self._first_lock, self._snapshot() as conn:
+            generation = self.index.generation()
+            kept = self._heads.get((order, limit))
+            if kept is not None and kept[0] == generation:
+                return list(kept[1])
+            params = {"limit": limit, **order_params(conn, order)}
+            since = ranked_head_since(conn, limit) if order == "ranked" else None
+            where = "" if since is None else "WHERE published >= :since"
+            keys = [r[0] for r in conn.execute(
+                f"SELECT aid FROM articles {where} {ORDER_SQL[order]} LIMIT :limit", {**params, "since": since})]
             self._heads = {(order, limit): (generation, keys)}    # (the last one only: a first paint's)
             return list(keys)
 
     def _read_order(self, order: str) -> tuple[list[int], int]:
         """(keys, index generation), from the saved copy when it is current,
         else sorted by SQLite; in one read transaction (one snapshot)."""
-        conn = self.index.conn
-        own = not conn.in_transaction
-        if own:
-            conn.execute("BEGIN")
-        try:
+        with self._snapshot() as conn:
             generation = self.index.generation()
             blob = self.index.saved_order(order, generation)
             if blob is not None:
@@ -280,6 +261,17 @@ class Library:
             # releases the GIL on every row anyway)
             params = order_params(conn, order)
             return [r[0] for r in conn.execute(f"SELECT aid FROM articles {ORDER_SQL[order]}", params)], generation
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """The index's connection in one read transaction (unless one is open already), so
+        the generation and what is read with it come from the same snapshot."""
+        conn = self.index.conn
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            yield conn
         finally:
             if own:
                 conn.execute("COMMIT")
