@@ -278,12 +278,22 @@ def redirect(location: str, status: int = 302) -> Route:
     return route
 
 
-def slow_page(body: str, delay: float) -> Route:
-    """Waits ``delay`` seconds, then answers (to hold requests in flight)."""
+def slow_page(body: str, delay: float, held: InFlight | None = None) -> Route:
+    """Waits ``delay`` seconds, then answers (to hold requests in flight).
+
+    ``held`` counts the requests waiting here, and stops counting one before its
+    answer's first byte goes out: the server's own count ends only after the last
+    byte, by which time a fast client may already have sent its next request."""
     data = body.encode("utf-8")
 
     def route(ctx: RouteContext) -> None:
-        ctx.stop.wait(delay)
+        if held is not None:
+            held.enter(ctx.request.host)
+        try:
+            ctx.stop.wait(delay)
+        finally:
+            if held is not None:
+                held.leave(ctx.request.host)
         ctx.send_head(200, {"Content-Type": "text/html", "Content-Length": str(len(data))})
         ctx.write(data)
 
