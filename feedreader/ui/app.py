@@ -308,6 +308,7 @@ class FeedReaderApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._release_gc()      # a key that quit the app held collections off
+        self.marking.close()    # the marks still being written (ui/marking.py)
         await self.fetching.close_fetcher()
 
     # -- header ---------------------------------------------------------------

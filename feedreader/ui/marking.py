@@ -8,11 +8,14 @@ library, the settings, and the app's two repaint calls); the app's
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.timer import Timer
 
 from feedreader.config import Settings
@@ -54,6 +57,17 @@ class MarksController:
     the user marked unread (``m``) stays unread until the user opens it. A
     read by the timer is not an undo step (``z`` undoes the user's own last
     change).
+
+    ``m``, ``f`` and marking read (opening, the timer) do not wait for the
+    marks file: the list, the header and the detail pane's notes show the
+    new marks at once (what the store will make of them: the cursor's row
+    flipped), and the store's transaction (``synchronous=FULL``: an fsync,
+    ~5-15 ms here, the most of a mark key's frame) runs in one writer thread,
+    in the order of the keys; when it is done the rows are brought to what
+    the store holds (the same, unless another feedreader changed them), and
+    its warnings shown. Everything else that reads or writes the store
+    (``x``, ``z``, mark all, another copy's marks) first waits for the writes
+    under way (``flush``), as the app does when it ends.
     """
 
     def __init__(
@@ -81,6 +95,9 @@ class MarksController:
         self.unsaved = 0        # changes made while the store keeps marks in memory only
         # (rows, label, undo) -> the rows to mark read: the whole story with read_whole_story (ui/storying.py)
         self.widen_read: Callable[[list[ListRow | None], str | None, bool], tuple] = lambda r, lb, u: (r, lb, u)
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []        # writes under way, in order
+        self._written: dict[str, Marks] = {}    # identity -> its marks after the writes done since the last settle
 
     @property
     def article_list(self) -> ArticleList:
@@ -89,6 +106,7 @@ class MarksController:
     # -- loading ------------------------------------------------------------
     def load_marks(self) -> None:
         """Read every mark from the store into the list model."""
+        self.flush()
         marks = self.state.marks()
         self.model.replace_marks({aid_of_identity(i): bits_of(m) for i, m in marks.items()})
         self._state_version = self.state.version()
@@ -100,6 +118,7 @@ class MarksController:
 
     def check_other_instances(self) -> None:
         """Pick up marks another feedreader wrote (cheap: PRAGMA data_version)."""
+        self.flush()
         if self.state.changed_since(self._state_version):
             keep = self.article_list.current
             self.load_marks()
@@ -128,6 +147,99 @@ class MarksController:
         self.update_header()
         self.refresh_notes()
 
+    # -- writing in the writer thread ---------------------------------------
+    def _show_now(self, bits: dict[int, int]) -> None:
+        """Show these articles' marks (aid -> bits) before the store has them."""
+        lst = self.article_list
+        for aid, value in bits.items():
+            if self.model.flags(aid) != value:
+                self.model.set_flags(aid, value)
+                lst.refresh_key(aid)
+        self.update_header()
+        self.refresh_notes()
+
+    def _write_later(self, write: Callable[[], Change]) -> None:
+        """``write`` (one store change) in the writer thread, after those under way;
+        ``_done`` on the app's thread when it is done (a callback message: an
+        exception there is the app's, as in a handler). Without a running event
+        loop (no app running), at once."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self._apply_change(write())
+            return
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="marks-writer")
+        state = self.state
+
+        def work() -> tuple[Change, dict[str, Marks], list[str], int, bool]:
+            change = write()
+            return change, state.marks(change.identities), state.pop_warnings(), state.version(), state.persistent
+
+        future = self._writer.submit(work)
+        self._pending.append(future)
+
+        # (post_message is thread-safe; once the app has ended it posts nothing: ``flush`` settled it)
+        future.add_done_callback(lambda finished: self.app.call_later(self._done, finished))
+
+    def _done(self, future: Future) -> None:
+        """A write is done (on the app's thread): settle once none is under way."""
+        if future not in self._pending:
+            return          # settled by ``flush``
+        self._take(future)
+        if not self._pending:
+            self._settle()
+
+    def _take(self, future: Future) -> None:
+        self._pending.remove(future)
+        change, current, warnings, version, persistent = future.result()    # a bug's exception: here
+        for warning in warnings:
+            self.app.notify(warning, title="Marks", severity="warning", timeout=15)
+        if not persistent:
+            self.unsaved += change.count
+        for identity in change.identities:
+            self._written[identity] = current.get(identity, Marks())
+        self._state_version = version
+
+    def _settle(self) -> None:
+        """The rows the writes touched, as the store holds them (as shown, unless
+        another feedreader changed them meanwhile, or the store could not save)."""
+        written, self._written = self._written, {}
+        try:
+            lst: ArticleList | None = self.article_list
+        except NoMatches:       # (the app is ending)
+            lst = None
+        changed = False
+        for identity, marks in written.items():
+            aid = aid_of_identity(identity)
+            bits = bits_of(marks)
+            if self.model.flags(aid) != bits:
+                self.model.set_flags(aid, bits)
+                changed = True
+                if lst is not None:
+                    lst.refresh_key(aid)
+        if lst is not None and (changed or not self.state.persistent):
+            self.update_header()
+            self.refresh_notes()
+
+    def flush(self) -> None:
+        """Wait for the writes under way and settle them (before another use of the
+        store, and when the app ends)."""
+        if not self._pending:
+            return
+        while self._pending:
+            future = self._pending[0]
+            future.exception()      # waits
+            self._take(future)
+        self._settle()
+
+    def close(self) -> None:
+        """The app ends: the writes under way finished, the writer thread ended."""
+        self.flush()
+        if self._writer is not None:
+            self._writer.shutdown()
+            self._writer = None
+
     def _refilter(self) -> None:
         """Re-apply filters; the cursor stays on its article, or the nearest after it."""
         lst = self.article_list
@@ -145,12 +257,30 @@ class MarksController:
         self.check_other_instances()
         return self.state.toggle(row, field)
 
+    def _toggle_later(self, field: str, bit: int) -> ListRow | None:
+        """Flip ``field`` of the cursor's article: shown now, written in the writer thread."""
+        row = self._current_row()
+        if row is None:
+            return None
+        if not self._pending:
+            self.check_other_instances()    # (else after those writes: no wait on the file here)
+            row = self._current_row()
+            if row is None:
+                return None
+        state = self.state
+        self._show_now({row.aid: self.model.flags(row.aid) ^ bit})
+        self._write_later(lambda: state.toggle(row, field))
+        return row
+
     def mark_read(self, rows: Iterable[ListRow | None], *, label: str | None = None, undo: bool = True) -> None:
-        """Mark these rows read (opening; the read timer, with ``undo`` False)."""
+        """Mark these rows read (opening; the read timer, with ``undo`` False):
+        shown now, written in the writer thread."""
         rows, label, undo = self.widen_read(list(rows), label, undo)
         unread = [r for r in rows if r is not None and not self.model.flags(r.aid) & READ]
         if unread:
-            self._apply_change(self.state.set_marks(unread, read=True, label=label, undo=undo))
+            state = self.state
+            self._show_now({r.aid: self.model.flags(r.aid) | READ for r in unread})
+            self._write_later(lambda: state.set_marks(unread, read=True, label=label, undo=undo))
 
     def _title(self, identities: Iterable[str]) -> str:
         """“Title” of the one article of ``identities`` ("" for several or none)."""
@@ -164,15 +294,12 @@ class MarksController:
     # -- keys ---------------------------------------------------------------
     def toggle_read(self) -> None:
         self.cancel_read_timer()
-        row = self._current_row()
-        change = self._toggle("read")
-        if change is not None:
-            self._apply_change(change)
-            if row is not None:
-                if self.model.flags(row.aid) & READ:
-                    self._kept_unread.discard(row.aid)
-                else:
-                    self._kept_unread.add(row.aid)
+        row = self._toggle_later("read", READ)
+        if row is not None:
+            if self.model.flags(row.aid) & READ:
+                self._kept_unread.discard(row.aid)
+            else:
+                self._kept_unread.add(row.aid)
 
     def toggle_hidden(self) -> None:
         row = self._current_row()
@@ -184,9 +311,7 @@ class MarksController:
                 self.app.notify(f"{verb}: “{row.title or '(untitled)'}” (z undoes)", timeout=2)
 
     def toggle_flag(self) -> None:
-        change = self._toggle("flagged")
-        if change is not None:
-            self._apply_change(change)
+        self._toggle_later("flagged", FLAGGED)
 
     def toggle_unread_only(self) -> None:
         self.model.unread_only = not self.model.unread_only
@@ -224,6 +349,7 @@ class MarksController:
         def done(confirmed: bool | None) -> None:
             if not confirmed:
                 return
+            self.flush()
             rows = self.library.rows(unread)
             change = self.state.set_marks(
                 [rows[a] for a in unread if a in rows], read=True,
@@ -240,6 +366,7 @@ class MarksController:
         )
 
     def undo(self) -> None:
+        self.flush()
         label = self.state.undo_label
         change = self.state.undo_change()
         if change is None:
