@@ -49,6 +49,10 @@ class StepCache:
             self._counts.move_to_end(key)
         return found
 
+    def holds(self, sql: str, params: tuple) -> bool:
+        """Whether the set of ``sql`` with ``params`` is kept (``keys`` would not read it)."""
+        return (sql, params) in self._sets
+
     def keys(self, conn: sqlite3.Connection, sql: str, params: tuple, read: Reader) -> set[int]:
         """``read(conn, sql, params)``, or the set it gave before (not to be changed)."""
         key = (sql, params)
