@@ -127,14 +127,17 @@ def head_keys(index: sqlite3.Connection, text: HeadText, query: Query, candidate
     matches, in that order; None when fewer than ``want`` are among them, or when
     the first ``FIRST`` say the query is sparse (then the whole search is quick)."""
     found = _round(index, text, query, candidates[:FIRST], marks, scopes)
-    if len(found) >= want:
-        return found[:want]
-    density = len(found) / FIRST
-    if density < DENSE or len(candidates) <= FIRST:
-        return None       # a sparse query: FTS5 reads its few keys quickly (the dense ones are what cost)
-    more = min(int((want - len(found)) / density * 1.5), CANDIDATES - FIRST)
-    found += _round(index, text, query, candidates[FIRST:FIRST + more], marks, scopes)
-    return found[:want] if len(found) >= want else None
+    tested = FIRST
+    while len(found) < want:
+        density = len(found) / tested
+        if density < DENSE or len(candidates) <= tested or tested >= CANDIDATES:
+            return None   # a sparse query: FTS5 reads its few keys quickly (the dense ones are what cost)
+        # the next round: what this density says is needed, and half as much again (a round
+        # can fall short where the list's order bunches alike articles: copies, a feed's day)
+        more = min(max(int((want - len(found)) / density * 1.5), 50), CANDIDATES - tested)
+        found += _round(index, text, query, candidates[tested:tested + more], marks, scopes)
+        tested = min(tested + more, len(candidates))
+    return found[:want]
 
 
 def _round(index: sqlite3.Connection, text: HeadText, query: Query, chunk: Sequence[int],

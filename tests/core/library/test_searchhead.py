@@ -12,6 +12,7 @@ import pytest
 
 from feedreader.core.library import searchhead, view
 from feedreader.core.library.library import Library
+from feedreader.core.library.query import parse_query
 from feedreader.core.library.schema import SCHEMA, TEXT_COLUMNS
 from feedreader.core.library.view import ListModel
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
@@ -209,3 +210,26 @@ def test_a_head_in_the_model_lists_those_keys_and_counts_them(lib, marks):
     model.set_search(lib.search("alp", marks=marks, now=NOW))
     model.rebuild()
     assert model.head is None and len(model.keys) > len(head.head)
+
+
+def test_a_round_that_falls_short_is_followed_by_another(lib, marks):
+    """Where the list bunches alike articles, the second round can find fewer than its
+    density said: the head goes on while the query stays dense, up to CANDIDATES."""
+    searcher = lib.searcher()
+    query = parse_query("bravo", now=NOW)
+    try:
+        conn = searcher._connection()
+        match = searcher.search(query).match
+        assert match is not None
+        base = lib.order("newest")
+        hits = [k for k in base if k in match]
+        misses = [k for k in base if k not in match]
+        assert len(hits) >= 150 and len(misses) >= 320
+        # 60 of the first 250 match (dense); the second round (125) finds none; then matches again
+        candidates = hits[:60] + misses[:315] + hits[60:150]
+        head = searchhead.head_keys(conn, searchhead.HeadText(), query, candidates, {}, None)
+        assert head == (hits[:60] + hits[60:150])[:searchhead.HEAD_MATCHES]
+        sparse = misses[:240] + hits[:150]        # 10 of the first 250: sparse, no head
+        assert searchhead.head_keys(conn, searchhead.HeadText(), query, sparse, {}, None) is None
+    finally:
+        searcher.close()
