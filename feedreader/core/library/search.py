@@ -412,14 +412,10 @@ def search(
     keep: list[set[int]] = []   # the result is in each of these
     drop: list[set[int]] = []   # and in none of these
     from_index = False          # a set in ``keep`` came from the index (not only from marks)
-    rule = _mark_rule(query)
-    if rule is not None:
+    need, forbid = _mark_rule(query) or (0, 0)
+    if need:
         snapshot: dict[int, int] = dict(marks) if marks else {}  # marks may change on another thread
-        need, forbid = rule
-        if need:
-            keep.append({a for a, bits in snapshot.items() if bits & need == need})
-        if forbid:
-            drop.append({a for a, bits in snapshot.items() if bits & forbid})
+        keep.append({a for a, bits in snapshot.items() if bits & need == need})
     steps = plan(query, scopes)
     if steps:
         memo = cache or StepCache()     # (kept by a Searcher for the next keystroke: stepcache.py)
@@ -452,11 +448,18 @@ def search(
                 from_index = True
             else:
                 drop.append(memo.keys(conn, step.inverse, step.inverse_params, _keys))
+    if forbid and not (keep and from_index):   # (else the marks of the keys found are looked up)
+        snapshot = dict(marks) if marks else {}
+        drop.append({a for a, bits in snapshot.items() if bits & forbid})
+        forbid = 0
     if keep and not from_index:
         keep.append(every())   # marks may name articles of other libraries: keep this index's
     if keep:
         keep.sort(key=len)
         keys = keep[0].intersection(*keep[1:])   # a new set: ``every()`` is never changed
+        if forbid:   # -is:read on 80,000 keys found: their marks (~8 ms), not the set of 330,000 read (~45)
+            bits_of = (marks or {}).get
+            keys = {k for k in keys if not bits_of(k, 0) & forbid}
         for excluded in drop:
             keys -= excluded
         return SearchResult(query, keys, time.perf_counter() - started, highlighter(query))

@@ -200,3 +200,16 @@ def test_a_complement_is_counted_as_every_row_less_its_own(lib):
         step = Step(search_module._COUNT_FTS, "", "", (f"{EVERY} NOT ({expression})",), (), complement=expression)
         direct = conn.execute(search_module._COUNT_FTS, step.params).fetchone()[0]
         assert search_module._size(conn, step, StepCache()) == direct
+
+
+def test_marks_that_forbid_are_looked_up_for_the_keys_found(lib, marks):
+    every = set(lib.order("newest"))
+    alpha = _run(lib, "alpha", {}).match
+    assert alpha is not None
+    for text, bits in [("-is:read alpha", READ), ("is:unread alpha", READ), ("-is:hidden -is:flagged alpha", HIDDEN | FLAGGED)]:
+        assert _run(lib, text, marks).match == {a for a in alpha if not marks.get(a, 0) & bits}, text
+    # no keys from the index: the marked ones are dropped from every key (another library's too)
+    found = _run(lib, "-is:read", marks)
+    assert found.match == {a for a in every if not marks.get(a, 0) & READ}
+    assert _run(lib, "is:flagged -is:read", marks).match == {
+        a for a in every if marks.get(a, 0) & FLAGGED and not marks.get(a, 0) & READ}
