@@ -150,6 +150,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._strips: FIFOCache[tuple, Strip] = FIFOCache(STRIP_CACHE)     # rendered rows, ~5 screens
         self._finished: FIFOCache[tuple, Strip] = FIFOCache(STRIP_CACHE)   # the same rows styled for the screen
         self._look: tuple | None = None            # what those were styled with
+        self._kept_styles: tuple[tuple, tuple[Style, Style, tuple[Style, ...]]] | None = None   # (_row_styles)
         self._dates: dict[tuple[int, int], str] = {}
         self._this_year = 0
         self._year_checked = float("-inf")
@@ -439,18 +440,37 @@ class ArticleList(ScrollView, can_focus=True):
     def _row_styles(self) -> tuple[Style, Style, tuple[Style, ...]]:
         """(base, cursor, the parts' styles), looked up once per repaint: kept
         in Textual's own component-style cache, which it clears whenever those
-        styles may change (refresh, CSS, theme, focus)."""
+        styles may change (CSS, theme, focus), and on every refresh, even of one
+        line (each key). Eleven component styles were then made again for each
+        frame (~1/3 of the list's frame): they are kept here too, while the
+        widget's styles were not updated (``notify_style_update``; not called
+        for an inline style) and what they are made from is the same (focus,
+        the backgrounds below, its colour and text style, the theme, the
+        terminal's colours)."""
         # Textual's component-style cache (private; getattr: without it, no
         # caching): tests/ui/test_textual_internals.py
         cache = getattr(self, "_rich_style_cache", None)
         found = cache.get(_STYLES_KEY) if cache is not None else None
         if found is None:
-            style = self.get_component_rich_style
-            found = (self.rich_style, style("article-list--cursor", partial=True),
-                     tuple(style(n, partial=True) for n in _PART_STYLES))
+            app = self.app
+            styles = self.styles
+            around = (self.has_focus, self.background_colors, styles.color, styles.text_style, app.theme,
+                      id(app.ansi_theme), app.native_ansi_color)
+            kept = self._kept_styles
+            if kept is not None and kept[0] == around:
+                found = kept[1]
+            else:
+                style = self.get_component_rich_style
+                found = (self.rich_style, style("article-list--cursor", partial=True),
+                         tuple(style(n, partial=True) for n in _PART_STYLES))
+                self._kept_styles = (around, found)
             if cache is not None:
                 cache[_STYLES_KEY] = found
         return found
+
+    def notify_style_update(self) -> None:
+        self._kept_styles = None
+        super().notify_style_update()
 
     def _render_row(self, row: ListRow, flags: int, status: str, width: int, styles: tuple,
                     note: str = "") -> Strip:

@@ -255,3 +255,38 @@ def test_the_headline_has_priority_at_any_width():
     assert row_layout(12) == (0, 0, 0)
     assert fit_cells("Northwind Tribune", 8) == "Northwi…"
     assert fit_cells("AP", 8) == "AP      "
+
+
+async def test_the_row_styles_follow_the_theme_focus_and_the_backgrounds_below() -> None:
+    """The row styles are kept over refreshes (``_row_styles``): a theme, the focus,
+    or another background under the list (an inline style: no style update of
+    the list itself) must show at once, as freshly made styles would."""
+    rows = [ListRow(n, f"https://example.com/{n}", f"Title {n}", "P", 1_600_000_000, 50, None, ()) for n in range(5)]
+    app = TwoPanes(Model(rows))
+    async with app.run_test(size=(100, 10)) as pilot:
+        lst = app.query_one(ArticleList)
+        lst.focus()
+        await pilot.pause()
+
+        def shown(index: int) -> list:
+            lst.refresh_line(index)
+            return [seg.style for seg in lst.render_line(index)]
+
+        def fresh(index: int) -> list:
+            lst._kept_styles = None
+            lst._rich_style_cache.clear()
+            lst.clear_render_cache()
+            return [seg.style for seg in lst.render_line(index)]
+
+        before = (shown(0), shown(1))
+        changes = [lambda: setattr(app, "theme", "textual-light"),
+                   lambda: app.query_one("#other").focus(),
+                   lambda: setattr(lst.styles, "background", "darkred"),     # inline: no style update
+                   lambda: setattr(lst.styles, "color", "yellow")]
+        for change in changes:
+            change()
+            await pilot.pause()
+            now = (shown(0), shown(1))
+            assert now != before
+            assert now == (fresh(0), fresh(1))
+            before = now
