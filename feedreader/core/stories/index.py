@@ -295,7 +295,7 @@ class StoryIndex:
         def emit(links: list[Link]) -> None:
             conn.executemany("INSERT OR REPLACE INTO links VALUES(?,?,?)", links)
 
-        buckets = Buckets(conn, {aid for _, aid, _ in order}, unindex)
+        buckets = Buckets(conn, {aid for _, aid, _ in order}, unindex, cap=self.posting_cap)
         buckets.lazy = len(order) * SPARSE < self._count
         return link(order, buckets, rarity, self.weights, self.posting_cap, emit)
 

@@ -24,10 +24,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
 from feedreader.core.stories.records import MIN_STRENGTH, candidate_keys, unpack
-from feedreader.core.stories.score import Rarity, Weights, fast_score
+from feedreader.core.stories.score import Rarity, Weights, link_score_of
 from feedreader.core.stories.tables import NO_TIME, Bucket, Buckets, SqlCounts
 
 MAX_CANDIDATES = 12           # the strongest candidates of an article that are scored
@@ -38,12 +39,13 @@ Order = list[tuple[float, int, int]]          # (date or inf, aid, bucket), in t
 def link(order: Order, buckets: Buckets, rarity: Rarity, weights: Weights, posting_cap: int,
          emit: Callable[[list[Link]], None]) -> int:
     """Compare each article of ``order`` with its candidates and index it; the pairs scored."""
-    edge = weights.edge
     prepared = rarity.prepared
+    known = rarity.known
     pending = buckets.pending
     found: list[Link] = []
     scored = 0
     current: int | None = None
+    near: list[Bucket] = []
     if buckets.lazy:            # the new articles' own records, in a few queries
         buckets.records([], [aid for _, aid, _ in order])
     for _, aid, b in order:
@@ -51,7 +53,7 @@ def link(order: Order, buckets: Buckets, rarity: Rarity, weights: Weights, posti
             if b != NO_TIME:
                 rarity.forget(buckets.drop_before(b - 1))
             current = b
-        near = [buckets.get(b)] if b == NO_TIME else [buckets.get(b - 1), buckets.get(b), buckets.get(b + 1)]
+            near = [buckets.get(b)] if b == NO_TIME else [buckets.get(b - 1), buckets.get(b), buckets.get(b + 1)]
         home = near[0] if b == NO_TIME else near[1]
         published, data = buckets.records(near, [aid])[aid]
         keys = candidate_keys(unpack(data))
@@ -59,8 +61,9 @@ def link(order: Order, buckets: Buckets, rarity: Rarity, weights: Weights, posti
         if candidates:
             pf = prepared(aid, published, data)
             for other, (when, other_data) in candidates:
-                s = fast_score(pf, prepared(other, when, other_data), weights)
-                if s >= edge:
+                po = known(other)
+                s = link_score_of(pf, po if po is not None else prepared(other, when, other_data), weights)
+                if s:
                     found.append((aid, other, s))
                     found.append((other, aid, s))
             scored += len(candidates)
@@ -79,7 +82,22 @@ def candidates_of(aid: int, published: float | None, keys: list[tuple[int, int]]
     """The ``MAX_CANDIDATES`` articles that share the most keys with ``aid`` (at least
     ``MIN_STRENGTH``; ties: lower key first), within the window, by key."""
     hits: list[list[int]] = []
+    ones: list[int] | None = None
     for bucket in near:
+        usable = bucket.usable
+        if usable is not None:      # the postings of at most ``cap``, by key: looked up in C
+            if not usable:
+                continue
+            if ones is None:
+                ones = [key for key, weight in keys if weight == 1]
+            hits.extend(filter(None, map(usable.get, ones)))
+            if len(ones) < len(keys):
+                for key, weight in keys:
+                    if weight != 1:
+                        posting = usable.get(key)
+                        if posting is not None:
+                            hits.extend([posting] * weight)
+            continue
         get = bucket.postings.get if bucket.base is None else bucket.posting
         for key, weight in keys:
             posting = get(key)
@@ -92,24 +110,28 @@ def candidates_of(aid: int, published: float | None, keys: list[tuple[int, int]]
     if not hits:
         return []
     strength = Counter(chain.from_iterable(hits))
-    strong = [other for other, s in strength.items() if s >= MIN_STRENGTH and other != aid]
+    strong = [other for other, s in strength.items() if s >= MIN_STRENGTH]
     if not strong:
         return []
     records = buckets.records(near, strong)
     found = []
     for other in strong:
         item = records.get(other)
-        if item is None:
+        if item is None or other == aid:
             continue
-        s = strength[other]
         when = item[0]
         if published is not None and when is not None and abs(published - when) > window:
             continue
-        found.append((-s, other, item))
-    found.sort(key=lambda x: (x[0], x[1]))
-    chosen = found[:MAX_CANDIDATES]
-    chosen.sort(key=lambda x: x[1])
-    return [(other, item) for _, other, item in chosen]
+        found.append((-strength[other], other, item))
+    if len(found) > MAX_CANDIDATES:
+        found.sort(key=_rank)
+        del found[MAX_CANDIDATES:]
+    found.sort(key=_second)
+    return [(other, item) for _, other, item in found]
+
+
+_rank = itemgetter(0, 1)
+_second = itemgetter(1)
 
 
 # -- on worker processes -----------------------------------------------------------
@@ -184,7 +206,8 @@ def link_slice(task: Slice) -> Linked:
     try:
         rarity = Rarity(SqlCounts(conn), task.total)
         sink: dict[int, bytes | None] = {}
-        buckets = Buckets(conn, set(task.fresh - task.before), {}, fresh=task.fresh, sink=sink, own=task.own)
+        buckets = Buckets(conn, set(task.fresh - task.before), {}, fresh=task.fresh, sink=sink, own=task.own,
+                          cap=task.posting_cap)
         scored = link(task.order, buckets, rarity, task.weights, task.posting_cap, emit)
     finally:
         conn.close()

@@ -98,6 +98,10 @@ class Rarity:
         prepared[aid] = found
         return found
 
+    def known(self, aid: int) -> Prepared | None:
+        """The prepared form of ``aid`` when it is made already (``prepared``)."""
+        return self._prepared.get(aid)
+
     def _weights(self, keys: Sequence[int]) -> dict[int, float]:
         """key -> ``weight(key)`` (those known read in C, the others computed)."""
         known: list[float | None] = list(map(self._idf.get, keys))
@@ -187,6 +191,57 @@ def fast_score(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -
     if copy >= weights.near_copy:
         total = max(total, 0.9 + 0.1 * copy)
     return min(1.0, total)
+
+
+def link_score_of(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """``fast_score(pa, pb, weights)`` when it reaches ``weights.edge`` (the same number: the
+    parts are added in the same order), else 0.0. The term cosine (the dearest part: the
+    shared keys of two ~80-term dicts) is worked out only when the other parts leave it
+    able to reach the edge: it adds at most ``weights.terms``, so a pair sharing no
+    entity, number or link, and not a near-copy, is settled without it."""
+    if pa.published is not None and pb.published is not None and abs(pa.published - pb.published) > weights.window:
+        return 0.0
+    sa, sb = pa.sketch, pb.sketch
+    copy = 0.0
+    if sa and sb:
+        common = len(sa & sb)
+        if common:
+            copy = common / (pa.sketch_size + pb.sketch_size - common)
+    near = copy >= weights.near_copy
+    if pa.provider and pa.provider == pb.provider and not near:
+        return 0.0
+    entities = numbers = links = 0.0
+    if pa.entities and pb.entities:
+        shared = _shared_weight(pa.entities, pb.entities)
+        if shared:
+            entities = weights.entities * 2.0 * shared / (pa.entity_sum + pb.entity_sum)
+    if pa.numbers and pb.numbers:
+        shared = _shared_weight(pa.numbers, pb.numbers)
+        if shared:
+            numbers = weights.numbers * 2.0 * shared / (pa.number_sum + pb.number_sum)
+    if (pa.url and pa.url in pb.links) or (pb.url and pb.url in pa.links):
+        links = weights.links
+    elif pa.links and pb.links and not pa.links.isdisjoint(pb.links):
+        links = weights.links * 0.5
+    edge = weights.edge
+    if not near and entities + numbers + links + weights.terms < edge:
+        return 0.0              # even the same terms (cosine 1) would not reach the edge
+    if (not near and not (entities or numbers or links) and weights.terms <= edge
+            and pa.terms.keys() != pb.terms.keys()):
+        return 0.0              # terms alone reach the edge only when they are all the same (cosine 1)
+    total = 0.0
+    if pa.norm and pb.norm:
+        total += weights.terms * _weighted_dot(pa.terms, pb.terms) / (pa.norm * pb.norm)
+    if entities:
+        total += entities
+    if numbers:
+        total += numbers
+    if links:
+        total += links
+    if near:
+        total = max(total, 0.9 + 0.1 * copy)
+    total = min(1.0, total)
+    return total if total >= edge else 0.0
 
 
 def _shared(a: tuple[str, ...], b: tuple[str, ...], rarity: Rarity, prefix: str) -> float:

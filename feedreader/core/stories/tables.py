@@ -163,15 +163,25 @@ class Bucket:
     with no ``base``, all of them). ``added``: the aids indexed on top of ``base``;
     ``extra``: how many of those the story file holds in ``posting_extra``."""
 
-    __slots__ = ("added", "base", "changed", "extra", "items", "postings")
+    __slots__ = ("added", "base", "cap", "changed", "extra", "items", "postings", "usable")
 
-    def __init__(self) -> None:
+    def __init__(self, cap: int = 1 << 30) -> None:
         self.items: dict[int, tuple[float | None, bytes]] = {}
         self.postings: dict[int, list[int]] = {}
         self.changed = False
         self.base: Packed | None = None
         self.added: list[int] = []
         self.extra = 0
+        self.cap = cap
+        # with no ``base``: the postings of at most ``cap`` aids (the same lists as in ``postings``;
+        # a key goes when its posting grows past ``cap``), looked up in C (``linking.candidates_of``)
+        self.usable: dict[int, list[int]] | None = None
+
+    def use(self) -> None:
+        """Make ``usable`` (a bucket without saved postings, once its postings are read)."""
+        if self.base is None:
+            cap = self.cap
+            self.usable = {key: aids for key, aids in self.postings.items() if len(aids) <= cap}
 
     def posting(self, key: int) -> list[int] | None:
         """The aids indexed under ``key`` (None: none)."""
@@ -198,15 +208,28 @@ class Bucket:
         if self.base is not None:
             self.added.append(aid)
         postings = self.postings
-        for key, _ in keys:
-            posting = postings.get(key)
-            if posting is None:
-                postings[key] = [aid]
-            elif posting[-1] != aid:
-                posting.append(aid)
+        usable = self.usable
+        if usable is None:
+            for key, _ in keys:
+                posting = postings.get(key)
+                if posting is None:
+                    postings[key] = [aid]
+                elif posting[-1] != aid:
+                    posting.append(aid)
+        else:
+            cap = self.cap
+            for key, _ in keys:
+                posting = postings.get(key)
+                if posting is None:
+                    postings[key] = usable[key] = [aid]
+                elif posting[-1] != aid:
+                    posting.append(aid)
+                    if len(posting) == cap + 1:
+                        del usable[key]
         self.changed = True
 
     def unindex(self, aid: int, keys: Iterable[int]) -> None:
+        self.usable = None
         postings = self.merged()
         for key in keys:
             posting = postings.get(key)
@@ -229,28 +252,25 @@ class Buckets:
 
     def __init__(self, conn: sqlite3.Connection, pending: set[int],
                  removed: dict[int, list[tuple[int, list[int]]]], *, fresh: frozenset[int] | None = None,
-                 sink: dict[int, bytes | None] | None = None, own: frozenset[int] | None = None) -> None:
+                 sink: dict[int, bytes | None] | None = None, own: frozenset[int] | None = None,
+                 cap: int = 1 << 30) -> None:
         self.conn = conn
         self.pending = pending
         self.removed = removed
         self.fresh = fresh          # (a worker's slice: linking.py) new articles, not in the saved postings
         self.sink = sink            # (a worker) postings to send back instead of writing them, of ``own`` buckets
         self.own = own
+        self.cap = cap
         self.loaded: dict[int, Bucket] = {}
         self.lazy = False           # read records only as candidates need them (a few new articles)
         self._records: dict[int, tuple[float | None, bytes]] = {}
+        self.where: dict[int, tuple[float | None, bytes]] = {}     # the records of all the loaded buckets
 
     def records(self, near: list[Bucket], aids: list[int]) -> dict[int, tuple[float | None, bytes]]:
         """(date, data) of those of ``aids`` in the ``near`` buckets (or, lazy, in the index)."""
-        if not self.lazy:
-            out = {}
-            for aid in aids:
-                for bucket in near:
-                    item = bucket.items.get(aid)
-                    if item is not None:
-                        out[aid] = item
-                        break
-            return out
+        if not self.lazy:       # (an aid in a bucket's postings is in that bucket)
+            where = self.where
+            return {aid: where[aid] for aid in aids if aid in where}
         cache = self._records
         missing = [aid for aid in aids if aid not in cache]
         if missing:
@@ -271,7 +291,7 @@ class Buckets:
     def get(self, bucket: int) -> Bucket:
         found = self.loaded.get(bucket)
         if found is None:
-            found = self.loaded[bucket] = Bucket()
+            found = self.loaded[bucket] = Bucket(self.cap)
             items = found.items
             conn = self.conn
             row = conn.execute("SELECT data FROM postings WHERE bucket = ?", (bucket,)).fetchone()
@@ -304,6 +324,8 @@ class Buckets:
                         found.index(aid, candidate_keys(unpack(data)))
             for aid, keys in self.removed.pop(bucket, ()):
                 found.unindex(aid, keys)
+            found.use()
+            self.where.update(items)
         return found
 
     def _write(self, bucket: int, found: Bucket) -> None:
@@ -329,6 +351,9 @@ class Buckets:
             found = self.loaded.pop(b)
             self._write(b, found)
             gone.extend(found.items)
+            where = self.where
+            for aid in found.items:
+                del where[aid]
         return gone
 
     def close(self) -> None:
@@ -338,6 +363,7 @@ class Buckets:
         for bucket, found in self.loaded.items():
             self._write(bucket, found)
         self.loaded.clear()
+        self.where.clear()
 
 
 def write_postings(conn: sqlite3.Connection, rows: Iterable[tuple[int, bytes | None]]) -> None:
