@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedreader.core.library import search as search_module
+from feedreader.core.library import searchplan
 from feedreader.core.library.library import Library
 from feedreader.core.library.query import QueryError, parse_query
 from feedreader.core.library.search import (
@@ -87,7 +88,7 @@ def _ways(lib: Library, text: str, marks: dict[int, int]) -> tuple[set | None, s
         return got
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search_module, "_steps_cost", lambda *a, **k: float("inf"))
+        patch.setattr(searchplan, "_steps_cost", lambda *a, **k: float("inf"))
         patch.setattr(search_module, "one_statement", counted)
         forced = _run(lib, text, marks).match
     with pytest.MonkeyPatch.context() as patch:
@@ -213,3 +214,27 @@ def test_marks_that_forbid_are_looked_up_for_the_keys_found(lib, marks):
     assert found.match == {a for a in every if not marks.get(a, 0) & READ}
     assert _run(lib, "is:flagged -is:read", marks).match == {
         a for a in every if marks.get(a, 0) & FLAGGED and not marks.get(a, 0) & READ}
+
+
+def test_a_lone_full_text_step_with_few_keys_is_read_without_its_count(lib, marks):
+    conn = lib.index.conn
+    seen: list[str] = []
+    for text in ["charlie", "delta", "china -is:read", "is:flagged charlie", '"alpha bravo" -chip', "zzz", "alpha",
+                 "bravo", '"he said"', "NEAR(a"]:
+        conn.set_trace_callback(seen.append)
+        try:
+            seen.clear()
+            cache = StepCache()
+            cache.start(conn)
+            got = _run(lib, text, marks, cache)
+            counted = [s for s in seen if "count(*) FROM article_text" in s]
+            again = _run(lib, text, marks, cache).match     # (kept as a plain read keeps it)
+        finally:
+            conn.set_trace_callback(None)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(search_module, "FEW", 0)    # (counted, then read: the step-by-step way)
+            expected = _run(lib, text, marks).match
+        assert got.match == again == expected, text
+        (step,) = plan(parse_query(text, now=NOW, tz=UTC))
+        size = conn.execute(step.count, step.params).fetchone()[0]
+        assert (counted == []) == (size <= COUNT // 8), (text, size, counted)
