@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from feedreader.core.feeds.entrydoc import entry_document, entry_filename
 from feedreader.core.feeds.parse import EntryImage, FeedEntry, parse_feed
 from feedreader.core.text import clean_text
+from tests.helpers.examples import EXAMPLES
 
 try:  # the documents module is moving into a package
     from feedreader.core.documents.parse import parse_document
@@ -232,7 +233,7 @@ def _expected(value):
     return value
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=EXAMPLES * 2, deadline=None)
 @given(st.lists(HOSTILE, min_size=7, max_size=7), st.integers(0, 10**6),
        st.datetimes(timezones=st.just(timezone.utc), min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)))
 def test_hostile_strings_load_back_to_the_same_values(texts, number, moment) -> None:

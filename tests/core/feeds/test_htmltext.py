@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from feedreader.core.feeds import htmltext
 from feedreader.core.feeds.htmltext import _feed_simple, _TextCollector, html_to_text
+from tests.helpers.examples import EXAMPLES
 
 
 class Recorder(_TextCollector):
@@ -67,7 +68,7 @@ def tag(draw) -> str:
 FRAGMENTS = st.lists(st.one_of(TEXT, tag()), max_size=12).map("".join)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=EXAMPLES * 4, deadline=None)
 @given(FRAGMENTS)
 def test_fast_path_gives_the_htmlparser_calls_or_gives_up(markup):
     fast = by_fast_path(markup)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from feedreader.core.feeds.htmltext import _collect, html_to_text, markup_line_and_image, markup_to_line
 from feedreader.core.text import clean_text
+from tests.helpers.examples import EXAMPLES
 
 TEXT = st.lists(st.sampled_from(list("ab  <>&;#x1\"'=/ \t\n\r\u00a0\u00e9\u202e\u200b\u2028") +
                                 ["&amp;", "&lt;", "&#38;", "&nbsp;", "&#x27;", "&bogus;", "   ", " \n "]),
@@ -49,7 +50,7 @@ def the_old_way(markup: str, limit: int) -> tuple[str, object]:
     return clean_text("".join(collector.parts), limit=limit), collector.image
 
 
-@settings(max_examples=4000, deadline=None)
+@settings(max_examples=EXAMPLES * 4, deadline=None)
 @given(FRAGMENTS, st.integers(1, 60))
 @example("<p>a</p>  <p> b</p><br>c<li> d", 3)
 @example("x<pre>\n  y  \n</pre> z", 5)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from feedreader.core.feeds import entries as E
 from feedreader.core.feeds.entries import UNCHANGED_BY_URLJOIN, resolve_url
 from feedreader.core.feeds.fastfeed import _Reader
+from tests.helpers.examples import EXAMPLES
 
 BASES = ["https://news.example.com/feeds/main.xml", "http://127.0.0.5:8080/a/b/feed?x=1#top",
          "https://example.org", "http://example.org/dir/", "ftp://example.org/x", "https://h/a;p?q#f"]
@@ -42,7 +43,7 @@ def _slow_resolve(value: str, base: str) -> tuple[str | None, str | None]:
     return (checked, None) if checked is not None else (None, E.url_problem(value))
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=EXAMPLES * 4, deadline=None)
 @given(URLS, st.sampled_from(BASES))
 @example("http://a/b?#c", BASES[0])
 @example("http://a/b;x", BASES[0])
@@ -56,7 +57,7 @@ def test_accepted_urls_come_back_from_urljoin_unchanged(url: str, base: str) -> 
     assert resolve_url(url, base) == _slow_resolve(url, base)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=EXAMPLES * 2, deadline=None)
 @given(URLS, st.sampled_from([b for b in BASES if b.startswith("http")]))
 def test_the_fast_paths_absolute_check_is_feedparsers(url: str, base: str) -> None:
     reader = _Reader(base)
