@@ -41,7 +41,7 @@ from textual.widgets.option_list import Option
 from feedreader.core import detail as fmt
 from feedreader.core.ids import aid_from_id
 from feedreader.core.model import Article, Image, Provider, Related
-from feedreader.ui.kept import KeptStatic, OneLayout, PaneScrollBar, PaneStatic
+from feedreader.ui.kept import KeptStatic, OneLayout, PaneScrollBar, PaneStatic, skip_resize
 from feedreader.ui.lead_image import LeadImage
 
 if TYPE_CHECKING:
@@ -167,6 +167,21 @@ class RelatedList(OptionList):
     def on_blur(self, _event: events.Blur) -> None:
         if self.on_fold is not None:
             self.on_fold(True)
+
+    @property
+    def folded(self) -> bool:
+        """Folded to no height (the pane's kept text shows the items): while it has not the focus."""
+        height = self.styles.height
+        return height is not None and height.is_cells and height.value == 0
+
+    def post_message(self, message: Message) -> bool:
+        # a Resize of the same width (a new height: each article's own options) is
+        # dropped, not handled (on_resize): one left queued after the pane's layout
+        # made that frame not the article's last (ui/kept.py); and Show or Hide while
+        # folded (no scroll bar to pass them on to then, nor the focus for Hide to take)
+        if skip_resize(message, self._width) or (isinstance(message, (events.Show, events.Hide)) and self.folded):
+            return False
+        return super().post_message(message)
 
     def on_resize(self, event: events.Resize) -> None:
         # Textual's OptionList drops every rendered option on any resize; here the
@@ -357,8 +372,10 @@ class ArticleView(OneLayout, VerticalScroll, can_focus=True):
         if related.option_count:
             related.clear_options()
         if options:
-            related.add_options(options)
-            related.highlighted = 0
+            # (no OptionHighlighted for the screen: one more message after the pane's layout)
+            with related.prevent(OptionList.OptionHighlighted):
+                related.add_options(options)
+                related.highlighted = 0
             self._related_text.show_text(text)
         related.display = self._heading.display = bool(options)
         self._related_text.display = bool(options) and not related.has_focus

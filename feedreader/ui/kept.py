@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.content import Content
+from textual.message import Message
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.visual import Visual, visualize
@@ -99,6 +101,17 @@ class PaneStatic(OneLayout, Static):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._rendered: OrderedDict[Hashable, list[Strip]] = OrderedDict()
+
+    def post_message(self, message: Message) -> bool:
+        """Every message but ``Resize``, ``Show`` and ``Hide``: nothing here (nor in
+        ``Static``, which has no scroll bars to pass them on to) handles them, and
+        the layout that showed a new article sent them to each part whose size
+        changed, or that came or went: queued messages that kept that layout's
+        frame from being the last, so the pane's new article was painted again a
+        frame later, after whatever else was due (``skip_resize``)."""
+        if skip_resize(message) or isinstance(message, (events.Show, events.Hide)):
+            return False
+        return super().post_message(message)
 
     def _look(self, width: int | None = None) -> tuple:
         """Everything besides the content and size that Textual renders the lines with
@@ -235,6 +248,12 @@ class KeptStatic(PaneStatic):
             x1, x2 = crop.column_span
             strips = [strip.crop(x1, x2) for strip in strips]
         return strips
+
+
+def skip_resize(message: Message, width: int | None = None) -> bool:
+    """Whether ``message`` is a ``Resize`` a pane part may drop: any (``width`` None),
+    or one that keeps the width ``width`` (a new height only)."""
+    return isinstance(message, events.Resize) and (width is None or message.size.width == width)
 
 
 def _text_key(text: Text | str | Content) -> Hashable:

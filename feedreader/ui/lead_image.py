@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -36,7 +37,7 @@ from textual.widgets import Static
 
 from feedreader.core.model import Article, Image
 from feedreader.core.web.images import DecodedImage, ImageCache, ImageProblem
-from feedreader.ui.kept import OneLayout, PaneStatic
+from feedreader.ui.kept import OneLayout, PaneStatic, skip_resize
 
 if TYPE_CHECKING:
     from feedreader.core.web.fetch import Fetcher
@@ -162,6 +163,17 @@ class LeadImage(OneLayout, Vertical):
         self._picture: Widget | None = None
         self._ratio = 2.0
         self.on_result: Callable[[], None] | None = None    # the detail pane's: after a result is shown
+        self._resized_width: int | None = None     # the width of the last Resize handled
+
+    def post_message(self, message: Message) -> bool:
+        # a new height alone (the box this widget sized itself, each article) needs no
+        # _layout: only a new width does; a Resize left queued after the pane's layout
+        # made the frame that showed a new article not its last (ui/kept.py)
+        if skip_resize(message, self._resized_width):
+            return False
+        if isinstance(message, events.Resize):
+            self._resized_width = message.size.width
+        return super().post_message(message)
 
     def compose(self) -> ComposeResult:
         # the picture widget is mounted with the first picture (textual-image loads then)

@@ -265,3 +265,38 @@ async def test_articles_rendered_ahead_at_the_panes_other_width_too(make_app):
         assert view.show_vertical_scrollbar != bars[index]      # the other width
         assert lst.cursor == index + 1
         assert "detail-head" not in missed and "detail-body" not in missed, missed
+
+
+async def test_the_layout_of_a_new_article_leaves_nothing_for_another_frame(make_app):
+    """The layout that shows a new article leaves no message queued in the pane or
+    for the screen: Textual sends a Resize to each part whose size changed (all of
+    them when the scroll bar comes or goes), a Show to each part that appears, and
+    the related list an OptionHighlighted; queued, they made that layout's frame
+    not the article's last, and the pane was painted again a frame later, after
+    whatever else was due (the list's next page: page down waited on it)."""
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        view = app.query_one(ArticleView)
+        screen = app.screen
+        left: list[tuple[str, str]] = []
+        layout = screen._refresh_layout
+
+        def looking(*args, **kwargs):
+            done = layout(*args, **kwargs)
+            for pump in (screen, *view.walk_children(with_self=True)):
+                left.extend((str(pump.id), type(m).__name__) for m in pump._message_queue.values
+                            if type(m).__name__ in ("Resize", "Show", "Hide", "OptionHighlighted"))
+            return done
+
+        screen._refresh_layout = looking
+        sizes, shown_parts = set(), set()
+        for index in (3, 4, 5, 6, 7, 8, 3, 9, 10):
+            app.show_article(app.model.key_at(index))
+            for _ in range(4):
+                await pilot.pause()
+            sizes.add(tuple(child.size for child in view.children))
+            shown_parts.add(tuple(child.display for child in view.children))
+        # the articles differ in size and in the parts they show (the layouts had work to do)
+        assert len(sizes) > 1 and len(shown_parts) > 1
+        assert not left, left
