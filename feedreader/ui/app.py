@@ -64,9 +64,15 @@ RESCAN_EVERY = 30.0        # seconds between looks for new files in the sources 
 
 
 class _Title(HeaderTitle):
-    """The header's one line: new text never changes its size (no layout of the screen)."""
+    """The header's one line: new text never changes its size (no layout of the screen);
+    the same text again is no repaint."""
+
+    _shown: VisualType | None = None
 
     def update(self, content: VisualType = "", *, layout: bool = False) -> None:
+        if content == self._shown:
+            return
+        self._shown = content
         super().update(content, layout=False)
 
 
@@ -76,6 +82,12 @@ class AppHeader(Header):
     def compose(self) -> ComposeResult:
         for widget in super().compose():
             yield _Title() if type(widget) is HeaderTitle else widget
+
+    def show_title(self) -> None:
+        """The title now, in the frame of the key that changed it (Textual's own watcher
+        sets it in a callback after the key: the mark key's frame waited for it)."""
+        for title in self.query(_Title):
+            title.update(self.format_title())
 
 
 @dataclass(frozen=True)
@@ -339,6 +351,8 @@ class FeedReaderApp(App[int]):
         if self.sources.label():
             parts.insert(1, self.sources.label())
         self.sub_title = " · ".join(parts)
+        for header in self.query(AppHeader):
+            header.show_title()
 
     # -- indexing (ui/indexing.py) ------------------------------------------
     def rescan(self) -> None:

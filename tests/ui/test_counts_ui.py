@@ -132,3 +132,25 @@ async def test_new_files_in_an_open_folder_appear_and_are_counted(make_app, tmp_
                 break
         assert len(app.model) == 4
         assert "3 new" in notices(app)
+
+
+async def test_the_header_counts_change_in_the_marks_own_frame(make_app):
+    """The header's line is set by the mark key itself, with the row (Textual's own
+    watcher sets it in a callback after the key: a frame later); set again to the
+    same text, it is not painted again."""
+    from feedreader.ui.app import _Title
+
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        title = app.query_one(_Title)
+        total = len(app.model)
+        app.marking.toggle_read()              # no await: what the key's own handler leaves to paint
+        assert f"{total - 1} unread" in str(title._shown)
+        assert title._repaint_required
+        await pilot.pause()
+        assert f"{total - 1} unread" in header(app)
+        shown = title._shown
+        title._repaint_required = False
+        title.update(app.query_one("AppHeader").format_title())   # the watcher's call: the same text
+        assert title._shown is shown and not title._repaint_required
