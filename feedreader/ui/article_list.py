@@ -265,7 +265,9 @@ class ArticleList(ScrollView, can_focus=True):
         if self._highlight_due:
             moved, self._highlight_due, self._moved_due = self._moved_due, False, False
             self.post_message(self.Highlighted(self.model.key_at(self.cursor), moved))
-        direction, self._prepare_direction = self._prepare_direction, 0
+        # after a page key its way, after any other move the next page down (the
+        # first page key after a jump, a search or j/k found no row ready: ~5 ms more)
+        direction, self._prepare_direction = self._prepare_direction or 1, 0
         if direction:
             # once the app is idle: after the detail pane's update and its frame (the
             # Highlighted just posted), not before them (that was ~1/3 of page down's
@@ -314,7 +316,13 @@ class ArticleList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if height <= 0 or width <= 0:
             return
-        top = int(self.scroll_offset.y) + direction * max(1, height - 1)
+        # where the page key will scroll: the least that shows the cursor moved a page
+        top = int(self.scroll_offset.y)
+        cursor = self.validate_cursor(self.cursor + direction * max(1, height - 1))
+        if cursor < top:
+            top = cursor
+        elif cursor >= top + height:
+            top = cursor - height + 1
         styled = self._styling()
         for index in range(max(0, top), min(top + height, len(self.model), top + PREPARE_ROWS)):
             if styled:
