@@ -199,6 +199,8 @@ class ListModel:
         if base is None or len(base) <= FIRST_ABOVE or self.partial or self.stories is not None \
                 or result.count is None or result.head is not None:
             return None
+        if result.exclude is None and not result.include:
+            return []               # nothing matches: no pass over a million keys to find none
         read, hidden, flagged = self.mark_sets()
         keys: Iterable[int] = base
         if result.exclude is None:
@@ -225,6 +227,8 @@ class ListModel:
                 or result.head is not None:
             return None
         state = self._state()
+        if result.exclude is None and not result.include:
+            return Prepared(base, [], 0, state)     # nothing matches: no pass over the order
         keys: list[int] = base
         if result.exclude is None:
             assert result.include is not None

@@ -136,11 +136,13 @@ def test_a_prepared_list_is_the_list_a_rebuild_makes(lib, marks, setup, monkeypa
     if setup == "scope":
         model.scope = set(lib.order("newest")[::3])
     model.rebuild()
-    for text in ["alpha", "-delta", "bravo -is:read", "is:hidden al", "q>50", "alpha OR is:flagged"]:
+    for text in ["alpha", "-delta", "bravo -is:read", "is:hidden al", "q>50", "alpha OR is:flagged", "zzqxnothing"]:
         result = lib.search(text, marks=model.marks, now=NOW)
         prepared = model.prepare(result)
         assert prepared is not None
         assert model.first_matches(result, 50) is None          # a small list: prepared at once
+        if text == "zzqxnothing":    # no match: an empty list at once, no pass over the order
+            assert result.count == 0 and result.exclude is None and prepared.keys == [] and prepared.unread == 0
         with monkeypatch.context() as patch:
             patch.setattr(view, "FIRST_ABOVE", 0)
             assert model.first_matches(result, 50) == prepared.keys[:50], text
