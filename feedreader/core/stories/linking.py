@@ -56,10 +56,11 @@ def link(order: Order, buckets: Buckets, rarity: Rarity, weights: Weights, posti
             near = [buckets.get(b)] if b == NO_TIME else [buckets.get(b - 1), buckets.get(b), buckets.get(b + 1)]
         home = near[0] if b == NO_TIME else near[1]
         published, data = buckets.records(near, [aid])[aid]
-        keys = candidate_keys(unpack(data))
+        parts = unpack(data)
+        keys = candidate_keys(parts)
         candidates = candidates_of(aid, published, keys, near, buckets, posting_cap, weights.window)
         if candidates:
-            pf = prepared(aid, published, data)
+            pf = prepared(aid, published, data, parts)
             for other, (when, other_data) in candidates:
                 po = known(other)
                 s = link_score_of(pf, po if po is not None else prepared(other, when, other_data), weights)
