@@ -324,8 +324,6 @@ class StoryIndex:
         made: set[int] = set()                     # the first aids of the groups it made
         memo: dict[int, dict[int, float]] = {}
         every = AllLinks(conn) if len(touched) >= PARALLEL else None     # a first grouping: one query
-        facts = None if every is None else {aid: (published, identity) for aid, published, identity in conn.execute(
-            "SELECT aid, published, identity FROM features")}                # and one for the dates and identities
 
         def neighbours(n: int) -> dict[int, float]:
             found = memo.get(n)
@@ -353,7 +351,7 @@ class StoryIndex:
             for m in part:
                 drop(m)
             if len(part) > 1:
-                made.update(self._group(part, neighbours, facts))
+                made.update(self._group(part, neighbours))
 
         for aid in touched:
             drop(aid)
@@ -377,11 +375,8 @@ class StoryIndex:
         # a big part is regrouped around its touched articles, REGION of them at a time in time
         # order: the touched articles, the articles they link to, and the whole groups of all
         # these; links out of that neighbourhood are left out of this regrouping
-        if facts is not None:
-            when = {aid: INF if facts[aid][0] is None else facts[aid][0] for aid in set(local)}
-        else:
-            when = {aid: INF if published is None else published for aid, published in select_in(
-                conn, "SELECT aid, published FROM features WHERE aid IN ({})", sorted(set(local)))}
+        when = {aid: INF if published is None else published for aid, published in select_in(
+            conn, "SELECT aid, published FROM features WHERE aid IN ({})", sorted(set(local)))}
         for some in chunks(sorted(when, key=lambda a: (when[a], a)), REGION):
             region: set[int] = set()
             for aid in some:
@@ -405,11 +400,9 @@ class StoryIndex:
         changed = frozenset(sid for sid, members in new.items() if old.get(sid) != members)
         return Changes(changed, frozenset(old.keys() - new.keys()), scored)
 
-    def _group(self, part: list[int], neighbours: Callable[[int], dict[int, float]],
-               known: dict[int, tuple[float | None, str]] | None = None) -> list[int]:
-        """Group one connected part by average link; the first aids of its groups of two or more
-        (``known``: aid -> (date, identity) of every article, else they are read)."""
-        facts = known if known is not None else {aid: (published, identity) for aid, published, identity in select_in(
+    def _group(self, part: list[int], neighbours: Callable[[int], dict[int, float]]) -> list[int]:
+        """Group one connected part by average link; the first aids of its groups of two or more."""
+        facts = {aid: (published, identity) for aid, published, identity in select_in(
             self.conn, "SELECT aid, published, identity FROM features WHERE aid IN ({})", part)}
 
         def when(aid: int) -> float | None:

@@ -56,11 +56,10 @@ def link(order: Order, buckets: Buckets, rarity: Rarity, weights: Weights, posti
             near = [buckets.get(b)] if b == NO_TIME else [buckets.get(b - 1), buckets.get(b), buckets.get(b + 1)]
         home = near[0] if b == NO_TIME else near[1]
         published, data = buckets.records(near, [aid])[aid]
-        parts = unpack(data)
-        keys = candidate_keys(parts)
+        keys = candidate_keys(unpack(data))
         candidates = candidates_of(aid, published, keys, near, buckets, posting_cap, weights.window)
         if candidates:
-            pf = prepared(aid, published, data, parts)
+            pf = prepared(aid, published, data)
             for other, (when, other_data) in candidates:
                 po = known(other)
                 s = link_score_of(pf, po if po is not None else prepared(other, when, other_data), weights)

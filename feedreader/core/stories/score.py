@@ -25,7 +25,6 @@ from operator import mul
 from typing import Protocol
 
 from feedreader.core.stories.features import Features, sketch_similarity
-from feedreader.core.stories.records import Parts as RecordParts
 from feedreader.core.stories.records import key_hash, unpack
 
 HOURS = 3600.0
@@ -73,13 +72,13 @@ class Rarity:
     def __getitem__(self, text: str) -> float:
         return self.weight(key_hash(text))
 
-    def prepared(self, aid: int, published: float | None, data: bytes, parts: RecordParts | None = None) -> Prepared:
+    def prepared(self, aid: int, published: float | None, data: bytes) -> Prepared:
         """The record ``data`` of article ``aid`` in the form ``fast_score`` compares, made
         once while these frequencies hold (the oldest half is dropped past ``keep``)."""
         found = self._prepared.get(aid)
         if found is not None:
             return found
-        p = unpack(data) if parts is None else parts
+        p = unpack(data)
         title = p.title
         terms = self._weights(p.terms)
         for t in p.terms[:title]:
@@ -107,16 +106,7 @@ class Rarity:
         """key -> ``weight(key)`` (those known read in C, the others computed)."""
         known: list[float | None] = list(map(self._idf.get, keys))
         if None in known:
-            get_many = getattr(self.df, "get_many", None)
-            if get_many is None:
-                return {k: self.weight(k) if v is None else v for k, v in zip(keys, known)}
-            # the story file's counts: those not known yet read in one query, not one a key
-            missing = [k for k, v in zip(keys, known) if v is None]
-            counts = get_many(missing)
-            idf, log, top = self._idf, math.log, self.total + 1
-            for k in missing:
-                idf[k] = log(1.0 + top / (counts.get(k, 0) + 1))
-            return {k: idf[k] for k in keys}
+            return {k: self.weight(k) if v is None else v for k, v in zip(keys, known)}
         return dict(zip(keys, known))  # type: ignore[arg-type]   # no None in it
 
     def forget(self, aids: Iterable[int]) -> None:
