@@ -160,11 +160,11 @@ def _shared_weight(a: dict[int, float], b: dict[int, float]) -> float:
     return sum(map(a.__getitem__, shared)) if shared else 0.0
 
 
-def fast_score(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -> float:
-    """``score`` of two prepared articles: the same number (to rounding), without the
-    per-pair sets and lookups (the candidate pairs of an update are scored with this)."""
+def _copy_share(pa: Prepared, pb: Prepared, weights: Weights) -> float:
+    """How much of their sketches two articles share (0..1), or -1.0 when the pair cannot
+    link at all: too far apart in time, or the same provider and not a near-copy."""
     if pa.published is not None and pb.published is not None and abs(pa.published - pb.published) > weights.window:
-        return 0.0
+        return -1.0
     sa, sb = pa.sketch, pb.sketch
     copy = 0.0
     if sa and sb:
@@ -172,6 +172,15 @@ def fast_score(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -
         if common:
             copy = common / (pa.sketch_size + pb.sketch_size - common)
     if pa.provider and pa.provider == pb.provider and copy < weights.near_copy:
+        return -1.0
+    return copy
+
+
+def fast_score(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """``score`` of two prepared articles: the same number (to rounding), without the
+    per-pair sets and lookups (the candidate pairs of an update are scored with this)."""
+    copy = _copy_share(pa, pb, weights)
+    if copy < 0.0:
         return 0.0
     total = 0.0
     if pa.norm and pb.norm:
@@ -199,17 +208,10 @@ def link_score_of(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS
     shared keys of two ~80-term dicts) is worked out only when the other parts leave it
     able to reach the edge: it adds at most ``weights.terms``, so a pair sharing no
     entity, number or link, and not a near-copy, is settled without it."""
-    if pa.published is not None and pb.published is not None and abs(pa.published - pb.published) > weights.window:
+    copy = _copy_share(pa, pb, weights)
+    if copy < 0.0:
         return 0.0
-    sa, sb = pa.sketch, pb.sketch
-    copy = 0.0
-    if sa and sb:
-        common = len(sa & sb)
-        if common:
-            copy = common / (pa.sketch_size + pb.sketch_size - common)
     near = copy >= weights.near_copy
-    if pa.provider and pa.provider == pb.provider and not near:
-        return 0.0
     entities = numbers = links = 0.0
     if pa.entities and pb.entities:
         shared = _shared_weight(pa.entities, pb.entities)
