@@ -16,6 +16,7 @@ from feedreader.core.library.query import parse_query
 from feedreader.core.library.schema import SCHEMA, TEXT_COLUMNS
 from feedreader.core.library.view import ListModel
 from feedreader.core.marks.bits import FLAGGED, HIDDEN, READ
+from tests.helpers.library import built_library
 
 NOW = datetime(2022, 3, 1, 12, 0, tzinfo=UTC).timestamp()
 COUNT = 600
@@ -40,17 +41,7 @@ def _article(i: int, rng: random.Random) -> str:
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory: pytest.TempPathFactory):
-    base = tmp_path_factory.mktemp("head")
-    folder = base / "docs"
-    folder.mkdir()
-    rng = random.Random(7)
-    for i in range(COUNT):
-        (folder / f"a{i:04d}.txt").write_text(_article(i, rng), encoding="utf-8")
-    library = Library.open(base / "cache", [folder])
-    library.refresh(workers=1)
-    assert library.count() == COUNT
-    yield library
-    library.close()
+    yield from built_library(tmp_path_factory.mktemp("head"), COUNT, _article, 7)
 
 
 @pytest.fixture(scope="module")
