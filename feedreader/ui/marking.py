@@ -112,8 +112,9 @@ class MarksController:
         self._state_version = self.state.version()
         self.show_state_warnings()
 
-    def show_state_warnings(self) -> None:
-        for warning in self.state.pop_warnings():
+    def show_state_warnings(self, warnings: Iterable[str] | None = None) -> None:
+        """The store's warnings: popped now, or those a write in the writer thread popped."""
+        for warning in self.state.pop_warnings() if warnings is None else warnings:
             self.app.notify(warning, title="Marks", severity="warning", timeout=15)
 
     def check_other_instances(self) -> None:
@@ -136,11 +137,8 @@ class MarksController:
         if not self.state.persistent:
             self.unsaved += change.count
         current = self.state.marks(change.identities)
-        lst = self.article_list
-        for identity in change.identities:
-            aid = aid_of_identity(identity)
-            self.model.set_flags(aid, bits_of(current.get(identity, Marks())))
-            lst.refresh_key(aid)
+        self._set_rows({aid_of_identity(i): bits_of(current.get(i, Marks())) for i in change.identities},
+                       self.article_list)
         self._state_version = self.state.version()
         if refilter:
             self._refilter()
@@ -148,13 +146,21 @@ class MarksController:
         self.refresh_notes()
 
     # -- writing in the writer thread ---------------------------------------
-    def _show_now(self, bits: dict[int, int]) -> None:
-        """Show these articles' marks (aid -> bits) before the store has them."""
-        lst = self.article_list
+    def _set_rows(self, bits: dict[int, int], lst: ArticleList | None) -> bool:
+        """These articles' marks (aid -> bits) into the model, their rows repainted
+        (``lst``); whether any changed."""
+        changed = False
         for aid, value in bits.items():
             if self.model.flags(aid) != value:
                 self.model.set_flags(aid, value)
-                lst.refresh_key(aid)
+                changed = True
+                if lst is not None:
+                    lst.refresh_key(aid)
+        return changed
+
+    def _show_now(self, bits: dict[int, int]) -> None:
+        """Show these articles' marks (aid -> bits) before the store has them."""
+        self._set_rows(bits, self.article_list)
         self.update_header()
         self.refresh_notes()
 
@@ -193,8 +199,7 @@ class MarksController:
     def _take(self, future: Future) -> None:
         self._pending.remove(future)
         change, current, warnings, version, persistent = future.result()    # a bug's exception: here
-        for warning in warnings:
-            self.app.notify(warning, title="Marks", severity="warning", timeout=15)
+        self.show_state_warnings(warnings)
         if not persistent:
             self.unsaved += change.count
         for identity in change.identities:
@@ -209,15 +214,7 @@ class MarksController:
             lst: ArticleList | None = self.article_list
         except NoMatches:       # (the app is ending)
             lst = None
-        changed = False
-        for identity, marks in written.items():
-            aid = aid_of_identity(identity)
-            bits = bits_of(marks)
-            if self.model.flags(aid) != bits:
-                self.model.set_flags(aid, bits)
-                changed = True
-                if lst is not None:
-                    lst.refresh_key(aid)
+        changed = self._set_rows({aid_of_identity(i): bits_of(m) for i, m in written.items()}, lst)
         if lst is not None and (changed or not self.state.persistent):
             self.update_header()
             self.refresh_notes()
