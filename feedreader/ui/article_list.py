@@ -268,13 +268,12 @@ class ArticleList(ScrollView, can_focus=True):
         # after a page key its way, after any other move the next page down (the
         # first page key after a jump, a search or j/k found no row ready: ~5 ms more)
         direction, self._prepare_direction = self._prepare_direction or 1, 0
-        if direction:
-            # once the app is idle: after the detail pane's update and its frame (the
-            # Highlighted just posted), not before them (that was ~1/3 of page down's
-            # time until the pane showed the new article). The timer lets the app
-            # handle Highlighted first; the after-refresh callback then waits for a
-            # frame still due (Textual runs it once the screen has nothing to paint)
-            self.set_timer(PREPARE_AFTER, partial(self.call_after_refresh, self._prepare_next_page, direction))
+        # once the app is idle: after the detail pane's update and its frame (the
+        # Highlighted just posted), not before them (that was ~1/3 of page down's
+        # time until the pane showed the new article). The timer lets the app
+        # handle Highlighted first; the after-refresh callback then waits for a
+        # frame still due (Textual runs it once the screen has nothing to paint)
+        self.set_timer(PREPARE_AFTER, partial(self.call_after_refresh, self._prepare_next_page, direction))
 
     def _scroll_to_cursor(self) -> None:
         region = Region(0, self.cursor, max(1, self.size.width), 1)
