@@ -312,8 +312,9 @@ def search(
     drop: list[set[int]] = []   # and in none of these
     from_index = False          # a set in ``keep`` came from the index (not only from marks)
     need, forbid = _mark_rule(query) or (0, 0)
+    snapshot: dict[int, int] | None = None   # one copy: marks may change on another thread
     if need:
-        snapshot: dict[int, int] = dict(marks) if marks else {}  # marks may change on another thread
+        snapshot = dict(marks) if marks else {}
         keep.append({a for a, bits in snapshot.items() if bits & need == need})
     steps = plan(query, scopes)
     if steps:
@@ -356,7 +357,8 @@ def search(
             else:
                 drop.append(memo.keys(conn, step.inverse, step.inverse_params, _keys))
     if forbid and not (keep and from_index):   # (else the marks of the keys found are looked up)
-        snapshot = dict(marks) if marks else {}
+        if snapshot is None:
+            snapshot = dict(marks) if marks else {}
         drop.append({a for a, bits in snapshot.items() if bits & forbid})
         forbid = 0
     if keep and not from_index:
