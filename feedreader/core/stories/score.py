@@ -178,40 +178,37 @@ def _copy_share(pa: Prepared, pb: Prepared, weights: Weights) -> float:
 
 def fast_score(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -> float:
     """``score`` of two prepared articles: the same number (to rounding), without the
-    per-pair sets and lookups (the candidate pairs of an update are scored with this)."""
+    per-pair sets and lookups (the candidate pairs are scored with ``link_score_of``,
+    which gives this number when it reaches the edge)."""
     copy = _copy_share(pa, pb, weights)
     if copy < 0.0:
         return 0.0
-    total = 0.0
-    if pa.norm and pb.norm:
-        total += weights.terms * _weighted_dot(pa.terms, pb.terms) / (pa.norm * pb.norm)
-    if pa.entities and pb.entities:
-        shared = _shared_weight(pa.entities, pb.entities)
-        if shared:
-            total += weights.entities * 2.0 * shared / (pa.entity_sum + pb.entity_sum)
-    if pa.numbers and pb.numbers:
-        shared = _shared_weight(pa.numbers, pb.numbers)
-        if shared:
-            total += weights.numbers * 2.0 * shared / (pa.number_sum + pb.number_sum)
-    if (pa.url and pa.url in pb.links) or (pb.url and pb.url in pa.links):
-        total += weights.links
-    elif pa.links and pb.links and not pa.links.isdisjoint(pb.links):
-        total += weights.links * 0.5
-    if copy >= weights.near_copy:
-        total = max(total, 0.9 + 0.1 * copy)
-    return min(1.0, total)
+    return _total(pa, pb, weights, copy, *_other_parts(pa, pb, weights))
 
 
 def link_score_of(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS) -> float:
     """``fast_score(pa, pb, weights)`` when it reaches ``weights.edge`` (the same number: the
-    parts are added in the same order), else 0.0. The term cosine (the dearest part: the
+    same parts added in the same order), else 0.0. The term cosine (the dearest part: the
     shared keys of two ~80-term dicts) is worked out only when the other parts leave it
     able to reach the edge: it adds at most ``weights.terms``, so a pair sharing no
     entity, number or link, and not a near-copy, is settled without it."""
     copy = _copy_share(pa, pb, weights)
     if copy < 0.0:
         return 0.0
-    near = copy >= weights.near_copy
+    entities, numbers, links = _other_parts(pa, pb, weights)
+    edge = weights.edge
+    if copy < weights.near_copy:
+        if entities + numbers + links + weights.terms < edge:
+            return 0.0          # even the same terms (cosine 1) would not reach the edge
+        if (not (entities or numbers or links) and weights.terms <= edge
+                and pa.terms.keys() != pb.terms.keys()):
+            return 0.0          # terms alone reach the edge only when they are all the same (cosine 1)
+    total = _total(pa, pb, weights, copy, entities, numbers, links)
+    return total if total >= edge else 0.0
+
+
+def _other_parts(pa: Prepared, pb: Prepared, weights: Weights) -> tuple[float, float, float]:
+    """The pair's entity, number and link parts of the score (0.0 each when none)."""
     entities = numbers = links = 0.0
     if pa.entities and pb.entities:
         shared = _shared_weight(pa.entities, pb.entities)
@@ -225,12 +222,13 @@ def link_score_of(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS
         links = weights.links
     elif pa.links and pb.links and not pa.links.isdisjoint(pb.links):
         links = weights.links * 0.5
-    edge = weights.edge
-    if not near and entities + numbers + links + weights.terms < edge:
-        return 0.0              # even the same terms (cosine 1) would not reach the edge
-    if (not near and not (entities or numbers or links) and weights.terms <= edge
-            and pa.terms.keys() != pb.terms.keys()):
-        return 0.0              # terms alone reach the edge only when they are all the same (cosine 1)
+    return entities, numbers, links
+
+
+def _total(pa: Prepared, pb: Prepared, weights: Weights, copy: float,
+           entities: float, numbers: float, links: float) -> float:
+    """The score from its parts: the term cosine, then the others in this order, a
+    near-copy at least 0.9, at most 1.0."""
     total = 0.0
     if pa.norm and pb.norm:
         total += weights.terms * _weighted_dot(pa.terms, pb.terms) / (pa.norm * pb.norm)
@@ -240,10 +238,9 @@ def link_score_of(pa: Prepared, pb: Prepared, weights: Weights = DEFAULT_WEIGHTS
         total += numbers
     if links:
         total += links
-    if near:
+    if copy >= weights.near_copy:
         total = max(total, 0.9 + 0.1 * copy)
-    total = min(1.0, total)
-    return total if total >= edge else 0.0
+    return min(1.0, total)
 
 
 def _shared(a: tuple[str, ...], b: tuple[str, ...], rarity: Rarity, prefix: str) -> float:

@@ -216,7 +216,7 @@ def test_the_fast_score_of_prepared_articles_is_the_score():
 
     from feedreader.core.stories import extract
     from feedreader.core.stories.records import pack
-    from feedreader.core.stories.score import fast_score, score
+    from feedreader.core.stories.score import DEFAULT_WEIGHTS, fast_score, link_score_of, score
 
     inputs, _ = load_set()
     features = [extract(i) for i in inputs[:120]]
@@ -229,7 +229,10 @@ def test_the_fast_score_of_prepared_articles_is_the_score():
     linked = 0
     for a, b in combinations(features, 2):
         expected = score(a, b, rarity)
-        assert abs(fast_score(prepared(a), prepared(b)) - expected) < 1e-9, (a.aid, b.aid)
+        fast = fast_score(prepared(a), prepared(b))
+        assert abs(fast - expected) < 1e-9, (a.aid, b.aid)
+        # what linking scores with: the same number at the edge or above, else none
+        assert link_score_of(prepared(a), prepared(b)) == (fast if fast >= DEFAULT_WEIGHTS.edge else 0.0)
         linked += expected >= 0.3
     assert linked > 50          # the pairs compared include many that link
 
