@@ -255,39 +255,6 @@ async def test_detail_pane_ends_on_the_article_after_a_burst_of_page_keys(make_a
         assert view.article.id == app.model.row_at(lst.cursor).id
 
 
-async def test_page_key_renders_the_next_page_ahead(make_app):
-    app = make_app()
-    async with app.run_test(size=(120, 16)) as pilot:
-        lst = app.query_one(ArticleList)
-        await pilot.press("pagedown")
-        await pilot.pause()
-        await pilot.pause(0.1)      # idle: the next page is rendered ahead (after the detail pane's frame)
-        rendered: list[int] = []
-        render_row = lst._render_row
-
-        def counting(row, *args):
-            rendered.append(row.aid)
-            return render_row(row, *args)
-
-        lst._render_row = counting
-        before = screen_text(app)
-        await pilot.press("pagedown")
-        await pilot.pause()
-        top, height = int(lst.scroll_offset.y), lst.scrollable_content_region.height
-        page = [app.model.key_at(i) for i in range(top, top + height) if i != lst.cursor]
-        assert len(page) == height - 1 and screen_text(app) != before
-        # the rows of the new page were ready: only the cursor row (and the page
-        # after, prepared in turn) were built after the key
-        assert not set(page) & set(rendered)
-        assert app.model.key_at(lst.cursor) in rendered
-        # and they show what a fresh render shows
-        prepared = screen_text(app)
-        lst.clear_render_cache()
-        lst.refresh()
-        await pilot.pause()
-        assert screen_text(app) == prepared
-
-
 async def test_list_scrollbar_paints_what_textuals_paints(make_app):
     from textual.geometry import Region
     from textual.scrollbar import ScrollBar

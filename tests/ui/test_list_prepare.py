@@ -33,6 +33,27 @@ async def page_after(app, pilot, *keys: str, page_key: str = "pagedown") -> tupl
     return page, rendered
 
 
+async def shows_a_fresh_render(app, pilot) -> None:
+    """The rows rendered ahead show what a fresh render of them shows."""
+    lst = app.query_one(ArticleList)
+    shown = screen_text(app)
+    lst.clear_render_cache()
+    lst.refresh()
+    await pilot.pause()
+    assert screen_text(app) == shown
+
+
+async def test_page_key_renders_the_next_page_ahead(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 16)) as pilot:
+        # the rows of the second page were ready: only the cursor row (and the
+        # page after, prepared in turn) were built after the key
+        page, rendered = await page_after(app, pilot, "pagedown")
+        assert not set(page) & set(rendered)
+        assert app.model.key_at(app.query_one(ArticleList).cursor) in rendered
+        await shows_a_fresh_render(app, pilot)
+
+
 async def test_the_first_page_down_after_cursor_moves_finds_its_rows_ready(make_app):
     app = make_app()
     async with app.run_test(size=(120, 14)) as pilot:
@@ -40,12 +61,7 @@ async def test_the_first_page_down_after_cursor_moves_finds_its_rows_ready(make_
         assert not set(page) & set(rendered)
         lst = app.query_one(ArticleList)
         assert app.model.key_at(lst.cursor) in rendered      # the cursor row: after the key
-        # and they show what a fresh render shows
-        shown = screen_text(app)
-        lst.clear_render_cache()
-        lst.refresh()
-        await pilot.pause()
-        assert screen_text(app) == shown
+        await shows_a_fresh_render(app, pilot)
 
 
 async def test_a_page_up_after_page_downs_finds_its_rows_ready(make_app):
