@@ -14,7 +14,9 @@ Textual lays the screen out again after every layout that resized a widget
 that comes or goes was one more (``_expect_scroll_bar`` decides it before the
 layout), and the related coverage, shown a frame later, two more. Lines are
 kept per text (``KeptStatic``) and the articles a key may show next are
-rendered while the app is idle, so a frame is mostly look-ups.
+rendered while the app is idle, so a frame is mostly look-ups; the pane keeps
+its scroll bar's room whether the bar shows or not (app.tcss), so every
+article's text has one width and is rendered ahead once.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.content import Content
 from textual.message import Message
 from textual.scrollbar import ScrollBar
@@ -41,7 +44,7 @@ from textual.widgets.option_list import Option
 from feedreader.core import detail as fmt
 from feedreader.core.ids import aid_from_id
 from feedreader.core.model import Article, Image, Provider, Related
-from feedreader.ui.kept import KeptStatic, OneLayout, PaneScrollBar, PaneStatic, skip_resize
+from feedreader.ui.kept import KeptBackground, KeptStatic, OneLayout, PaneScrollBar, PaneStatic, skip_resize
 from feedreader.ui.lead_image import LeadImage
 
 if TYPE_CHECKING:
@@ -193,7 +196,7 @@ class RelatedList(OptionList):
         self._width = event.size.width
 
 
-class ArticleView(OneLayout, VerticalScroll, can_focus=True):
+class ArticleView(OneLayout, KeptBackground, VerticalScroll, can_focus=True):
     """Shows one article."""
 
     BINDINGS = [
@@ -342,15 +345,19 @@ class ArticleView(OneLayout, VerticalScroll, can_focus=True):
         """Show or hide the scroll bar for the new content before the layout.
 
         Textual decides it after a layout (the content's height against the
-        pane's): a bar that comes or goes narrows or widens the text, and the
-        screen is laid out again with every line wrapped anew: a second layout
-        for most articles of the 100k benchmark. Here the content is arranged
-        now at the width it has without a bar (Textual's own ``arrange``), so
-        the one layout already has the right width; Textual's check after it
-        agrees, or corrects it as before."""
+        pane's), and a bar that comes or goes is one more layout of the screen,
+        a frame later. The text's width does not change with it (the pane keeps
+        the bar's room: ``scrollbar-gutter: stable``); here the content is
+        arranged now at that width (Textual's own ``arrange``), so the one
+        layout shows the bar as it must be; Textual's check after it agrees,
+        or corrects it as before."""
         container = self.container_size
-        if self.styles.overflow_y != "auto" or not container.width or not container.height:
+        styles = self.styles
+        if styles.overflow_y != "auto" or not container.width or not container.height:
             return
+        # the children's room, as Textual's layout arranges them: the bar's columns kept
+        if styles.scrollbar_gutter == "stable":
+            container = Size(max(0, container.width - styles.scrollbar_size_vertical), container.height)
         # the arrangements kept for the old content (Textual clears them at idle, after
         # this); private: tests/ui/test_detail_layout_internals.py
         self._clear_arrangement_cache()
@@ -387,45 +394,28 @@ class ArticleView(OneLayout, VerticalScroll, can_focus=True):
         if shown == self._shown and self.is_attached:
             self.set_timer(AHEAD_AFTER, partial(self._prepare_ahead, shown, None))
 
-    def _prepare_ahead(self, shown: int, todo: list[tuple[int, bool]] | None) -> None:
+    def _prepare_ahead(self, shown: int, todo: list[int] | None) -> None:
         """Idle time: the articles a key may show next, rendered (one per turn),
-        so their frame is a look-up (``KeptStatic``). Stops when another article is shown."""
+        so their frame is a look-up (``KeptStatic``). Stops when another article
+        is shown. One width serves every article: the pane keeps its scroll bar's
+        room whether the bar shows or not (``scrollbar-gutter: stable``, app.tcss)."""
         extras = self.extras
         if shown != self._shown or extras is None or extras.ahead is None or not self.is_attached:
             return
         if todo is None:
-            todo = [(aid, False) for aid in extras.ahead()]
+            todo = extras.ahead()
         if not todo:
             return
-        (aid, other), rest = todo[0], todo[1:]
+        aid, rest = todo[0], todo[1:]
         article = extras.article(aid)
         room = self.scrollable_content_region.width
-        if other:
-            thickness = self.styles.scrollbar_size_vertical     # (the widget's own is 0 while hidden)
-            room = room + thickness if self.show_vertical_scrollbar else room - thickness
         if article is not None and room > 0:
             parts = ((self._head, self.render_head(article)), (self._body, self.render_body(article)),
                      (self._related_text, self._related_options(article)[2]))
             for part, text in parts:
                 part.prepare(text, room)
-            if not other and self._may_cross(sum(part.prepared_height(text, room) or 0 for part, text in parts)):
-                rest.append((aid, True))    # then at the pane's other width too (after the others)
         if rest:
             self.set_timer(0.001, partial(self._prepare_ahead, shown, rest))
-
-    CROSS_MARGIN = 18   # lines an article's other parts may differ by (lead image, status, related heading)
-
-    def _may_cross(self, lines: int) -> bool:
-        """Whether an article whose header, text and related items take ``lines``
-        lines at the pane's width now may need the scroll bar when the one shown
-        does not, or the reverse: then the pane's other width is rendered ahead too."""
-        kept = (self._head.size.height + self._body.size.height
-                + (self._related_text.size.height if self._related_text.display else 0))
-        estimate = self.virtual_size.height - kept + lines
-        viewport = self.scrollable_content_region.height
-        if self.show_vertical_scrollbar:
-            return estimate <= viewport + self.CROSS_MARGIN
-        return estimate >= viewport - self.CROSS_MARGIN
 
     @property
     def complete(self) -> bool:

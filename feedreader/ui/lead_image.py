@@ -37,7 +37,7 @@ from textual.widgets import Static
 
 from feedreader.core.model import Article, Image
 from feedreader.core.web.images import DecodedImage, ImageCache, ImageProblem
-from feedreader.ui.kept import OneLayout, PaneStatic, skip_resize
+from feedreader.ui.kept import KeptBackground, OneLayout, PaneStatic, skip_resize
 
 if TYPE_CHECKING:
     from feedreader.core.web.fetch import Fetcher
@@ -145,7 +145,7 @@ def host_of(url: str | None) -> str:
         return ""
 
 
-class LeadImage(OneLayout, Vertical):
+class LeadImage(OneLayout, KeptBackground, Vertical):
     """The picture (or its placeholder) and a one-line caption."""
 
     DEFAULT_CSS = """

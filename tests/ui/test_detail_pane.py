@@ -135,6 +135,7 @@ async def test_a_new_article_is_one_layout_of_the_screen_with_its_own_related_it
 async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
     """The header and text lines the pane keeps, or renders ahead while idle
     (KeptStatic), are the lines Textual's own Static rendering gives."""
+    from textual.widget import Widget
     from textual.widgets import Static
 
     from feedreader.ui.article_view import KeptStatic
@@ -165,8 +166,16 @@ async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
         await shown(pilot, app, lst.cursor)
         assert view.article.id == after.id
         kept = painted(app)
+        view.focus()        # another background (:focus-within), kept too
+        await pilot.pause()
+        kept_focused = painted(app)
+        assert kept_focused != kept
+        lst.focus()
+        await pilot.pause()
+        assert painted(app) == kept
         # the same article drawn by Textual's own Static code, nothing kept (the
-        # header, text and related items, and the small parts: status lines, image box)
+        # header, text and related items, and the small parts: status lines, image box),
+        # and the pane's and image box's own background by Textual's Widget code
         parts = list(view.query(PaneStatic))
         assert {"detail-head", "detail-body", "related-text", "detail-notes", "lead-box"} <= {w.id for w in parts}
         for widget in parts:
@@ -175,8 +184,16 @@ async def test_kept_and_prepared_lines_paint_what_textual_paints(make_app):
             widget._rendered.clear()
             widget.render_lines = Static.render_lines.__get__(widget)
             widget.refresh()
+        for container in (view, *([view.lead] if view.lead.display else [])):
+            assert container._backgrounds       # kept
+            container._backgrounds.clear()
+            container.render_lines = Widget.render_lines.__get__(container)
+            container.refresh()
         await pilot.pause()
         assert painted(app) == kept
+        view.focus()
+        await pilot.pause()
+        assert painted(app) == kept_focused
 
 
 async def test_a_click_on_a_folded_related_item_opens_the_list_on_it(make_app):
@@ -232,10 +249,11 @@ async def test_the_panes_scroll_bar_draws_what_textual_draws(make_app):
         assert seen >= 2
 
 
-async def test_articles_rendered_ahead_at_the_panes_other_width_too(make_app):
+async def test_an_article_with_the_other_scroll_bar_is_drawn_from_lines_rendered_ahead(make_app):
     """The next article may need the pane's scroll bar when the one shown does
-    not (or the reverse): its lines are rendered ahead at that width as well,
-    so the key that shows it renders no header or text lines anew."""
+    not (or the reverse): the pane keeps the bar's room either way, so the text
+    has the same width, and the lines rendered ahead for it are the ones shown
+    (the key that shows it renders no header or text lines anew)."""
     from feedreader.ui.kept import KeptStatic
 
     app = make_app()
@@ -247,6 +265,8 @@ async def test_articles_rendered_ahead_at_the_panes_other_width_too(make_app):
             bars.append(view.show_vertical_scrollbar)
         index = next(i for i in range(len(bars) - 1) if bars[i] != bars[i + 1])
         view = await shown(pilot, app, index)
+        body = view.query_one("#detail-body")
+        width = body.size.width
         await pilot.pause(0.5)          # idle: the next articles are rendered ahead
         missed: list[str | None] = []
         lines = KeptStatic._lines
@@ -262,8 +282,8 @@ async def test_articles_rendered_ahead_at_the_panes_other_width_too(make_app):
             view = await shown(pilot, app, index + 1)
         finally:
             KeptStatic._lines = lines
-        assert view.show_vertical_scrollbar != bars[index]      # the other width
-        assert lst.cursor == index + 1
+        assert view.show_vertical_scrollbar != bars[index]      # the bar came or went
+        assert lst.cursor == index + 1 and body.size.width == width
         assert "detail-head" not in missed and "detail-body" not in missed, missed
 
 
