@@ -49,7 +49,9 @@ from feedreader.core.ids import article_id
 from feedreader.core.stories.cluster import average_link, bounded_component, components
 from feedreader.core.stories.features import Features, StoryInput, extract
 from feedreader.core.stories.linking import MAX_CANDIDATES, Link, Order, link, link_slice, plan
-from feedreader.core.stories.records import Record, candidate_keys, in_processes, pack, rarity_array, unpack
+from feedreader.core.stories.records import (
+    Record, candidate_keys, give_back, in_processes, pack, rarity_array, unpack,
+)
 from feedreader.core.stories.score import DEFAULT_WEIGHTS, Rarity, Weights
 from feedreader.core.stories.tables import (
     SCHEMA, TABLES, AllLinks, Buckets, SqlCounts, bucket_of, chunks, insert_records, members_blob, members_of_blob,
@@ -62,6 +64,8 @@ SPARSE = 20                   # fewer new articles than 1/SPARSE of the index: r
 REGROUP_LIMIT = 400           # a connected part up to this size is regrouped whole when touched
 REGION = 2000                 # touched articles of a bigger part regrouped together
 BATCH = 2000                  # new records written at a time
+SLICES_PER_JOB = 4            # a first grouping's compare: slices a process (a slice's result, its links and
+                              # postings, is in this process's memory at once: 1/8 of them, not 1/2)
 INF = float("inf")
 
 
@@ -238,22 +242,31 @@ class StoryIndex:
                 counts.add(rarity_array(r.data))
                 order[r.aid] = (INF if r.published is None else r.published, r.aid, bucket_of(r.published, window))
         counts.flush()
-        self.written += len(dropped - order.keys())
-        self._phase("records")
+        del counts
+        gone_now = dropped - order.keys()
+        self.written += len(gone_now)
+        touched.update(order)
+        ordered = sorted(order.values())
+        del order           # (a first grouping: 100,000 entries; ``ordered`` holds what compare needs)
+        big = len(ordered) >= PARALLEL
+        self._phase("records", trim=big)
         rarity = self.rarity()
         try:
-            scored = self._link_new(sorted(order.values()), rarity, unindex)
+            scored = self._link_new(ordered, rarity, unindex)
         finally:
             rarity.forget_all()
-        self._phase("compare")
-        touched.update(order)
-        present = touched - (dropped - order.keys())
+        del ordered, rarity
+        self._phase("compare", trim=big)
+        present = touched - gone_now
         changes = self._regroup(touched, present, scored)
-        self._phase("regroup")
+        self._phase("regroup", trim=big)
         return changes
 
-    def _phase(self, name: str) -> None:
-        """Note the wall and CPU seconds (this process) of the update's step ``name`` (benchmarks)."""
+    def _phase(self, name: str, *, trim: bool = False) -> None:
+        """Note the wall and CPU seconds (this process) of the update's step ``name`` (benchmarks);
+        ``trim``: after a big step, give the memory it freed back to the system (``give_back``)."""
+        if trim:
+            give_back()
         now = (time.perf_counter(), time.process_time())
         last = self._mark or now
         self.phases[name + "_s"] = round(now[0] - last[0], 3)
@@ -306,15 +319,17 @@ class StoryIndex:
         conn.execute("INSERT INTO unfinished VALUES(julianday('now'))")
         conn.execute("COMMIT")
         conn.execute("BEGIN")
-        slices = plan(order, self.jobs, path, self.weights, self.posting_cap, self._count)
+        slices = plan(order, self.jobs * SLICES_PER_JOB, path, self.weights, self.posting_cap, self._count)
         scored = 0
+        by_worker: dict[int, float] = {}
         for done in in_processes(link_slice, iter(slices), self.jobs):
             conn.executemany("INSERT OR REPLACE INTO links VALUES(?,?,?)", done.links())
             write_postings(conn, done.postings.items())
             scored += done.scored
             self.worker_cpu += done.cpu
-            self.phases["compare_slowest_worker_cpu_s"] = max(self.phases.get("compare_slowest_worker_cpu_s", 0.0),
-                                                              round(done.cpu, 3))
+            by_worker[done.worker] = by_worker.get(done.worker, 0.0) + done.cpu
+            del done            # (its links and postings: not beside the next slice's)
+        self.phases["compare_slowest_worker_cpu_s"] = round(max(by_worker.values(), default=0.0), 3)
         conn.execute("DELETE FROM unfinished")
         return scored
 

@@ -17,6 +17,7 @@ is the same, in about half the time on two cores.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from array import array
@@ -150,11 +151,11 @@ class Slice:
     own: frozenset[int]       # the buckets its articles are in (whose postings it sends back)
 
 
-def plan(order: Order, jobs: int, path: str, weights: Weights, posting_cap: int, total: int) -> list[Slice]:
-    """``order`` cut at bucket boundaries into up to ``jobs`` slices of about equal size."""
+def plan(order: Order, parts: int, path: str, weights: Weights, posting_cap: int, total: int) -> list[Slice]:
+    """``order`` cut at bucket boundaries into up to ``parts`` slices of about equal size."""
     cuts = [0]
-    for k in range(1, jobs):
-        i = max(cuts[-1] + 1, len(order) * k // jobs)
+    for k in range(1, parts):
+        i = max(cuts[-1] + 1, len(order) * k // parts)
         while 0 < i < len(order) and order[i][2] == order[i - 1][2]:
             i += 1
         if i < len(order):
@@ -183,6 +184,7 @@ class Linked:
     scored: int
     postings: dict[int, bytes | None]
     cpu: float                # the worker's CPU seconds
+    worker: int = 0           # its process id (a worker does several slices: SLICES_PER_JOB)
 
     def links(self) -> Iterator[Link]:
         pairs, scores = array("q"), array("d")
@@ -211,4 +213,4 @@ def link_slice(task: Slice) -> Linked:
         scored = link(task.order, buckets, rarity, task.weights, task.posting_cap, emit)
     finally:
         conn.close()
-    return Linked(pairs.tobytes(), scores.tobytes(), scored, sink, time.process_time() - started)
+    return Linked(pairs.tobytes(), scores.tobytes(), scored, sink, time.process_time() - started, os.getpid())

@@ -146,6 +146,23 @@ def pack_many(items: Iterable[StoryInput], *, jobs: int = 1, chunk: int = 2000,
         yield from out
 
 
+def give_back() -> None:
+    """Return the heap memory freed so far to the system (glibc's ``malloc_trim``; nothing
+    elsewhere): a first grouping frees tens of MB between its steps, which malloc would
+    otherwise keep resident beside what the next step allocates (in another thread's arena)."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):      # not glibc (musl has no malloc_trim)
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+
+
 def in_processes(work: Callable[[T], R], parts: Iterator[T], jobs: int) -> Iterator[R]:
     """``work`` of each of ``parts`` on ``jobs`` worker processes, in order, at most two parts
     a process ahead (what is waiting to be done or taken is bounded, not all of it)."""
