@@ -261,6 +261,11 @@ class ArticleList(ScrollView, can_focus=True):
                 self._highlight_due = True
                 self.call_after_refresh(self._post_highlighted)
 
+    @property
+    def highlight_due(self) -> bool:
+        """A move's ``Highlighted`` is still to be posted (after the frame that shows the cursor)."""
+        return self._highlight_due
+
     def _post_highlighted(self) -> None:
         if self._highlight_due:
             moved, self._highlight_due, self._moved_due = self._moved_due, False, False

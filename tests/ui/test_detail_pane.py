@@ -320,3 +320,37 @@ async def test_the_layout_of_a_new_article_leaves_nothing_for_another_frame(make
         # the articles differ in size and in the parts they show (the layouts had work to do)
         assert len(sizes) > 1 and len(shown_parts) > 1
         assert not left, left
+
+
+async def test_collections_held_for_a_key_wait_for_the_detail_panes_frame(make_app, monkeypatch):
+    """A key's garbage collections are held off until the detail pane shows the
+    article the cursor moved to (the pane's update follows the list's frame), and
+    come back after the pane's frame (ui/app.py ``_display``)."""
+    import gc
+
+    seen: list[bool] = []
+    show = ArticleView.show
+
+    def showing(self, article, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return show(self, article, *args, **kwargs)
+
+    monkeypatch.setattr(ArticleView, "show", showing)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        app = make_app()
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            lst = app.query_one(ArticleList)
+            seen.clear()
+            for key in ("j", "j", "pagedown", "k"):
+                await pilot.press(key)
+                view = await shown(pilot, app, lst.cursor)
+                await pilot.pause()
+                assert gc.isenabled()
+            assert seen == [False, False, False, False]
+            assert aid_from_id(view.article.id) == lst.current
+    finally:
+        if not was:
+            gc.disable()
