@@ -257,7 +257,7 @@ class StoryIndex:
             rarity.forget_all()
         del ordered, rarity
         self._phase("compare", trim=big)
-        present = touched - gone_now
+        present = touched - gone_now if gone_now else touched     # (not a second set of 100,000)
         changes = self._regroup(touched, present, scored)
         self._phase("regroup", trim=big)
         return changes

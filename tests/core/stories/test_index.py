@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from feedreader.core.stories import StoryIndex, StoryInput
 from feedreader.core.stories.cluster import average_link
 from feedreader.core.stories.score import Rarity
@@ -237,18 +239,31 @@ def test_the_fast_score_of_prepared_articles_is_the_score():
     assert linked > 50          # the pairs compared include many that link
 
 
-def test_a_first_grouping_on_two_processes_gives_the_one_process_result(tmp_path, monkeypatch):
-    """The time order cut into slices (linking.plan), each compared on a worker from the
-    story file: the same links, postings and groups as in one process."""
+@pytest.mark.parametrize("per_job", [1, 4])
+def test_a_first_grouping_on_two_processes_gives_the_one_process_result(tmp_path, monkeypatch, per_job):
+    """The time order cut into slices (linking.plan: one a process, or several so that a
+    slice's result held in the app is small), each compared on a worker from the story
+    file: the same links, postings and groups as in one process."""
     from feedreader.core.stories import index as index_module
 
     inputs, truth = load_set()
     one = StoryIndex()
     one.update(inputs)
     monkeypatch.setattr(index_module, "PARALLEL", 50)
+    monkeypatch.setattr(index_module, "SLICES_PER_JOB", per_job)
+    made: list[int] = []
+    real_plan = index_module.plan
+
+    def counted(*args):
+        slices = real_plan(*args)
+        made.append(len(slices))
+        return slices
+
+    monkeypatch.setattr(index_module, "plan", counted)
     with StoryStore(tmp_path / "x.stories.db") as store:
         two = store.index(jobs=2)
         changes = two.update(inputs)
+        assert made[0] == 2 if per_job == 1 else made[0] > 2     # (4: more slices than processes)
         assert two.groups() == one.groups() and two.links == one.links
         assert changes.scored_pairs > 0
         assert {s.id for s in two.stories()} == {s.id for s in one.stories()}
