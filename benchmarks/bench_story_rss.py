@@ -129,6 +129,7 @@ def app_run(corpus: bench.Corpus, root: Path, cache: Path, facts: dict, timeout:
         cpu_seen: dict[int, float] = {}       # pid -> its CPU seconds at the last look
         last_t, idle_since, busy = started, None, 0.0
         high, high_at = 0.0, 0.0
+        timeline: list[tuple[float, float, float]] = []    # (s, VmRSS, VmHWM) of the app, each second
         done_s = None
         while time.perf_counter() - started < timeout:
             term.drain(0.1)
@@ -148,6 +149,7 @@ def app_run(corpus: bench.Corpus, root: Path, cache: Path, facts: dict, timeout:
             if hwm > high + 1.0:
                 high, high_at = hwm, now - started
             if now - last_t >= 1.0:
+                timeline.append((round(now - started, 1), status(pid, "VmRSS") or 0.0, hwm))
                 # idle: the app and its workers (which compare while the app waits) used < 5% of a core
                 if busy < 0.05 * (now - last_t) and (had_stories or stories_made(cache)):
                     idle_since = idle_since or last_t
@@ -165,7 +167,7 @@ def app_run(corpus: bench.Corpus, root: Path, cache: Path, facts: dict, timeout:
         term.kill()
     return {"first_paint_s": first_paint, "grouped_after_first_paint_s": round(done_s, 1) if done_s else None,
             "own_peak_rss_mb": own_peak, "own_peak_reached_s": round(high_at, 1), "own_rss_at_end_mb": own_rss, "app_cpu_s": cpu_total,
-            "children": sorted(kids.values(), key=lambda k: -k["peak_rss_mb"]),
+            "own_rss_timeline": timeline, "children": sorted(kids.values(), key=lambda k: -k["peak_rss_mb"]),
             "largest_child_peak_rss_mb": max((k["peak_rss_mb"] for k in kids.values()), default=0.0)}
 
 
@@ -242,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
                      "headless": args.headless}
     for key, value in runs[0].items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            figures[key] = statistics.median(r[key] for r in runs if r.get(key) is not None)
+            values = [r[key] for r in runs if r.get(key) is not None]
+            if values:
+                figures[key] = statistics.median(values)
     print(json.dumps(figures, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps({"figures": figures, "runs": runs}, indent=1))
