@@ -208,22 +208,33 @@ def _plan(node: YamlMap | YamlList, values: tuple[str, ...], first_line: int) ->
             entries.append((key, _VALUE, at))
         else:
             entries.append((key, _NONE, None))      # "key:" and nothing under it
-    lines = dict(node.lines) if isinstance(node, YamlMap) else tuple(node.lines)
+    lines = dict(node.lines) if isinstance(node, YamlMap) else list(node.lines)
     return (is_map, node.line, tuple(entries), lines)
 
 
+_new_map = YamlMap.__new__
+_new_list = YamlList.__new__
+
+
 def _build(plan: tuple, values: tuple[str, ...]) -> Any:
+    # (the containers built from one plan share its ``lines``: a loaded
+    # document's line numbers are read, never changed; made with ``__new__``
+    # and the two slots set, not ``__init__``'s empty ``lines`` and a copy)
     is_map, line, entries, lines = plan
     value = _value
+    scalar = _scalar_of
     if is_map:
-        mapping = YamlMap(line)
-        mapping.lines.update(lines)
+        mapping = _new_map(YamlMap)
+        mapping.line = line
+        mapping.lines = lines
         for key, kind, arg in entries:
             if kind == _VALUE:
                 text = values[arg]
                 if text[0] == '"' and text[-1] == '"' and len(text) > 1:
                     inner = text[1:-1]          # (the common "..." of _value, inline)
-                    mapping[key] = _scalar_of(text) if '"' in inner or "\\" in inner else inner
+                    mapping[key] = scalar(text) if '"' in inner or "\\" in inner else inner
+                elif text[0] != " " and text[0] != '"':
+                    mapping[key] = scalar(text)     # (``_value``'s last line, inline)
                 else:
                     mapping[key] = value(text)
             elif kind == _NESTED:
@@ -231,11 +242,13 @@ def _build(plan: tuple, values: tuple[str, ...]) -> Any:
             else:
                 mapping[key] = None
         return mapping
-    items = YamlList(line)
-    items.lines.extend(lines)
+    items = _new_list(YamlList)
+    items.line = line
+    items.lines = lines
     for _index, kind, arg in entries:
         if kind == _VALUE:
-            items.append(value(values[arg]))
+            text = values[arg]
+            items.append(scalar(text) if text[0] != " " and text[0] != '"' else value(text))
         elif kind == _NESTED:
             items.append(_build(arg, values))
         else:

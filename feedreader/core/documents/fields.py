@@ -209,6 +209,27 @@ class _Fields:
             )
         return tuple(out)
 
+    def check_images(self, m: YamlMap, key: str, where: str) -> None:
+        """The warnings ``images`` gives, in the same order, without building
+        the images (for ``check_related``: the items are dropped anyway)."""
+        seq = self.sequence(m, key, where, "a list of images (url, width, height)")
+        if not seq:
+            return
+        kept: list[None] = []
+        for line, label, item in self.mappings(
+            seq, f"{where}{key}", "a mapping with a url", kept, MAX_IMAGES,
+            f"{where}{key}: more than {MAX_IMAGES} images; the rest are dropped",
+        ):
+            inner = label + "."
+            raw, _url = self.url(item, "url", inner)
+            if not raw:
+                self.warn(line, f"{label} has no url; dropped")
+                continue
+            self.integer(item, "width", inner, 0, 1_000_000, "a whole number of pixels")
+            self.integer(item, "height", inner, 0, 1_000_000, "a whole number of pixels")
+            self.boolean(item, "isCached", inner)
+            kept.append(None)
+
     def topics(self, m: YamlMap, key: str) -> tuple[str, ...]:
         seq = self.sequence(m, key, "", "a list of strings")
         if not seq:
@@ -255,7 +276,7 @@ class _Fields:
                 self.raw_text(pm, "name", f"{inner}provider.")
                 self.raw_text(pm, "domain", f"{inner}provider.")
             self.integer(item, "quality", inner, 0, 100, "an integer 0–100")
-            self.images(item, "images", inner)
+            self.check_images(item, "images", inner)
             kept.append(None)
         return ()
 

@@ -74,3 +74,39 @@ def test_too_many_and_wrong_lists_warn_alike(extra: str) -> None:
     full = parse_document(data, "x.md")
     agree(full, parse_document(data, "x.md", related=False))
     assert full[1]
+
+
+IMAGE_KEYS = ["url", "width", "height", "isCached"]
+
+
+def image_lists(images: list[dict[str, str]]) -> str:
+    """A related item's ``images:`` block (an empty dict is an item that is no mapping)."""
+    lines = ["    images:"]
+    for image in images:
+        if not image:
+            lines.append("      - 7")
+        for n, (key, value) in enumerate(image.items()):
+            lines.append(("      - " if n == 0 else "        ") + f"{key}: {value}")
+    return "\n".join(lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.dictionaries(st.sampled_from(IMAGE_KEYS), st.sampled_from(VALUES), max_size=4),
+                         max_size=4), min_size=1, max_size=3))
+def test_related_images_with_any_values_warn_alike(items) -> None:
+    # the related items' images are checked without being built (check_images)
+    lines = ['---', 'title: "t"', "related:"]
+    for images in items:
+        lines += ['  - title: "r"', image_lists(images)]
+    data = "\n".join([*lines, "---", ""]).encode()
+    agree(parse_document(data, "x.md"), parse_document(data, "x.md", related=False))
+
+
+def test_too_many_related_images_warn_alike() -> None:
+    from feedreader.core.documents.parse import MAX_IMAGES
+
+    images = [{"url": f'"https://example.com/{i}.jpg"'} for i in range(MAX_IMAGES + 2)]
+    data = "\n".join(['---', 'title: "t"', "related:", '  - title: "r"', image_lists(images), "---", ""]).encode()
+    full = parse_document(data, "x.md")
+    agree(full, parse_document(data, "x.md", related=False))
+    assert any("more than" in p.message for p in full[1])
