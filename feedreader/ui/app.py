@@ -168,14 +168,15 @@ class FeedReaderApp(App[int]):
         """A key is handled and its frame painted with the garbage collector
         held off; the next frame out releases it (``_display``). A young
         collection holds 5-15 ms of Textual's objects at 100,000 articles and
-        fell into about one page key in five; it now runs after the frame,
-        with the work deferred to then (the detail pane). A key that paints
+        fell into about one page key in five; it now runs after the frame
+        (after a move, the detail pane's, which follows). A key that paints
         nothing releases it after 0.1 s. Not touched when collections are off
         anyway (a user's or a test's choice)."""
         if isinstance(event, events.Key) and not event.is_forwarded and gc.isenabled():
             gc.disable()
             self._gc_held = True
-            self.set_timer(0.1, self._release_gc)
+            self._gc_keys += 1      # (an earlier key's timer leaves this key's hold alone)
+            self.set_timer(0.1, partial(self._release_gc, self._gc_keys))
         await super().on_event(event)
 
     # Textual's "write a frame to the terminal" (no public after-frame hook);
@@ -187,8 +188,8 @@ class FeedReaderApp(App[int]):
         if not (self._gc_held and any(lst.highlight_due for lst in screen.query(ArticleList))):
             self._release_gc()
 
-    def _release_gc(self) -> None:
-        if self._gc_held:
+    def _release_gc(self, key: int | None = None) -> None:
+        if self._gc_held and key in (None, self._gc_keys):
             self._gc_held = False
             gc.enable()
 
@@ -235,6 +236,7 @@ class FeedReaderApp(App[int]):
                                       update_header=self.update_header, rescan=self.rescan,
                                       list_feeds=lambda: self.sources.jobs.list_feeds())
         self._gc_held = False       # collections held off while a key's frame is made (on_event)
+        self._gc_keys = 0
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:

@@ -354,3 +354,40 @@ async def test_collections_held_for_a_key_wait_for_the_detail_panes_frame(make_a
     finally:
         if not was:
             gc.disable()
+
+
+async def test_an_earlier_keys_timer_leaves_the_next_keys_hold_alone(make_app):
+    """The 0.1 s that gives collections back after a key that paints nothing is
+    that key's own: fired during a later key, it does not end the later one's hold."""
+    import asyncio
+    import gc
+
+    from textual import events
+
+    async def key() -> int:
+        held = app._gc_keys
+        app._driver.send_message(events.Key("f12", None))      # bound to nothing
+        for _ in range(500):
+            if app._gc_keys != held:
+                return app._gc_keys
+            await asyncio.sleep(0.001)
+        raise AssertionError("the key held no collections")
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        app = make_app()
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            first = await key()
+            app._release_gc()                       # its frame (or its timer)
+            assert gc.isenabled()
+            second = await key()
+            assert app._gc_held and not gc.isenabled()
+            app._release_gc(first)                  # the first key's timer, late
+            assert app._gc_held and not gc.isenabled()
+            app._release_gc(second)                 # its own
+            assert not app._gc_held and gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()
