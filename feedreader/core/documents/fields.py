@@ -209,12 +209,13 @@ class _Fields:
             )
         return tuple(out)
 
-    def check_images(self, m: YamlMap, key: str, where: str) -> None:
-        """The warnings ``images`` gives, in the same order, without building
-        the images (for ``check_related``: the items are dropped anyway)."""
+    def check_images(self, m: YamlMap, key: str, where: str) -> int:
+        """The warnings ``images`` gives, in the same order, and the number of
+        images it keeps, without building them (``check_related``, and the
+        index, which keeps only the number)."""
         seq = self.sequence(m, key, where, "a list of images (url, width, height)")
         if not seq:
-            return
+            return 0
         kept: list[None] = []
         for line, label, item in self.mappings(
             seq, f"{where}{key}", "a mapping with a url", kept, MAX_IMAGES,
@@ -229,6 +230,7 @@ class _Fields:
             self.integer(item, "height", inner, 0, 1_000_000, "a whole number of pixels")
             self.boolean(item, "isCached", inner)
             kept.append(None)
+        return len(kept)
 
     def topics(self, m: YamlMap, key: str) -> tuple[str, ...]:
         seq = self.sequence(m, key, "", "a list of strings")

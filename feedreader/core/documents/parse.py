@@ -50,9 +50,12 @@ from feedreader.core.text import clean_text
 __all__ = [
     "DOCUMENT_SUFFIXES",
     "MAX_FILE_BYTES",
+    "IndexFacts",
     "article_id",
     "load_document",
+    "load_for_index",
     "parse_document",
+    "parse_for_index",
 ]
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".yaml", ".yml")
@@ -146,9 +149,28 @@ def parse_document(
     ``related=False`` (the index's workers): the related articles are
     checked (the same warnings) but not built; ``article.related`` is ().
     """
-    path = str(path)
+    return _guarded(data, str(path), related, False)  # type: ignore[return-value]
+
+
+# What the index keeps of an article (``parse_for_index``), in this order: id,
+# identity, title, provider name, provider domain, published, quality, heat,
+# url, topics, excerpt, author, the body's length, the number of images.
+IndexFacts = tuple[Any, ...]
+
+
+def parse_for_index(data: bytes, path: str) -> tuple[IndexFacts | None, tuple[Problem, ...]]:
+    """``parse_document(data, path, related=False)``, but what the index keeps
+    of the article (``IndexFacts``) instead of the article: the same checks
+    and problems, without building the ``Article`` or its ``Image`` objects
+    (a cold index's workers; issue 17). Never raises."""
+    return _guarded(data, str(path), False, True)  # type: ignore[return-value]
+
+
+def _guarded(
+    data: bytes, path: str, related: bool, lean: bool
+) -> tuple[Article | IndexFacts | None, tuple[Problem, ...]]:
     try:
-        return _parse(data, path, related)
+        return _parse(data, path, related, lean)
     except RecursionError:
         return _error(path, "the document is nested too deeply to read")
     except MemoryError:
@@ -158,7 +180,9 @@ def parse_document(
         return _error(path, f"could not be read ({type(exc).__name__})")
 
 
-def _parse(data: bytes, path: str, related: bool = True) -> tuple[Article | None, tuple[Problem, ...]]:
+def _parse(
+    data: bytes, path: str, related: bool = True, lean: bool = False
+) -> tuple[Article | IndexFacts | None, tuple[Problem, ...]]:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         return _error(path, "internal error: document data is not bytes")
     data = bytes(data)
@@ -197,34 +221,49 @@ def _parse(data: bytes, path: str, related: bool = True) -> tuple[Article | None
         heat = None
 
     identity = identity_of(url, title, published, provider.name)
-
+    # (the fields below are read in this order in both ways: their warnings too)
+    excerpt = f.text(m, "excerpt", "", limit=EXCERPT_LIMIT, multiline=True)
+    category = f.text(m, "category", "", limit=SHORT_LIMIT)
+    kind = f.text(m, "type", "", limit=SHORT_LIMIT)
+    quality = f.integer(m, "quality", "", 0, 100, "an integer 0–100")
+    published_flag = f.boolean(m, "published", "")
+    topics = f.topics(m, "topics")
+    images = f.check_images(m, "images", "") if lean else f.images(m, "images", "")
+    related_items = f.related(m, "related") if related else f.check_related(m, "related")
+    body = clean_text(body_text, multiline=True, limit=BODY_LIMIT) if body_text else ""
+    author = f.text(m, "author", "", limit=SHORT_LIMIT)
+    problems = tuple(
+        Problem(path=path, message=msg, line=line, severity="warning")
+        for msg, line in zip(f.warnings, f.lines)
+    )
+    if lean:
+        return (
+            article_id(identity), identity, title, provider.name, provider.domain, published, quality,
+            heat, url, topics, excerpt, author, len(body), images,
+        ), problems
     article = Article(
         id=article_id(identity),
         identity=identity,
         path=path,
         title=title,
-        excerpt=f.text(m, "excerpt", "", limit=EXCERPT_LIMIT, multiline=True),
+        excerpt=excerpt,
         published=published,
         url=url,
         original_url=original_raw,
         web_url=web_raw,
-        category=f.text(m, "category", "", limit=SHORT_LIMIT),
-        type=f.text(m, "type", "", limit=SHORT_LIMIT),
-        quality=f.integer(m, "quality", "", 0, 100, "an integer 0–100"),
+        category=category,
+        type=kind,
+        quality=quality,
         heat=heat,
-        published_flag=f.boolean(m, "published", ""),
+        published_flag=published_flag,
         provider=provider,
-        topics=f.topics(m, "topics"),
-        images=f.images(m, "images", ""),
-        related=f.related(m, "related") if related else f.check_related(m, "related"),
-        body=clean_text(body_text, multiline=True, limit=BODY_LIMIT) if body_text else "",
-        author=f.text(m, "author", "", limit=SHORT_LIMIT),
+        topics=topics,
+        images=images,  # type: ignore[arg-type]
+        related=related_items,
+        body=body,
+        author=author,
         secured=secured,
         warnings=tuple(f.warnings),
-    )
-    problems = tuple(
-        Problem(path=path, message=msg, line=line, severity="warning")
-        for msg, line in zip(f.warnings, f.lines)
     )
     return article, problems
 
@@ -285,7 +324,15 @@ def load_document(
     ``MAX_FILE_BYTES + 1`` bytes are ever read); special files (FIFOs,
     devices, directories) are refused without blocking.
     """
-    spath = str(path)
+    return _load(str(path), related, False)  # type: ignore[return-value]
+
+
+def load_for_index(path: str | os.PathLike[str]) -> tuple[IndexFacts | None, tuple[Problem, ...]]:
+    """``load_document(path, related=False)`` as ``parse_for_index`` gives it. Never raises."""
+    return _load(str(path), False, True)  # type: ignore[return-value]
+
+
+def _load(spath: str, related: bool, lean: bool) -> tuple[Article | IndexFacts | None, tuple[Problem, ...]]:
     try:
         data = _read_capped(spath)
     except _TooBig as exc:
@@ -296,7 +343,7 @@ def load_document(
         return _error(spath, _os_reason(exc))
     except Exception as exc:  # noqa: BLE001
         return _error(spath, f"could not be read ({type(exc).__name__})")
-    return parse_document(data, spath, related=related)
+    return _guarded(data, spath, related, lean)
 
 
 class _TooBig(Exception):

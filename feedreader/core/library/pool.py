@@ -21,6 +21,7 @@ from feedreader.core.library.schema import EVERY_TOKEN, TOPIC_SEP
 from feedreader.core.model import Article, Problem
 
 if TYPE_CHECKING:  # the pool is imported when a refresh needs it (startup time)
+    from feedreader.core.documents.parse import IndexFacts
     from concurrent.futures import Executor, Future
     from multiprocessing.context import BaseContext
 
@@ -45,38 +46,49 @@ def _topic_key(topic: str) -> str:
 
 def article_row(article: Article, mtime_ns: int) -> ArticleRow:
     """The ``articles`` row of an article (its search index entry follows it)."""
-    published = int(article.published.timestamp()) if article.published else None
-    topics = article.topics
+    facts = (
+        article.id, article.identity, article.title, article.provider.name, article.provider.domain,
+        article.published, article.quality, article.heat, article.url, article.topics, article.excerpt,
+        article.author, len(article.body), len(article.images),
+    )
+    return index_row(facts, article.path, mtime_ns)
+
+
+def index_row(facts: IndexFacts, path: str, mtime_ns: int) -> ArticleRow:
+    """The ``articles`` row of what ``parse_for_index`` gives (``IndexFacts``)."""
+    (aid, identity, title, provider_name, provider_domain, published, quality, heat, url, topics,
+     excerpt, author, body_length, image_count) = facts
     return (
-        aid_from_id(article.id),
-        article.identity,
-        article.path,
+        aid_from_id(aid),
+        identity,
+        path,
         mtime_ns,
-        article.title,
-        article.provider.name,
-        article.provider.domain,
-        published,
-        article.quality,
-        article.heat,
-        article.url,
+        title,
+        provider_name,
+        provider_domain,
+        int(published.timestamp()) if published else None,
+        quality,
+        heat,
+        url,
         TOPIC_SEP.join(topics),
-        article.excerpt,
+        excerpt,
         " ".join([EVERY_TOKEN, *map(_topic_key, topics)]) if topics else EVERY_TOKEN,
-        article.author,
-        len(article.body),
-        len(article.images),
-        article.quality,     # the score until the rules score it (reasons NULL)
+        author,
+        body_length,
+        image_count,
+        quality,     # the score until the rules score it (reasons NULL)
     )
 
 
 def parse_files(facts: Sequence[tuple[str, int, int]]) -> list[Row]:
     """Parse a chunk of files; top-level so a process pool can run it."""
-    from feedreader.core.documents.parse import load_document
+    from feedreader.core.documents.parse import load_for_index
 
     out: list[Row] = []
     for path, size, mtime_ns in facts:
-        article, problems = load_document(path, related=False)   # (the index keeps none of them)
-        row = article_row(article, mtime_ns) if article is not None else None
+        # (what the index keeps: no Article is built, no related items, no images)
+        found, problems = load_for_index(path)
+        row = index_row(found, path, mtime_ns) if found is not None else None
         out.append((path, size, mtime_ns, row, _problems_json(problems)))
     return out
 
