@@ -14,8 +14,9 @@ been idle (CPU < 0.05 s in a second) for two seconds. Reported: the app process'
 after the first paint, within 1 MB), its RSS at the end, and for
 each child process it forked (the feature and comparing workers, their forkserver) the largest
 ``VmHWM`` seen while it lived, separately: they are not the app's memory, but they are the
-machine's. ``--keep-stories``: keep the story file (a warm start with the stories made: the
-baseline without a grouping).
+machine's. ``--keep-stories``: keep the warm index's story file (regrouped when it is stale). ``--again``:
+after each run, start the app a second time on the same copy, whose story file the first run
+made (``again``: a warm start with nothing to group, the baseline).
 
 ``--headless``: no app; in this process, the library opened on the copy and
 ``LiveStories(jobs=2).sync`` + the rules (what the app's grouping thread does, ``ui/storying.py``),
@@ -212,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--scratch", help="where the index is copied (default: a temporary dir)")
     p.add_argument("--keep-stories", action="store_true", help="keep the story file (no first grouping)")
+    p.add_argument("--again", action="store_true",
+                   help="then start the app again on the same copy (its story file made: no grouping)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the grouping")
     p.add_argument("--headless", action="store_true", help="LiveStories.sync in this process, no app")
     p.add_argument("--trace", action="store_true", help="(--headless) tracemalloc's peak too")
@@ -236,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             facts = bench.index_facts(cache, corpus)
             r = app_run(corpus, root, cache, facts, args.timeout)
+            if args.again:
+                again = app_run(corpus, root, cache, facts, args.timeout)
+                r["again"] = {k: v for k, v in again.items() if k != "own_rss_timeline"}
         print(json.dumps(r), flush=True)
         runs.append(r)
         if not args.scratch:
