@@ -292,6 +292,18 @@ def canonical_url(url: str) -> str:
     Meant for URLs that :func:`check_url` accepted; others are normalised as
     far as they can be and otherwise returned without their fragment.
     """
+    if _CANONICAL.fullmatch(url) is not None:
+        return url                  # already in the identity form (the common case)
+    return _canonical_url(url)
+
+
+# A URL that is its own identity form: lowercase http(s), a host of lowercase
+# letters, digits, ".", "-", "_" (no user info, no port), a path, no fragment:
+# what _canonical_url gives back unchanged (tests/core/test_text_urls_cold.py)
+_CANONICAL = re.compile(r"https?://[a-z0-9._-]*/[^#]*")
+
+
+def _canonical_url(url: str) -> str:
     url = url.split("#", 1)[0]
     m = _SCHEME.match(url)
     if m is None or not url[m.end():].startswith("//"):

@@ -75,3 +75,24 @@ def test_the_fast_path_is_taken_for_the_common_shape() -> None:
     assert fast_accepts("https://copperfield.example.net/2020/01/07/battery-makers-63969/")
     assert fast_accepts("http://img.example.net/a_1200x675.jpg?x=1&y=%20#top")
     assert not fast_accepts("https://1.2.3.4/") and not fast_accepts("https://example.com:8080/")
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(SCHEMES, PORTS, HOSTS, PORTS, TAILS)
+def test_canonical_url_fast_path_is_the_full_one(scheme, user, host, port, tail) -> None:
+    from feedreader.core.text import _CANONICAL, _canonical_url, canonical_url
+
+    url = scheme + (user if "@" in user else "") + host + (port if "@" not in port else "") + tail
+    assert canonical_url(url) == _canonical_url(url)
+    if _CANONICAL.fullmatch(url) is not None:
+        assert _canonical_url(url) == url
+
+
+@pytest.mark.parametrize("url", [
+    "https://a.example.com/x?q=1", "http://a.b/", "https://a.b", "https://A.b/", "https://a.b:443/",
+    "https://u@a.b/", "https://a.b/x#f", "https://a.b?x", "https:///x", "https://a.b/\n#", "HTTPS://a.b/",
+])
+def test_canonical_url_examples_agree(url: str) -> None:
+    from feedreader.core.text import _canonical_url, canonical_url
+
+    assert canonical_url(url) == _canonical_url(url)
