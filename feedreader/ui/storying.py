@@ -58,8 +58,6 @@ STORY_BINDINGS = [
             tooltip="Fold the story's articles back into its row", id="stories.collapse"),
 ]
 
-GROUPING_CACHE_KB = 2000      # the grouping thread's SQLite page cache
-
 
 class StoryController:
     """Story mode, expanding and collapsing, the grouping worker, read_whole_story, heat."""
@@ -179,11 +177,6 @@ class StoryController:
         from feedreader.core.stories.live import LiveStories, story_sizes
 
         post = self.app.post_message
-        # this thread's own connection to the index (one a thread: core/library/index.py): a small
-        # page cache while it reads every article once, and none kept after (a grouping's thread
-        # filled 16 MB that stayed resident in the app with its connection)
-        conn = self.library.index.conn
-        conn.execute(f"PRAGMA cache_size=-{GROUPING_CACHE_KB}")
         try:
             if self.live is None:       # (one grouping at a time: ``running``)
                 self.live = LiveStories(jobs=2)
@@ -206,8 +199,6 @@ class StoryController:
             post(StoriesGrouped(data, report, skipped=skipped))
         except Exception as exc:  # noqa: BLE001 (any failure: reported, and the next refresh tries again)
             post(StoriesGrouped(self.view.data, None, f"grouping stories failed: {exc}"))
-        finally:
-            conn.execute("PRAGMA shrink_memory")
 
     def rules_file(self) -> Path:
         """Which rule acted on which article: ``rules.sqlite`` beside the marks (as the CLI)."""
