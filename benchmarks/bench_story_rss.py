@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--scratch", help="where the index is copied (default: a temporary dir)")
-    p.add_argument("--keep-stories", action="store_true", help="keep the story file (no first grouping)")
+    p.add_argument("--keep-stories", action="store_true", help="keep the warm index's story file (regrouped when stale)")
     p.add_argument("--again", action="store_true",
                    help="then start the app again on the same copy (its story file made: no grouping)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the grouping")
