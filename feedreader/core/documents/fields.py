@@ -185,12 +185,29 @@ class _Fields:
         )
 
     def images(self, m: YamlMap, key: str, where: str) -> tuple[Image, ...]:
+        out: list[Image] = []
+        for url, raw, width, height, cached in self._image_fields(m, key, where, out):
+            out.append(Image(url=url, raw_url=raw, width=width, height=height, is_cached=cached))
+        return tuple(out)
+
+    def check_images(self, m: YamlMap, key: str, where: str) -> int:
+        """The warnings ``images`` gives, in the same order, and the number of
+        images it keeps, without building them (``check_related``, and the
+        index, which keeps only the number)."""
+        kept: list[None] = []
+        for _fields in self._image_fields(m, key, where, kept):
+            kept.append(None)
+        return len(kept)
+
+    def _image_fields(self, m: YamlMap, key: str, where: str,
+                      kept: Sized) -> Iterator[tuple[str | None, str, int | None, int | None, bool | None]]:
+        """(url, raw url, width, height, isCached) of each image the caller is to
+        keep (it adds each to ``kept``, which bounds them), with their warnings."""
         seq = self.sequence(m, key, where, "a list of images (url, width, height)")
         if not seq:
-            return ()
-        out: list[Image] = []
+            return
         for line, label, item in self.mappings(
-            seq, f"{where}{key}", "a mapping with a url", out, MAX_IMAGES,
+            seq, f"{where}{key}", "a mapping with a url", kept, MAX_IMAGES,
             f"{where}{key}: more than {MAX_IMAGES} images; the rest are dropped",
         ):
             inner = label + "."
@@ -198,39 +215,10 @@ class _Fields:
             if not raw:
                 self.warn(line, f"{label} has no url; dropped")
                 continue
-            out.append(
-                Image(
-                    url=url,
-                    raw_url=raw,
-                    width=self.integer(item, "width", inner, 0, 1_000_000, "a whole number of pixels"),
-                    height=self.integer(item, "height", inner, 0, 1_000_000, "a whole number of pixels"),
-                    is_cached=self.boolean(item, "isCached", inner),
-                )
-            )
-        return tuple(out)
-
-    def check_images(self, m: YamlMap, key: str, where: str) -> int:
-        """The warnings ``images`` gives, in the same order, and the number of
-        images it keeps, without building them (``check_related``, and the
-        index, which keeps only the number)."""
-        seq = self.sequence(m, key, where, "a list of images (url, width, height)")
-        if not seq:
-            return 0
-        kept: list[None] = []
-        for line, label, item in self.mappings(
-            seq, f"{where}{key}", "a mapping with a url", kept, MAX_IMAGES,
-            f"{where}{key}: more than {MAX_IMAGES} images; the rest are dropped",
-        ):
-            inner = label + "."
-            raw, _url = self.url(item, "url", inner)
-            if not raw:
-                self.warn(line, f"{label} has no url; dropped")
-                continue
-            self.integer(item, "width", inner, 0, 1_000_000, "a whole number of pixels")
-            self.integer(item, "height", inner, 0, 1_000_000, "a whole number of pixels")
-            self.boolean(item, "isCached", inner)
-            kept.append(None)
-        return len(kept)
+            yield (url, raw,
+                   self.integer(item, "width", inner, 0, 1_000_000, "a whole number of pixels"),
+                   self.integer(item, "height", inner, 0, 1_000_000, "a whole number of pixels"),
+                   self.boolean(item, "isCached", inner))
 
     def topics(self, m: YamlMap, key: str) -> tuple[str, ...]:
         seq = self.sequence(m, key, "", "a list of strings")
