@@ -5,6 +5,8 @@ which enter jumps to. Both are part of the article's own frame."""
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import screen_text
 from feedreader.core.ids import aid_from_id
 from feedreader.core.rules.spec import RuleSpec
@@ -322,7 +324,19 @@ async def test_the_layout_of_a_new_article_leaves_nothing_for_another_frame(make
         assert not left, left
 
 
-async def test_collections_held_for_a_key_wait_for_the_detail_panes_frame(make_app, monkeypatch):
+@pytest.fixture
+def collecting():
+    """Python's garbage collector on for the test (the app holds it off during keys), as it was after."""
+    import gc
+
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+async def test_collections_held_for_a_key_wait_for_the_detail_panes_frame(make_app, monkeypatch, collecting):
     """A key's garbage collections are held off until the detail pane shows the
     article the cursor moved to (the pane's update follows the list's frame), and
     come back after the pane's frame (ui/app.py ``_display``)."""
@@ -336,27 +350,21 @@ async def test_collections_held_for_a_key_wait_for_the_detail_panes_frame(make_a
         return show(self, article, *args, **kwargs)
 
     monkeypatch.setattr(ArticleView, "show", showing)
-    was = gc.isenabled()
-    gc.enable()
-    try:
-        app = make_app()
-        async with app.run_test(size=(160, 50)) as pilot:
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        lst = app.query_one(ArticleList)
+        seen.clear()
+        for key in ("j", "j", "pagedown", "k"):
+            await pilot.press(key)
+            view = await shown(pilot, app, lst.cursor)
             await pilot.pause()
-            lst = app.query_one(ArticleList)
-            seen.clear()
-            for key in ("j", "j", "pagedown", "k"):
-                await pilot.press(key)
-                view = await shown(pilot, app, lst.cursor)
-                await pilot.pause()
-                assert gc.isenabled()
-            assert seen == [False, False, False, False]
-            assert aid_from_id(view.article.id) == lst.current
-    finally:
-        if not was:
-            gc.disable()
+            assert gc.isenabled()
+        assert seen == [False, False, False, False]
+        assert aid_from_id(view.article.id) == lst.current
 
 
-async def test_an_earlier_keys_timer_leaves_the_next_keys_hold_alone(make_app):
+async def test_an_earlier_keys_timer_leaves_the_next_keys_hold_alone(make_app, collecting):
     """The 0.1 s that gives collections back after a key that paints nothing is
     that key's own: fired during a later key, it does not end the later one's hold."""
     import asyncio
@@ -373,21 +381,15 @@ async def test_an_earlier_keys_timer_leaves_the_next_keys_hold_alone(make_app):
             await asyncio.sleep(0.001)
         raise AssertionError("the key held no collections")
 
-    was = gc.isenabled()
-    gc.enable()
-    try:
-        app = make_app()
-        async with app.run_test(size=(160, 50)) as pilot:
-            await pilot.pause()
-            first = await key()
-            app._release_gc()                       # its frame (or its timer)
-            assert gc.isenabled()
-            second = await key()
-            assert app._gc_held and not gc.isenabled()
-            app._release_gc(first)                  # the first key's timer, late
-            assert app._gc_held and not gc.isenabled()
-            app._release_gc(second)                 # its own
-            assert not app._gc_held and gc.isenabled()
-    finally:
-        if not was:
-            gc.disable()
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        first = await key()
+        app._release_gc()                       # its frame (or its timer)
+        assert gc.isenabled()
+        second = await key()
+        assert app._gc_held and not gc.isenabled()
+        app._release_gc(first)                  # the first key's timer, late
+        assert app._gc_held and not gc.isenabled()
+        app._release_gc(second)                 # its own
+        assert not app._gc_held and gc.isenabled()
