@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gen_corpus  # noqa: E402
+from terminal import status_mb  # noqa: E402
 
 from feedreader.core.documents.parse import parse_document  # noqa: E402
 from feedreader.core.stories import StoryIndex, input_from_article  # noqa: E402
@@ -62,11 +63,7 @@ def _inputs(args: tuple[int, int, int]) -> list:
 
 def rss_mb(field: str = "VmRSS") -> float:
     """This process's resident memory now (``VmHWM``: its peak since ``reset_peak``), MB."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return status_mb("self", field) or 0.0
 
 
 def reset_peak() -> None:

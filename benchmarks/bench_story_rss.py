@@ -41,18 +41,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import run as bench  # noqa: E402
-
-
-def status(pid: int, field: str) -> float | None:
-    """``field`` (VmHWM, VmRSS) of ``pid`` in MB (None: gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+from bench_stories import reset_peak  # noqa: E402
+from terminal import cpu_seconds_of, status_mb  # noqa: E402
 
 
 def descendants(pid: int) -> list[int]:
@@ -74,16 +64,6 @@ def descendants(pid: int) -> list[int]:
             out.extend(kids)
             todo.extend(kids)
     return out
-
-
-def cpu_of(pid: int) -> float | None:
-    """CPU seconds (user + system) ``pid`` has used (None: gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            fields = fh.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def cmdline(pid: int) -> str:
@@ -135,22 +115,22 @@ def app_run(corpus: bench.Corpus, root: Path, cache: Path, facts: dict, timeout:
         while time.perf_counter() - started < timeout:
             term.drain(0.1)
             for proc in [pid, *descendants(pid)]:
-                cpu = cpu_of(proc)
+                cpu = cpu_seconds_of(proc)
                 if cpu is not None:
                     busy += cpu - cpu_seen.get(proc, 0.0)
                     cpu_seen[proc] = cpu
                 if proc == pid:
                     continue
-                hwm = status(proc, "VmHWM")
+                hwm = status_mb(proc, "VmHWM")
                 if hwm is not None:
                     seen = kids.setdefault(proc, {"cmd": cmdline(proc), "peak_rss_mb": 0.0})
                     seen["peak_rss_mb"] = max(seen["peak_rss_mb"], hwm)
             now = time.perf_counter()
-            hwm = status(pid, "VmHWM") or 0.0
+            hwm = status_mb(pid, "VmHWM") or 0.0
             if hwm > high + 1.0:
                 high, high_at = hwm, now - started
             if now - last_t >= 1.0:
-                timeline.append((round(now - started, 1), status(pid, "VmRSS") or 0.0, hwm))
+                timeline.append((round(now - started, 1), status_mb(pid, "VmRSS") or 0.0, hwm))
                 # idle: the app and its workers (which compare while the app waits) used < 5% of a core
                 if busy < 0.05 * (now - last_t) and (had_stories or stories_made(cache)):
                     idle_since = idle_since or last_t
@@ -160,8 +140,8 @@ def app_run(corpus: bench.Corpus, root: Path, cache: Path, facts: dict, timeout:
                 else:
                     idle_since = None
                 busy, last_t = 0.0, now
-        own_peak = status(pid, "VmHWM")
-        own_rss = status(pid, "VmRSS")
+        own_peak = status_mb(pid, "VmHWM")
+        own_rss = status_mb(pid, "VmRSS")
         cpu_total = term.cpu_seconds()
         term.finish(b"q")
     finally:
@@ -183,9 +163,8 @@ def headless_run(corpus: bench.Corpus, cache: Path, trace: bool) -> dict:
 
     with Library.open(cache, corpus.sources) as library:
         gc.collect()
-        base = status(os.getpid(), "VmRSS") or 0.0
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
+        base = status_mb(os.getpid(), "VmRSS") or 0.0
+        reset_peak()
         if trace:
             import tracemalloc
             tracemalloc.start(8)
@@ -194,7 +173,7 @@ def headless_run(corpus: bench.Corpus, cache: Path, trace: bool) -> dict:
         data, _changes = live.sync(library)
         report = run_rules(library, compile_rules([]), marks={}, story_sizes=story_sizes(data))
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-        peak = status(os.getpid(), "VmHWM") or 0.0
+        peak = status_mb(os.getpid(), "VmHWM") or 0.0
         out: dict = {"seconds": round(seconds, 1), "cpu_s": round(cpu, 1), "stories": len(data.ranked),
                      "scored": report.scored, "rss_before_mb": round(base, 1), "peak_rss_mb": round(peak, 1),
                      "added_peak_mb": round(peak - base, 1)}

@@ -30,6 +30,28 @@ _ESCAPE = re.compile(
 _PARTIAL_TAIL = 256
 
 
+def status_mb(pid: int | str, field: str) -> float | None:
+    """``field`` of /proc/PID/status (VmRSS, VmHWM) in MB; ``pid`` may be "self" (None: gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def cpu_seconds_of(pid: int) -> float | None:
+    """CPU seconds (user + system, all threads) ``pid`` has used, from /proc (None: gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime
+
+
 class Terminal:
     """One program in a pty of ``columns`` x ``rows``."""
 
@@ -70,14 +92,7 @@ class Terminal:
         """CPU time (user + system, all threads) the program's process has used so far,
         from /proc (None when it is gone or there is no /proc): on a machine busy with
         other work, the part of a wall time that is this program's own."""
-        if self.proc is None:
-            return None
-        try:
-            with open(f"/proc/{self.proc.pid}/stat", "rb") as fh:
-                fields = fh.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime
+        return None if self.proc is None else cpu_seconds_of(self.proc.pid)
 
     def _pump(self, timeout: float) -> bool:
         """Read what is available (waiting at most ``timeout``); False at EOF."""
@@ -191,16 +206,7 @@ class Terminal:
     def own_peak_rss_mb(self) -> float | None:
         """The program's own peak RSS so far (VmHWM in /proc), while it runs: unlike
         ``peak_rss_mb`` (from wait4), no child it forked and reaped is counted."""
-        if self.proc is None:
-            return None
-        try:
-            with open(f"/proc/{self.proc.pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return None
+        return None if self.proc is None else status_mb(self.proc.pid, "VmHWM")
 
     @property
     def peak_rss_mb(self) -> float | None:
