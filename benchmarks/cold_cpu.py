@@ -1,5 +1,5 @@
-"""Where a cold index's CPU goes: one cold build of CORPUS into an empty
-cache, as ``feedreader check`` runs it (``Library.refresh``: the walk, the
+"""Where a cold index's CPU goes: one cold build of the SOURCE folders into
+an empty cache, as ``feedreader check`` runs it (``Library.refresh``: the walk, the
 process pool, one writing process), with the CPU seconds split by
 ``RefreshReport``: parsing (the workers' own CPU time, plus the first chunk
 parsed in this process), writing the rows (this process's thread in
@@ -7,7 +7,10 @@ parsed in this process), writing the rows (this process's thread in
 the end of the build). ``other`` is the rest of this process (the walk,
 unpickling the rows, starting the pool). Prints one JSON line.
 
-    .venv/bin/python benchmarks/cold_cpu.py CORPUS CACHE_DIR
+    .venv/bin/python benchmarks/cold_cpu.py CACHE_DIR SOURCE [SOURCE ...]
+
+(``run.py`` gives the corpus's documents and its feed entries: the files
+``feedreader check`` indexes with the corpus's config.)
 """
 
 from __future__ import annotations
@@ -26,11 +29,11 @@ sys.path.insert(0, str(HERE.parent))
 def main() -> int:
     from feedreader.core.library.library import Library
 
-    corpus, cache = Path(sys.argv[1]), Path(sys.argv[2])
+    cache, sources = Path(sys.argv[1]), [Path(a) for a in sys.argv[2:]]
     shutil.rmtree(cache, ignore_errors=True)
     wall = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_SELF)
-    with Library.open(cache, [corpus]) as library:
+    with Library.open(cache, sources) as library:
         report = library.refresh()
         count = library.count()
     after = resource.getrusage(resource.RUSAGE_SELF)

@@ -172,7 +172,8 @@ class Newsboat:
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         if proc.returncode != 0:
             raise RuntimeError(f"newsboat reload failed ({proc.returncode}): {err.strip()[:300]}")
-        return {"seconds": seconds, "peak_rss_mb": rusage.ru_maxrss / 1024}
+        return {"seconds": seconds, "cpu_s": rusage.ru_utime + rusage.ru_stime,
+                "peak_rss_mb": rusage.ru_maxrss / 1024}
 
     def start_and_open(self, newest_title: str, timeout: float = 120.0) -> dict:
         session = f"nbbench{os.getpid()}"
@@ -234,7 +235,7 @@ def measure(index_db: Path, rss: Path, runs: int, work_root: Path, log=print) ->
         meta = write_rss(index_db, rss)
         _meta_path(rss).write_text(json.dumps(meta))
     meta = json.loads(_meta_path(rss).read_text())
-    reloads, starts, opens, peaks = [], [], [], []
+    reloads, cpus, starts, opens, peaks = [], [], [], [], []
     with Server(rss.parent) as server:
         for run in range(runs):
             work = Path(tempfile.mkdtemp(prefix="nb-", dir=work_root))
@@ -242,13 +243,14 @@ def measure(index_db: Path, rss: Path, runs: int, work_root: Path, log=print) ->
                 nb = Newsboat(work, rss.name, server.port)
                 r = nb.reload()
                 reloads.append(r["seconds"])
+                cpus.append(r["cpu_s"])
                 peaks.append(r["peak_rss_mb"])
                 s = nb.start_and_open(meta["newest_title"])
                 if s["start_seconds"] is not None:
                     starts.append(s["start_seconds"])
                 if s["open_seconds"] is not None:
                     opens.append(s["open_seconds"])
-                log(f"  newsboat run {run + 1}: reload {r['seconds']:.2f} s, start {_f(s['start_seconds'])}, "
+                log(f"  newsboat run {run + 1}: reload {r['seconds']:.2f} s (CPU {r['cpu_s']:.2f} s), start {_f(s['start_seconds'])}, "
                     f"open {_f(s['open_seconds'])}, peak {r['peak_rss_mb']:.0f} MB")
             finally:
                 shutil.rmtree(work, ignore_errors=True)
@@ -258,11 +260,12 @@ def measure(index_db: Path, rss: Path, runs: int, work_root: Path, log=print) ->
         "items": meta["items"],
         "rss_bytes": meta["bytes"],
         "reload_s": med(reloads),
+        "reload_cpu_s": med(cpus),     # user + system, all its threads (it reloads with one)
         "start_s": med(starts),
         "open_s": med(opens),
         "start_plus_open_s": (med(starts) + med(opens)) if starts and opens else None,
         "reload_peak_rss_mb": med(peaks),
-        "runs": {"reload_s": reloads, "start_s": starts, "open_s": opens, "peak_rss_mb": peaks},
+        "runs": {"reload_s": reloads, "reload_cpu_s": cpus, "start_s": starts, "open_s": opens, "peak_rss_mb": peaks},
     }
 
 
