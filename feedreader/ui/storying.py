@@ -175,6 +175,7 @@ class StoryController:
         from feedreader.core.rules.rules import compile_rules
         from feedreader.core.rules.scoring import run_rules
         from feedreader.core.stories.live import LiveStories, story_sizes
+        from textual.worker import get_current_worker
 
         post = self.app.post_message
         try:
@@ -188,9 +189,12 @@ class StoryController:
             ruleset = compile_rules(self.settings.rules)
             applied = AppliedStore(self.rules_file() if ruleset.acting else None)
             try:
+                # (a quit cancels this worker: the scoring stops after its batch, not at the end)
+                worker = get_current_worker()
                 report = run_rules(self.library, ruleset, marks=marks,
                                    story_sizes=None if skipped else story_sizes(data),
-                                   store=self.state if ruleset.acting else None, applied=applied)
+                                   store=self.state if ruleset.acting else None, applied=applied,
+                                   stop=lambda: worker.is_cancelled)
             finally:
                 applied.close()
             if report.scored and not skipped:

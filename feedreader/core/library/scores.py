@@ -54,9 +54,10 @@ def set_actions_pending(index: Index, pending: bool) -> None:
         index.conn.commit()
 
 
-def unscored(conn: sqlite3.Connection) -> list[int]:
-    """The articles not scored since they were (re)indexed (a partial index: cheap when none)."""
-    return [r[0] for r in conn.execute("SELECT aid FROM articles WHERE reasons IS NULL")]
+def unscored(conn: sqlite3.Connection, limit: int = -1) -> list[int]:
+    """The articles not scored since they were (re)indexed, at most ``limit``
+    (a partial index: cheap when none)."""
+    return [r[0] for r in conn.execute("SELECT aid FROM articles WHERE reasons IS NULL LIMIT ?", (limit,))]
 
 
 def all_keys(conn: sqlite3.Connection) -> list[int]:
@@ -68,6 +69,15 @@ def signals(conn: sqlite3.Connection, aids: Sequence[int] | None = None) -> Iter
     rows = conn.execute(_SIGNALS) if aids is None else select_in(conn, f"{_SIGNALS} WHERE aid IN ({{}})", aids)
     for aid, path, quality, body, excerpt, images, author, rowid, score, reasons in rows:
         yield aid, path, quality, body, excerpt, images, bool(author), (rowid, score, reasons)
+
+
+def signals_after(conn: sqlite3.Connection, after: int, limit: int) -> list[Signals]:
+    """The scoring signals of the next ``limit`` articles in storage order
+    after the row ``after`` (its ``id``; 0 for the first): read whole, so
+    that the caller may write between two reads."""
+    rows = conn.execute(f"{_SIGNALS} WHERE id > ? ORDER BY id LIMIT ?", (after, limit)).fetchall()
+    return [(aid, path, quality, body, excerpt, images, bool(author), (rowid, score, reasons))
+            for aid, path, quality, body, excerpt, images, author, rowid, score, reasons in rows]
 
 
 def paths(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
@@ -88,13 +98,13 @@ def score_of(conn: sqlite3.Connection, aid: int) -> tuple[int | None, list[str] 
     return row[0], (json.loads(row[1]) if row[1] is not None else None)
 
 
-def write(index: Index, scores: Iterable[tuple[Stored, int, Sequence[str]]], rules: str) -> int:
+def write(index: Index, scores: Iterable[tuple[Stored, int, Sequence[str]]], rules: str | None) -> int:
     """Store each (stored, score, reasons) whose score or reasons differ from
     ``stored`` (the row's (rowid, score, reasons) from ``signals``), and the
-    rules' fingerprint, in one transaction (under the index's write lock:
-    never inside a refresh's batch). Rows are written in storage order (a
-    rewritten wide row costs much less next to the last one). Returns how
-    many articles got a new score or new reasons."""
+    rules' fingerprint (None: not now), in one transaction (under the index's
+    write lock: never inside a refresh's batch). Rows are written in storage
+    order (a rewritten wide row costs much less next to the last one).
+    Returns how many articles got a new score or new reasons."""
     rows = []
     texts: dict[tuple[str, ...], str] = {}   # reasons shared by many articles are encoded once
     for (rowid, old_score, old_reasons), score, reasons in scores:
@@ -110,7 +120,8 @@ def write(index: Index, scores: Iterable[tuple[Stored, int, Sequence[str]]], rul
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany("UPDATE articles SET score=?, reasons=? WHERE id=?", rows)
-            conn.execute("INSERT OR REPLACE INTO meta VALUES('rules', ?)", (rules,))
+            if rules is not None:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES('rules', ?)", (rules,))
             if rows:
                 conn.execute(BUMP_GENERATION)
             conn.execute("COMMIT")

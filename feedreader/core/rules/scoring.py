@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -124,6 +124,14 @@ def _matches(library: Library, rules: Sequence[Rule], marks: Mapping[int, int], 
     return out
 
 
+# articles scored and written at a time: the rows of one batch are held in
+# memory, not the whole library's (1,000,000 unscored articles after a cold
+# index were ~330 MB more at the app's first start, all written in one
+# transaction that a quit waited ~19 s for); a stop asked for between two
+# batches is seen there
+BATCH = 50_000
+
+
 def run_rules(
     library: Library,
     ruleset: RuleSet,
@@ -134,73 +142,123 @@ def run_rules(
     applied: AppliedStore | None = None,
     force: bool = False,
     story_sizes: Mapping[int, int] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> RulesReport:
     """Score what needs it (see the module docstring) and apply the actions of
     the rules to the articles scored (with ``store`` and ``applied``; without
     them no action runs). ``marks``: aid -> bits (``marks_by_aid``), for
     ``is:`` terms and the feed treatment; ``scopes`` for ``feed:``/``folder:``
-    (default: the library's); ``story_sizes``: aid -> providers of its story."""
+    (default: the library's); ``story_sizes``: aid -> providers of its story.
+
+    Articles are scored ``BATCH`` at a time, each batch written in its own
+    transaction; ``stop`` (when it says True between two batches) ends the
+    run there, its actions not applied. When every article is scored (the
+    rules changed) their fingerprint is written with the last batch: a run
+    stopped before scores every article again next time."""
     started = time.perf_counter()
     conn = library.index.conn
     report = RulesReport(full=force or scores.fingerprint(conn) != ruleset.fingerprint)
-    targets = scores.all_keys(conn) if report.full else scores.unscored(conn)
     acting = store is not None and applied is not None
     pending = ruleset.acting and scores.actions_pending(conn)     # scored by a read-only command before
-    if not targets and not (pending and acting):
+    after = 0       # the last row (``id``) read, when scoring every article
+
+    def next_batch() -> tuple[list[scores.Signals], bool]:
+        """The next articles to score, and whether they are the last."""
+        nonlocal after
+        if report.full:
+            batch = scores.signals_after(conn, after, BATCH)
+            if batch:
+                after = batch[-1][7][0]
+            return batch, len(batch) < BATCH
+        aids = scores.unscored(conn, BATCH)
+        return (list(scores.signals(conn, aids)) if aids else []), len(aids) < BATCH
+
+    batch, last = next_batch()
+    if not batch and not (pending and acting):
         return report
     marks = dict(marks or {})
     matches = _matches(library, ruleset.rules, marks, scopes, report.problems)
-    wanted = set(targets)
-    hits: dict[int, list[tuple[int, str]]] = defaultdict(list)   # aid -> (add, reason), in rule order
-    for rule, result in matches:
-        add = rule.spec.add
-        if not add:
-            continue
-        reason = f"{signed(add)} {rule.label}"
-        if result.include is not None:
-            matched = result.include & wanted
-        else:
-            matched = wanted - result.exclude if result.exclude is not None else wanted
-        report.matched[rule.label] = len(matched)
-        for aid in matched:
-            hits[aid].append((add, reason))
-    treatments: dict[str, Treatment] | None = None
-    rows: list[tuple[scores.Stored, int, tuple[str, ...]]] = []
-    # one tuple per distinct list of reasons: articles without a quality (feed entries) share
-    # a few dozen lists, and 100,000 copies of them were ~45 MB at a first start (issue 13)
-    same: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for aid, path, quality, body, excerpt, images, author, stored in scores.signals(
-            conn, None if report.full else targets):
-        treatment = None
-        if quality is None:
-            if treatments is None:
-                treatments = _treatments(library, marks)
-            treatment = treatments.get(_folder(path))
-        story = story_sizes.get(aid) if story_sizes else None
-        total, reasons = base_quality(Signals(quality, body, excerpt, images, author, treatment, story))
-        for add, reason in hits.get(aid, ()):
-            total += add
-            reasons.append(reason)
-        score = max(0, min(100, total))
-        if score != total:
-            reasons.append("kept within 0-100")
-        shared = tuple(reasons)
-        rows.append((stored, score, same.setdefault(shared, shared)))
-    report.considered = len(rows)
-    if rows or report.full:
-        report.scored = scores.write(library.index, rows, ruleset.fingerprint)
+    adding = [(rule.spec.add, f"{signed(rule.spec.add)} {rule.label}", rule.label, result)
+              for rule, result in matches if rule.spec.add]
+    for _add, _reason, label, _result in adding:
+        report.matched[label] = 0
+    scorer = _Scorer(library, marks, story_sizes)
+    scored: list[int] = []      # the articles scored, for the actions (kept only when acting)
+    stopped = False
+    while True:
+        rows = scorer.rows(batch, adding, report.matched)
+        report.considered += len(rows)
+        if acting:
+            scored.extend(signal[0] for signal in batch)
+        if rows or (report.full and last):
+            written = scores.write(library.index, rows, ruleset.fingerprint if last or not report.full else None)
+            report.scored += written
+            if rows and not written and not report.full:
+                break           # (unscored rows that could not be scored: no endless loop)
+        if last:
+            break
+        if stop is not None and stop():
+            stopped = True
+            break
+        batch, last = next_batch()
+    if report.scored:
         library.invalidate()
-    if acting:
+    if acting and not stopped:
         assert store is not None and applied is not None
-        _act(library, [m for m in matches if m[0].spec.action], scores.all_keys(conn) if pending else targets,
+        _act(library, [m for m in matches if m[0].spec.action], scores.all_keys(conn) if pending else scored,
              store, applied, report)
         if pending:
             scores.set_actions_pending(library.index, False)
-    elif ruleset.acting and targets:
+    elif ruleset.acting and report.considered and not acting:
         # no marks store (a read-only command): the actions wait for the app or `rules rescore`
         scores.set_actions_pending(library.index, True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _Scorer:
+    """The score and reasons of each article of a batch (``run_rules``)."""
+
+    def __init__(self, library: Library, marks: Mapping[int, int], story_sizes: Mapping[int, int] | None) -> None:
+        self.library = library
+        self.marks = marks
+        self.story_sizes = story_sizes
+        self.treatments: dict[str, Treatment] | None = None
+        # one tuple per distinct list of reasons: articles without a quality (feed entries) share
+        # a few dozen lists, and 100,000 copies of them were ~45 MB at a first start (issue 13)
+        self.same: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def rows(self, batch: list[scores.Signals], adding: list[tuple[int, str, str, SearchResult]],
+             matched: dict[str, int]) -> list[tuple[scores.Stored, int, tuple[str, ...]]]:
+        keys = {signal[0] for signal in batch}
+        hits: dict[int, list[tuple[int, str]]] = defaultdict(list)   # aid -> (add, reason), in rule order
+        for add, reason, label, result in adding:
+            if result.include is not None:
+                found = result.include & keys
+            else:
+                found = keys - result.exclude if result.exclude is not None else keys
+            matched[label] += len(found)
+            for aid in found:
+                hits[aid].append((add, reason))
+        rows: list[tuple[scores.Stored, int, tuple[str, ...]]] = []
+        same = self.same
+        for aid, path, quality, body, excerpt, images, author, stored in batch:
+            treatment = None
+            if quality is None:
+                if self.treatments is None:
+                    self.treatments = _treatments(self.library, self.marks)
+                treatment = self.treatments.get(_folder(path))
+            story = self.story_sizes.get(aid) if self.story_sizes else None
+            total, reasons = base_quality(Signals(quality, body, excerpt, images, author, treatment, story))
+            for add, reason in hits.get(aid, ()):
+                total += add
+                reasons.append(reason)
+            score = max(0, min(100, total))
+            if score != total:
+                reasons.append("kept within 0-100")
+            shared = tuple(reasons)
+            rows.append((stored, score, same.setdefault(shared, shared)))
+        return rows
 
 
 def _act(library: Library, matches: list[tuple[Rule, SearchResult]], targets: list[int],
