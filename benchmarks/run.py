@@ -7,7 +7,8 @@ Prints a table and writes ``benchmarks/out/results.json``. Every figure is the
 median over ``--runs`` runs of the real program (see README.md for what each
 one means and how it is measured):
 
-* cold index     ``feedreader check CORPUS`` with no index: wall time of the process
+* cold index     ``feedreader check`` (the corpus's documents and feed entries) with no
+                 index: wall time of the process; CPU per article against newsboat's
 * warm start     ``feedreader CORPUS`` in a pty, index up to date: spawn -> the
                  newest article's row painted
 * cold start     ``feedreader CORPUS`` in a pty, no index: spawn -> first rows
