@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from feedreader.core.library.schema import BUMP_GENERATION
 from feedreader.core.sql import select_in
@@ -64,20 +64,23 @@ def all_keys(conn: sqlite3.Connection) -> list[int]:
     return [r[0] for r in conn.execute("SELECT aid FROM articles")]
 
 
+def _as_signals(rows: Iterable[tuple[Any, ...]]) -> Iterator[Signals]:
+    """``_SIGNALS`` rows as ``Signals``."""
+    for aid, path, quality, body, excerpt, images, author, rowid, score, reasons in rows:
+        yield aid, path, quality, body, excerpt, images, bool(author), (rowid, score, reasons)
+
+
 def signals(conn: sqlite3.Connection, aids: Sequence[int] | None = None) -> Iterator[Signals]:
     """The scoring signals of these articles (every article when None)."""
     rows = conn.execute(_SIGNALS) if aids is None else select_in(conn, f"{_SIGNALS} WHERE aid IN ({{}})", aids)
-    for aid, path, quality, body, excerpt, images, author, rowid, score, reasons in rows:
-        yield aid, path, quality, body, excerpt, images, bool(author), (rowid, score, reasons)
+    return _as_signals(rows)
 
 
 def signals_after(conn: sqlite3.Connection, after: int, limit: int) -> list[Signals]:
     """The scoring signals of the next ``limit`` articles in storage order
     after the row ``after`` (its ``id``; 0 for the first): read whole, so
     that the caller may write between two reads."""
-    rows = conn.execute(f"{_SIGNALS} WHERE id > ? ORDER BY id LIMIT ?", (after, limit)).fetchall()
-    return [(aid, path, quality, body, excerpt, images, bool(author), (rowid, score, reasons))
-            for aid, path, quality, body, excerpt, images, author, rowid, score, reasons in rows]
+    return list(_as_signals(conn.execute(f"{_SIGNALS} WHERE id > ? ORDER BY id LIMIT ?", (after, limit)).fetchall()))
 
 
 def paths(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
