@@ -152,9 +152,9 @@ def run_rules(
 
     Articles are scored ``BATCH`` at a time, each batch written in its own
     transaction; ``stop`` (when it says True between two batches) ends the
-    run there, its actions not applied. When every article is scored (the
-    rules changed) their fingerprint is written with the last batch: a run
-    stopped before scores every article again next time."""
+    run there, its actions left to the next run (as pending). When every
+    article is scored (the rules changed) their fingerprint is written with
+    the last batch: a run stopped before scores every article again next time."""
     started = time.perf_counter()
     conn = library.index.conn
     report = RulesReport(full=force or scores.fingerprint(conn) != ruleset.fingerprint)
@@ -209,8 +209,9 @@ def run_rules(
              store, applied, report)
         if pending:
             scores.set_actions_pending(library.index, False)
-    elif ruleset.acting and report.considered and not acting:
-        # no marks store (a read-only command): the actions wait for the app or `rules rescore`
+    elif ruleset.acting and report.considered:
+        # no marks store (a read-only command), or a run stopped before its actions: the
+        # articles it scored are not scored again, so the next run with a store acts on all
         scores.set_actions_pending(library.index, True)
     report.seconds = time.perf_counter() - started
     return report

@@ -115,3 +115,24 @@ def test_a_stopped_run_of_new_articles_leaves_the_rest_unscored(two, monkeypatch
     assert len(scores.unscored(library.index.conn)) == 3
     rest = run_rules(library, ruleset)
     assert rest.considered == 3 and scores.unscored(library.index.conn) == []
+
+
+def test_the_actions_of_a_stopped_run_are_applied_by_the_next(two, monkeypatch, tmp_path):
+    """A quit stops the app's run before its actions: the articles it scored are
+    not scored again, so the next run with a marks store acts on them."""
+    _whole, library = two
+    ruleset = compile_rules(RULES)
+    with StateStore.open(tmp_path / "state.db") as store, AppliedStore(tmp_path / "rules.sqlite") as applied:
+        # scored and acted on once (nothing pending): the next runs see only new articles
+        run_rules(library, ruleset, marks={}, store=store, applied=applied)
+        assert not scores.actions_pending(library.index.conn)
+        src = Path(library.sources[0])
+        for n in range(5):
+            (src / f"thin{n}.txt").write_text(doc(f"Thin new piece {n}", f"thin{n}", quality=3))
+        library.refresh(workers=1)
+        monkeypatch.setattr(scoring, "BATCH", 2)
+        stopped = run_rules(library, ruleset, marks={}, store=store, applied=applied, stop=lambda: True)
+        assert stopped.considered == 2 and stopped.actions == []
+        rest = run_rules(library, ruleset, marks={}, store=store, applied=applied)
+        assert rest.considered == 3
+        assert all(store.get(f"https://example.com/thin{n}").read for n in range(5))
