@@ -191,7 +191,8 @@ def run_rules(
         if acting:
             scored.extend(signal[0] for signal in batch)
         if rows or (report.full and last):
-            written = scores.write(library.index, rows, ruleset.fingerprint if last or not report.full else None)
+            # (a run of new articles only has the fingerprint stored already)
+            written = scores.write(library.index, rows, ruleset.fingerprint if last else None)
             report.scored += written
             if rows and not written and not report.full:
                 break           # (unscored rows that could not be scored: no endless loop)
