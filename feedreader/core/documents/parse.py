@@ -24,6 +24,7 @@ import stat
 from datetime import date
 from typing import Any
 
+from feedreader.core.documents.fastyaml import load_simple
 from feedreader.core.documents.fields import (  # noqa: F401 (the limits: named here too)
     BODY_LIMIT,
     EXCERPT_LIMIT,
@@ -37,6 +38,7 @@ from feedreader.core.documents.fields import (  # noqa: F401 (the limits: named 
     URL_DISPLAY_LIMIT,
     _Fields,
 )
+from feedreader.core.documents.quietrelated import without_quiet_related
 from feedreader.core.documents.safeyaml import (
     BadTimestamp,
     TooLarge,
@@ -193,10 +195,15 @@ def _parse(
         front, body_text, _body_line = _split(text)
     except ValueError as exc:
         return _error(path, str(exc), _line_of(str(exc)))
-    try:
-        m = load_mapping(front, first_line=2)
-    except YamlRefused as exc:
-        return _error(path, exc.message, exc.line)
+    # (the index's workers: a related block that loads and warns nothing is
+    # not loaded; the index keeps none of it. quietrelated.py)
+    quiet = without_quiet_related(front) if lean else None
+    m = load_simple(quiet, first_line=2) if quiet is not None else None
+    if m is None:
+        try:
+            m = load_mapping(front, first_line=2)
+        except YamlRefused as exc:
+            return _error(path, exc.message, exc.line)
 
     f = _Fields()
     title = f.text(m, "title", "", limit=TITLE_LIMIT)

@@ -1,0 +1,91 @@
+"""The ``related:`` block that the index may skip (issue 17's cold index).
+
+The index keeps nothing of a document's related articles; its workers load
+and check them only for the warnings ``fields.check_related`` gives. That
+was a third of a cold index's parsing: the related block is most of the
+front matter of the documents FORMAT.md describes.
+
+:func:`without_quiet_related` matches the block against one strict pattern,
+the layout of the seed and of the converters: each item ``title``, then
+``excerpt``, ``publishedDateTime``, ``webUrl``, ``ampWebUrl``,
+``cdnAmpWebUrl``, ``type``, ``provider`` (``name``, ``domain``),
+``quality``, ``images`` (``url``, ``width``, ``height``, ``isCached``), in
+that order, each once, the optional ones left out or present, every value on
+one line: double-quoted strings without escapes, URLs that ``check_url``
+takes, UTC timestamps that are real dates, integers in their ranges,
+``true``/``false``, plain words that are strings. A block that matches
+loads as the fast YAML path would load it and gives no warning; the caller
+loads the front matter with the block's lines left empty (so every other
+line keeps its number and a second ``related:`` is still a duplicate), and
+``related`` is then null. Anything else (another order, another key, a
+value outside the pattern, more than ``MAX_RELATED`` items or
+``MAX_IMAGES`` images) returns None: the block is loaded and checked as
+before. ``tests/core/documents/test_quiet_related.py`` checks that both ways
+give the same rows and problems.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feedreader.core.documents.fields import MAX_IMAGES, MAX_RELATED
+from feedreader.core.documents.yamlnodes import MAX_NODES
+
+__all__ = ["without_quiet_related"]
+
+# a double-quoted scalar without escapes, of the characters the fast YAML
+# path reads (fastyaml._GIVE_UP's complement, without '"' and '\')
+_STR = (r'"[ !#-\[\]-~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"')
+# plain scalars that resolve to strings: a letter first, never a YAML 1.1
+# boolean or null word (more words are refused than need be: they fall back)
+_NOT_WORD = r"(?!(?i:yes|no|true|false|on|off|null|y|n)\n)"
+_WORD = _NOT_WORD + r"[A-Za-z][A-Za-z0-9_-]*"
+_PLAIN = _NOT_WORD + r"[A-Za-z](?:[A-Za-z0-9 ._&'-]*[A-Za-z0-9._-])?"
+# a URL that text._COMMON_URL takes (so check_url does), in quotes: at most
+# MAX_URL_LENGTH characters, a host of at most 253
+_URL = (r'"(?=[^"\n]{1,2048}")https?://(?=[A-Za-z0-9._-]{1,253}[/?#"])'
+        r"(?:[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+        r'(?:[/?#][!#-\[\]-~]*)?"')
+_PIXELS = r"(?:1000000|[1-9][0-9]{0,5}|0)"
+_TEXT = f"(?:{_STR}|{_PLAIN})"
+# a UTC timestamp that is a real date and time (fastyaml reads this form
+# with datetime.fromisoformat; an impossible one warns): years 0001-9999,
+# days 29-31 only in the months that have them, 29 February in leap years
+_LEAP = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29"
+_DAY = r"(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31"
+_TIME = rf"(?:(?!0000)[0-9]{{4}}-(?:{_DAY})|{_LEAP})T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
+_ITEM = (
+    rf"  - title: {_STR}\n"
+    rf"(?:    excerpt: {_STR}\n)?"
+    rf"(?:    publishedDateTime: {_TIME}\n)?"
+    rf"    webUrl: {_URL}\n"
+    rf"(?:    ampWebUrl: {_URL}\n)?"
+    rf"(?:    cdnAmpWebUrl: {_STR}\n)?"
+    rf"(?:    type: (?:{_STR}|{_WORD})\n)?"
+    rf"(?:    provider:\n(?:      name: {_TEXT}\n)?(?:      domain: {_TEXT}\n)?)?"
+    r"(?:    quality: (?:100|[1-9]?[0-9])\n)?"
+    rf"(?:    images:\n(?:      - url: {_URL}\n(?:        width: {_PIXELS}\n)?(?:        height: {_PIXELS}\n)?"
+    rf"(?:        isCached: (?:true|false)\n)?){{1,{MAX_IMAGES}}})?"
+)
+_BLOCK = re.compile(f"(?:{_ITEM}){{1,{MAX_RELATED}}}")
+_MORE = re.compile(r"\n* ")
+_HEAD = "\nrelated:\n"
+# front matter longer than this is left alone: with the block in it, it could
+# hold more nodes than the loader allows (at most a few per line)
+_MAX_LINES = MAX_NODES // 8
+
+
+def without_quiet_related(front: str) -> str | None:
+    """``front`` with the lines of its ``related:`` block left empty when the
+    block matches the pattern above (it loads and warns nothing), else None."""
+    at = front.find(_HEAD)
+    if at == -1 or front.count("\n") > _MAX_LINES:
+        return None
+    start = at + len(_HEAD)
+    found = _BLOCK.match(front, start)
+    if found is None:
+        return None
+    end = found.end()
+    if _MORE.match(front, end) is not None:
+        return None                     # more of the block than the pattern took (after blank lines too)
+    return front[:start] + "\n" * front.count("\n", start, end) + front[end:]
