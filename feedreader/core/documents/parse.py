@@ -38,6 +38,7 @@ from feedreader.core.documents.fields import (  # noqa: F401 (the limits: named 
     URL_DISPLAY_LIMIT,
     _Fields,
 )
+from feedreader.core.documents.leanfront import lean_facts
 from feedreader.core.documents.quietrelated import without_quiet_related
 from feedreader.core.documents.safeyaml import (
     BadTimestamp,
@@ -195,8 +196,14 @@ def _parse(
         front, body_text, _body_line = _split(text)
     except ValueError as exc:
         return _error(path, str(exc), _line_of(str(exc)))
-    # (the index's workers: a related block that loads and warns nothing is
-    # not loaded; the index keeps none of it. quietrelated.py)
+    if lean:
+        # (the index's workers: front matter in the seed's layout is read
+        # without YAML, leanfront.py; else a related block that loads and
+        # warns nothing is not loaded, the index keeps none of it,
+        # quietrelated.py)
+        facts = lean_facts(front, body_text)
+        if facts is not None:
+            return facts, ()
     quiet = without_quiet_related(front) if lean else None
     m = load_simple(quiet, first_line=2) if quiet is not None else None
     if m is None:

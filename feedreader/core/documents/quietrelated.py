@@ -31,43 +31,47 @@ import re
 from feedreader.core.documents.fields import MAX_IMAGES, MAX_RELATED
 from feedreader.core.documents.yamlnodes import MAX_NODES
 
-__all__ = ["without_quiet_related"]
+__all__ = ["PIXELS", "PLAIN", "RELATED_ITEM", "STR", "TEXT", "TIME", "URL", "WORD", "without_quiet_related"]
+
+# The pieces of the pattern (``leanfront`` builds its own from them): each
+# matches a value, after its key, that loads as one line of the fast YAML
+# path and that the field it is in takes without a warning.
 
 # a double-quoted scalar without escapes, of the characters the fast YAML
 # path reads (fastyaml._GIVE_UP's complement, without '"' and '\')
-_STR = (r'"[ !#-\[\]-~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"')
+STR = (r'"[ !#-\[\]-~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"')
 # plain scalars that resolve to strings: a letter first, never a YAML 1.1
 # boolean or null word (more words are refused than need be: they fall back)
-_NOT_WORD = r"(?!(?i:yes|no|true|false|on|off|null|y|n)\n)"
-_WORD = _NOT_WORD + r"[A-Za-z][A-Za-z0-9_-]*"
-_PLAIN = _NOT_WORD + r"[A-Za-z](?:[A-Za-z0-9 ._&'-]*[A-Za-z0-9._-])?"
+NOT_WORD = r"(?!(?i:yes|no|true|false|on|off|null|y|n)\n)"
+WORD = NOT_WORD + r"[A-Za-z][A-Za-z0-9_-]*"
+PLAIN = NOT_WORD + r"[A-Za-z](?:[A-Za-z0-9 ._&'-]*[A-Za-z0-9._-])?"
 # a URL that text._COMMON_URL takes (so check_url does), in quotes: at most
 # MAX_URL_LENGTH characters, a host of at most 253
-_URL = (r'"(?=[^"\n]{1,2048}")https?://(?=[A-Za-z0-9._-]{1,253}[/?#"])'
+URL = (r'"(?=[^"\n]{1,2048}")https?://(?=[A-Za-z0-9._-]{1,253}[/?#"])'
         r"(?:[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
         r'(?:[/?#][!#-\[\]-~]*)?"')
-_PIXELS = r"(?:1000000|[1-9][0-9]{0,5}|0)"
-_TEXT = f"(?:{_STR}|{_PLAIN})"
+PIXELS = r"(?:1000000|[1-9][0-9]{0,5}|0)"
+TEXT = f"(?:{STR}|{PLAIN})"
 # a UTC timestamp that is a real date and time (fastyaml reads this form
 # with datetime.fromisoformat; an impossible one warns): years 0001-9999,
 # days 29-31 only in the months that have them, 29 February in leap years
 _LEAP = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29"
 _DAY = r"(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31"
-_TIME = rf"(?:(?!0000)[0-9]{{4}}-(?:{_DAY})|{_LEAP})T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
-_ITEM = (
-    rf"  - title: {_STR}\n"
-    rf"(?:    excerpt: {_STR}\n)?"
-    rf"(?:    publishedDateTime: {_TIME}\n)?"
-    rf"    webUrl: {_URL}\n"
-    rf"(?:    ampWebUrl: {_URL}\n)?"
-    rf"(?:    cdnAmpWebUrl: {_STR}\n)?"
-    rf"(?:    type: (?:{_STR}|{_WORD})\n)?"
-    rf"(?:    provider:\n(?:      name: {_TEXT}\n)?(?:      domain: {_TEXT}\n)?)?"
+TIME = rf"(?:(?!0000)[0-9]{{4}}-(?:{_DAY})|{_LEAP})T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
+RELATED_ITEM = (
+    rf"  - title: {STR}\n"
+    rf"(?:    excerpt: {STR}\n)?"
+    rf"(?:    publishedDateTime: {TIME}\n)?"
+    rf"    webUrl: {URL}\n"
+    rf"(?:    ampWebUrl: {URL}\n)?"
+    rf"(?:    cdnAmpWebUrl: {STR}\n)?"
+    rf"(?:    type: (?:{STR}|{WORD})\n)?"
+    rf"(?:    provider:\n(?:      name: {TEXT}\n)?(?:      domain: {TEXT}\n)?)?"
     r"(?:    quality: (?:100|[1-9]?[0-9])\n)?"
-    rf"(?:    images:\n(?:      - url: {_URL}\n(?:        width: {_PIXELS}\n)?(?:        height: {_PIXELS}\n)?"
+    rf"(?:    images:\n(?:      - url: {URL}\n(?:        width: {PIXELS}\n)?(?:        height: {PIXELS}\n)?"
     rf"(?:        isCached: (?:true|false)\n)?){{1,{MAX_IMAGES}}})?"
 )
-_BLOCK = re.compile(f"(?:{_ITEM}){{1,{MAX_RELATED}}}")
+_BLOCK = re.compile(f"(?:{RELATED_ITEM}){{1,{MAX_RELATED}}}")
 _MORE = re.compile(r"\n* ")
 _HEAD = "\nrelated:\n"
 # front matter longer than this is left alone: with the block in it, it could

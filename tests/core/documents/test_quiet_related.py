@@ -187,7 +187,7 @@ def test_the_timestamp_pattern_takes_exactly_the_real_dates_and_times() -> None:
     import re
     from datetime import datetime
 
-    from feedreader.core.documents.quietrelated import _TIME
+    from feedreader.core.documents.quietrelated import TIME as _TIME
 
     pattern = re.compile(_TIME)
 

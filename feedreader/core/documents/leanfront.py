@@ -1,0 +1,129 @@
+"""What the index keeps of a document in the seed's layout, read without YAML
+(issue 17's cold index).
+
+Front matter as the seed and the converters write it has its keys in one
+order, each value on one line. :func:`lean_facts` matches the whole of it
+against one strict pattern built from ``quietrelated``'s pieces (each a
+value that loads as one line of the fast YAML path and that its field takes
+without a warning) and reads the ``IndexFacts`` straight from the match,
+through the same cleaning and identity functions as ``parse.py``: about
+half a document's parsing. A document that matches loads to the same values
+and has no problems; anything else (another order, another key, a comment,
+a value outside the pattern) returns None and is parsed as before.
+``tests/core/documents/test_lean_front.py`` checks that both ways agree.
+
+The order: ``category``, ``title`` (the only key it needs), ``excerpt``,
+``publishedDateTime``, ``originalUrl``, ``webUrl``, ``type``, ``quality``,
+``heat``, ``published``, then the blocks ``provider`` (``name``,
+``domain``), ``topics``, ``images``, ``related`` (``quietrelated``'s
+items), then ``secured``, ``author``, and a feed entry's ``kind``,
+``feedUrl``, ``entryKey``; blank lines between the blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from feedreader.core.documents.fields import (
+    BODY_LIMIT,
+    EXCERPT_LIMIT,
+    MAX_IMAGES,
+    MAX_RELATED,
+    MAX_TOPICS,
+    SHORT_LIMIT,
+    TITLE_LIMIT,
+)
+from feedreader.core.documents.quietrelated import (
+    PIXELS,
+    RELATED_ITEM,
+    STR,
+    TEXT,
+    TIME,
+    URL,
+    WORD,
+)
+from feedreader.core.documents.yamlnodes import MAX_NODES
+from feedreader.core.ids import article_id, identity_of
+from feedreader.core.text import clean_text
+
+__all__ = ["lean_facts"]
+
+_BLANKS = r"\n*"
+_FRONT = re.compile(
+    rf"(?:category: (?:{STR}|{WORD})\n)?"
+    rf"title: (?P<title>{STR})\n"
+    rf"(?:excerpt: (?P<excerpt>{STR})\n)?"
+    rf"(?:publishedDateTime: (?P<published>{TIME})\n)?"
+    rf"(?:originalUrl: (?P<original>{URL})\n)?"
+    rf"(?:webUrl: (?P<web>{URL})\n)?"
+    rf"(?:type: (?:{STR}|{WORD})\n)?"
+    r"(?:quality: (?P<quality>100|[1-9]?[0-9])\n)?"
+    r"(?:heat: (?P<heat>-1|0|[1-9][0-9]{0,17})\n)?"        # (-1 or 0 .. 10**18 - 1: within INT64_MAX)
+    r"(?:published: (?:true|false)\n)?"
+    + _BLANKS
+    + rf"(?:provider:\n(?:  name: (?P<name>{TEXT})\n)?(?:  domain: (?P<domain>{TEXT})\n)?{_BLANKS})?"
+    rf"(?:topics:\n(?P<topics>(?:  - {TEXT}\n){{1,{MAX_TOPICS}}}){_BLANKS})?"
+    rf"(?:images:\n(?P<images>(?:  - url: {URL}\n(?:    width: {PIXELS}\n)?(?:    height: {PIXELS}\n)?"
+    rf"(?:    isCached: (?:true|false)\n)?){{1,{MAX_IMAGES}}}){_BLANKS})?"
+    rf"(?:related:\n(?:{RELATED_ITEM}){{1,{MAX_RELATED}}}{_BLANKS})?"
+    rf"(?:secured: {STR}\n{_BLANKS})?"
+    rf"(?:author: (?P<author>{STR})\n{_BLANKS})?"
+    rf"(?:kind: (?:{STR}|{WORD})\n)?(?:feedUrl: {STR}\n)?(?:entryKey: {STR}\n)?{_BLANKS}"
+)
+# front matter longer than this is left alone: it could hold more nodes than
+# the YAML loader allows (at most a few per line), and then it is an error
+_MAX_LINES = MAX_NODES // 8
+_from_iso = datetime.fromisoformat
+_UTC = timezone.utc
+_TOPIC = re.compile(f"  - ({TEXT})\n")
+
+
+def _value(text: str) -> str:
+    """The string a ``TEXT`` loads as: a quoted one without its quotes (it has
+    no escapes), a plain one as it is."""
+    return text[1:-1] if text[:1] == '"' else text
+
+
+def lean_facts(front: str, body_text: str) -> tuple[Any, ...] | None:
+    """``parse_for_index``'s facts for a document with this front matter and
+    body (and no problems), or None when the front matter is not in the
+    layout above (the caller parses it with YAML)."""
+    if len(front) > _MAX_LINES and front.count("\n") > _MAX_LINES:
+        return None
+    m = _FRONT.fullmatch(front)
+    if m is None:
+        return None
+    (title_raw, excerpt_raw, published_raw, original_raw, web_raw, quality_raw, heat_raw, name_raw, domain_raw,
+     topics_raw, images_raw, author_raw) = m.group(
+        "title", "excerpt", "published", "original", "web", "quality", "heat", "name", "domain", "topics",
+        "images", "author")
+    title = clean_text(title_raw[1:-1], limit=TITLE_LIMIT)
+    url = original_raw[1:-1] if original_raw else web_raw[1:-1] if web_raw else None
+    if not title and url is None:
+        return None                     # an error: the YAML way words it
+    # (fastyaml reads this form with fromisoformat; fields._to_utc then gives UTC)
+    published = _from_iso(published_raw).astimezone(_UTC) if published_raw else None
+    name = clean_text(_value(name_raw), limit=SHORT_LIMIT) if name_raw else ""
+    domain = clean_text(_value(domain_raw), limit=SHORT_LIMIT) if domain_raw else ""
+    heat = int(heat_raw) if heat_raw else None
+    topics: list[str] = []
+    if topics_raw:
+        for item in _TOPIC.findall(topics_raw):
+            topic = clean_text(_value(item), limit=SHORT_LIMIT)
+            if topic and topic not in topics:
+                topics.append(topic)
+    identity = identity_of(url, title, published, name)
+    body = clean_text(body_text, multiline=True, limit=BODY_LIMIT) if body_text else ""
+    return (
+        article_id(identity), identity, title, name, domain, published,
+        int(quality_raw) if quality_raw else None,
+        None if heat == -1 else heat,
+        url,
+        tuple(topics),
+        clean_text(excerpt_raw[1:-1], multiline=True, limit=EXCERPT_LIMIT) if excerpt_raw else "",
+        clean_text(author_raw[1:-1], limit=SHORT_LIMIT) if author_raw else "",
+        len(body),
+        images_raw.count("  - url: ") if images_raw else 0,
+    )
