@@ -104,7 +104,7 @@ def parse_chunk(facts: Sequence[tuple[str, int, int]]) -> tuple[list[Row], float
 # the pool
 
 _HELPERS_LOCK = threading.Lock()
-WORKER_NICE = 2  # see _worker_priority
+WORKER_NICE = 5  # see _worker_priority
 _PRELOAD = ["feedreader.core.library.pool", "feedreader.core.documents.parse", "feedreader.core.documents.codec"]
 
 
@@ -133,13 +133,15 @@ def wait_first(futures: Iterable[Future[Any]], timeout: float) -> None:
 
 def _worker_priority() -> None:
     """Parse at a lower priority than the process that writes the index (and
-    runs the UI): on two cores, three busy processes would otherwise share
-    them evenly, and the writer, which everything waits for, got 2/3 of one
-    when it filled the search index row by row. Nice 2 (weight 655 against
-    1024) leaves it ~0.9 of a core, more than the ~0.6 a cold build's
-    writing needs now; nice 5 (weight 335) also gave the workers a third of
-    the share of any other busy program on the machine, and a cold index on
-    a loaded machine waited for them."""
+    runs the UI). Since the workers read the seed's layout without YAML
+    (leanfront.py) they need less CPU than the writer (100,000 articles:
+    ~6 CPU-s against ~7.5 s of rows and FTS5), and the writer is what a cold
+    index waits for. On two cores a worker that lands on the writer's core
+    takes 1024/(1024+w) of it from the writer: nice 2 (w=655) left it 61 %,
+    nice 5 (w=335) 75 %. ``feedreader check`` of 100,000, alternated runs:
+    at rest nice 2 / 5 / 8 took 8.26 / 7.24 / 6.94 s; beside one busy
+    program 9.46 / 10.47 / 11.78 s (the workers get less of the machine):
+    nice 5 is the middle of the two."""
     try:
         os.nice(WORKER_NICE)
     except OSError:

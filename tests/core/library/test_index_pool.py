@@ -38,3 +38,18 @@ def test_pool_starts_when_stderr_has_no_file_descriptor(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["450", "450"]
+
+
+def test_the_workers_parse_at_a_lower_priority_than_the_writer() -> None:
+    """The writer (and the UI) is what a cold index waits for: the workers run
+    WORKER_NICE steps nicer than the process that started them."""
+    import os
+
+    from feedreader.core.library.pool import WORKER_NICE, make_pool
+
+    pool = make_pool(1)
+    try:
+        worker = pool.submit(os.nice, 0).result(timeout=60)
+    finally:
+        pool.shutdown(wait=True)
+    assert worker == min(os.nice(0) + WORKER_NICE, 19)
