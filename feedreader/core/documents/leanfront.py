@@ -14,7 +14,8 @@ a value outside the pattern) returns None and is parsed as before.
 
 The order: ``category``, ``title`` (the only key it needs), ``excerpt``,
 ``publishedDateTime``, ``originalUrl``, ``webUrl``, ``type``, ``quality``,
-``heat``, ``published``, then the blocks ``provider`` (``name``,
+``heat``, ``published`` (and a feed entry's ``updatedDateTime`` after
+``publishedDateTime``), then the blocks ``provider`` (``name``,
 ``domain``), ``topics``, ``images``, ``related`` (``quietrelated``'s
 items), then ``secured``, ``author``, and a feed entry's ``kind``,
 ``feedUrl``, ``entryKey``; blank lines between the blocks.
@@ -37,11 +38,12 @@ from feedreader.core.documents.fields import (
 )
 from feedreader.core.documents.quietrelated import (
     PIXELS,
+    PLAIN,
+    QUOTED,
     RELATED_ITEM,
-    STR,
-    TEXT,
     TIME,
     URL,
+    URL_SQ,
     WORD,
 )
 from feedreader.core.documents.yamlnodes import MAX_NODES
@@ -51,39 +53,49 @@ from feedreader.core.text import clean_text
 __all__ = ["lean_facts"]
 
 _BLANKS = r"\n*"
+_Q = QUOTED                             # a string in double or single quotes (entrydoc.py writes these)
+_TEXT = f"(?:{QUOTED}|{PLAIN})"
+_LINK = f"(?:{URL}|{URL_SQ})"
 _FRONT = re.compile(
-    rf"(?:category: (?:{STR}|{WORD})\n)?"
-    rf"title: (?P<title>{STR})\n"
-    rf"(?:excerpt: (?P<excerpt>{STR})\n)?"
+    rf"(?:category: (?:{_Q}|{WORD})\n)?"
+    rf"title: (?P<title>{_Q})\n"
+    rf"(?:excerpt: (?P<excerpt>{_Q})\n)?"
     rf"(?:publishedDateTime: (?P<published>{TIME})\n)?"
-    rf"(?:originalUrl: (?P<original>{URL})\n)?"
-    rf"(?:webUrl: (?P<web>{URL})\n)?"
-    rf"(?:type: (?:{STR}|{WORD})\n)?"
+    rf"(?:updatedDateTime: {TIME}\n)?"
+    rf"(?:originalUrl: (?P<original>{_LINK})\n)?"
+    rf"(?:webUrl: (?P<web>{_LINK})\n)?"
+    rf"(?:type: (?:{_Q}|{WORD})\n)?"
     r"(?:quality: (?P<quality>100|[1-9]?[0-9])\n)?"
     r"(?:heat: (?P<heat>-1|0|[1-9][0-9]{0,17})\n)?"        # (-1 or 0 .. 10**18 - 1: within INT64_MAX)
     r"(?:published: (?:true|false)\n)?"
     + _BLANKS
-    + rf"(?:provider:\n(?:  name: (?P<name>{TEXT})\n)?(?:  domain: (?P<domain>{TEXT})\n)?{_BLANKS})?"
-    rf"(?:topics:\n(?P<topics>(?:  - {TEXT}\n){{1,{MAX_TOPICS}}}){_BLANKS})?"
-    rf"(?:images:\n(?P<images>(?:  - url: {URL}\n(?:    width: {PIXELS}\n)?(?:    height: {PIXELS}\n)?"
+    + rf"(?:provider:\n(?:  name: (?P<name>{_TEXT})\n)?(?:  domain: (?P<domain>{_TEXT})\n)?{_BLANKS})?"
+    rf"(?:topics:\n(?P<topics>(?:  - {_TEXT}\n){{1,{MAX_TOPICS}}}){_BLANKS})?"
+    rf"(?:images:\n(?P<images>(?:  - url: {_LINK}\n(?:    width: {PIXELS}\n)?(?:    height: {PIXELS}\n)?"
     rf"(?:    isCached: (?:true|false)\n)?){{1,{MAX_IMAGES}}}){_BLANKS})?"
     rf"(?:related:\n(?:{RELATED_ITEM}){{1,{MAX_RELATED}}}{_BLANKS})?"
-    rf"(?:secured: {STR}\n{_BLANKS})?"
-    rf"(?:author: (?P<author>{STR})\n{_BLANKS})?"
-    rf"(?:kind: (?:{STR}|{WORD})\n)?(?:feedUrl: {STR}\n)?(?:entryKey: {STR}\n)?{_BLANKS}"
+    rf"(?:secured: {_Q}\n{_BLANKS})?"
+    rf"(?:author: (?P<author>{_Q})\n{_BLANKS})?"
+    rf"(?:kind: (?:{_Q}|{WORD})\n)?(?:feedUrl: {_Q}\n)?(?:entryKey: {_Q}\n)?{_BLANKS}"
 )
 # front matter longer than this is left alone: it could hold more nodes than
 # the YAML loader allows (at most a few per line), and then it is an error
 _MAX_LINES = MAX_NODES // 8
 _from_iso = datetime.fromisoformat
 _UTC = timezone.utc
-_TOPIC = re.compile(f"  - ({TEXT})\n")
+_TOPIC = re.compile(f"  - ({_TEXT})\n")
 
 
 def _value(text: str) -> str:
-    """The string a ``TEXT`` loads as: a quoted one without its quotes (it has
-    no escapes), a plain one as it is."""
-    return text[1:-1] if text[:1] == '"' else text
+    """The string a value of the pattern loads as: a double-quoted one without
+    its quotes (it has no escapes), a single-quoted one without its quotes and
+    with '' read as ', a plain one as it is."""
+    first = text[:1]
+    if first == '"':
+        return text[1:-1]
+    if first == "'":
+        return text[1:-1].replace("''", "'")
+    return text
 
 
 def lean_facts(front: str, body_text: str) -> tuple[Any, ...] | None:
@@ -99,8 +111,8 @@ def lean_facts(front: str, body_text: str) -> tuple[Any, ...] | None:
      topics_raw, images_raw, author_raw) = m.group(
         "title", "excerpt", "published", "original", "web", "quality", "heat", "name", "domain", "topics",
         "images", "author")
-    title = clean_text(title_raw[1:-1], limit=TITLE_LIMIT)
-    url = original_raw[1:-1] if original_raw else web_raw[1:-1] if web_raw else None
+    title = clean_text(_value(title_raw), limit=TITLE_LIMIT)
+    url = original_raw[1:-1] if original_raw else web_raw[1:-1] if web_raw else None    # (no quote in a URL)
     if not title and url is None:
         return None                     # an error: the YAML way words it
     # (fastyaml reads this form with fromisoformat; fields._to_utc then gives UTC)
@@ -122,8 +134,8 @@ def lean_facts(front: str, body_text: str) -> tuple[Any, ...] | None:
         None if heat == -1 else heat,
         url,
         tuple(topics),
-        clean_text(excerpt_raw[1:-1], multiline=True, limit=EXCERPT_LIMIT) if excerpt_raw else "",
-        clean_text(author_raw[1:-1], limit=SHORT_LIMIT) if author_raw else "",
+        clean_text(_value(excerpt_raw), multiline=True, limit=EXCERPT_LIMIT) if excerpt_raw else "",
+        clean_text(_value(author_raw), limit=SHORT_LIMIT) if author_raw else "",
         len(body),
         images_raw.count("  - url: ") if images_raw else 0,
     )

@@ -31,7 +31,8 @@ import re
 from feedreader.core.documents.fields import MAX_IMAGES, MAX_RELATED
 from feedreader.core.documents.yamlnodes import MAX_NODES
 
-__all__ = ["PIXELS", "PLAIN", "RELATED_ITEM", "STR", "TEXT", "TIME", "URL", "WORD", "without_quiet_related"]
+__all__ = ["PIXELS", "PLAIN", "QUOTED", "RELATED_ITEM", "SQ", "STR", "TEXT", "TIME", "URL", "URL_SQ", "WORD",
+           "without_quiet_related"]
 
 # The pieces of the pattern (``leanfront`` builds its own from them): each
 # matches a value, after its key, that loads as one line of the fast YAML
@@ -40,6 +41,9 @@ __all__ = ["PIXELS", "PLAIN", "RELATED_ITEM", "STR", "TEXT", "TIME", "URL", "WOR
 # a double-quoted scalar without escapes, of the characters the fast YAML
 # path reads (fastyaml._GIVE_UP's complement, without '"' and '\')
 STR = (r'"[ !#-\[\]-~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"')
+# a single-quoted scalar (entrydoc.py writes them), ''-escaped quotes only
+SQ = (r"'(?:[ -&(-~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|'')*'")
+QUOTED = f"(?:{STR}|{SQ})"
 # plain scalars that resolve to strings: a letter first, never a YAML 1.1
 # boolean or null word (more words are refused than need be: they fall back)
 NOT_WORD = r"(?!(?i:yes|no|true|false|on|off|null|y|n)\n)"
@@ -47,9 +51,10 @@ WORD = NOT_WORD + r"[A-Za-z][A-Za-z0-9_-]*"
 PLAIN = NOT_WORD + r"[A-Za-z](?:[A-Za-z0-9 ._&'-]*[A-Za-z0-9._-])?"
 # a URL that text._COMMON_URL takes (so check_url does), in quotes: at most
 # MAX_URL_LENGTH characters, a host of at most 253
-URL = (r'"(?=[^"\n]{1,2048}")https?://(?=[A-Za-z0-9._-]{1,253}[/?#"])'
-        r"(?:[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
-        r'(?:[/?#][!#-\[\]-~]*)?"')
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+URL = rf'"(?=[^"\n]{{1,2048}}")https?://(?=[A-Za-z0-9._-]{{1,253}}[/?#"]){_HOST}(?:[/?#][!#-\[\]-~]*)?"'
+# the same in single quotes (no quote in it)
+URL_SQ = rf"'(?=[^'\n]{{1,2048}}')https?://(?=[A-Za-z0-9._-]{{1,253}}[/?#']){_HOST}(?:[/?#][!-&(-\[\]-~]*)?'"
 PIXELS = r"(?:1000000|[1-9][0-9]{0,5}|0)"
 TEXT = f"(?:{STR}|{PLAIN})"
 # a UTC timestamp that is a real date and time (fastyaml reads this form

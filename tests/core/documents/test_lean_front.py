@@ -36,10 +36,10 @@ def test_the_seeds_take_the_lean_way_and_agree() -> None:
 
 ROOT_GOOD = {
     "category": ["news", '"news"'],
-    "title": GOOD["title"] + ['"  spaced   out  "'],
+    "title": GOOD["title"] + ['"  spaced   out  "', "'It''s \"quoted\" \\ here'", "''"],
     "excerpt": GOOD["excerpt"] + ['"a\u00a0b"'],
     "publishedDateTime": GOOD["publishedDateTime"],
-    "originalUrl": GOOD["webUrl"],
+    "originalUrl": GOOD["webUrl"] + ["'https://e.com/a?b=\"c\"'"],
     "webUrl": GOOD["webUrl"],
     "type": GOOD["type"],
     "quality": GOOD["quality"],
@@ -50,11 +50,11 @@ ROOT_GOOD = {
     "kind": ["feed-entry"],
     "feedUrl": ['"https://e.org/feed.xml"'],
     "entryKey": ['"https://e.org/a"'],
-    "topic": ["AI", "Computer Vision", '"Open Source"', '" AI "', '""', "AT&T"],
+    "topic": ["AI", "Computer Vision", '"Open Source"', '" AI "', '""', "AT&T", "'AI'", "'O''Brien'"],
 }
 ROOT_BAD = {
     "category": ["yes", "5", "[a]"],
-    "title": BAD["title"],
+    "title": BAD["title"] + ["'a''", "'a' b", "'tab\there'", "'multi", "''''", "'''"],
     "excerpt": BAD["excerpt"] + ['"\\u00e9"'],
     "publishedDateTime": BAD["publishedDateTime"],
     "originalUrl": BAD["webUrl"],
@@ -145,3 +145,54 @@ def test_plain_documents_are_lean_and_odd_ones_are_not() -> None:
     many = seed.replace("topics:\n", "topics:\n" + "".join(f"  - T{i}\n" for i in range(MAX_TOPICS)), 1)
     assert not lean(many.encode())
     agree(many.encode())
+
+
+TRICKY = ["Plain title", "It's a 'quoted' \"title\"", "back\\slash", "", "ünï 😀 ‘curly’", "tab\there",
+          "esc \x1b[31m red", "bidi \u202e x", "nel\u0085x", "a  b", "# not a comment", "key: value", "-", "yes"]
+LINKS = [None, "https://example.com/a/b?c=1&d=2#f", "https://example.com/it's", 'https://example.com/"q"',
+         "http://sub.example.org", "https://" + "a" * 64 + ".com/", "https://e.com/" + "p" * 2100]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(TRICKY), st.sampled_from(TRICKY), st.sampled_from(LINKS), st.sampled_from(TRICKY),
+       st.lists(st.sampled_from(TRICKY), max_size=3), st.sampled_from(TRICKY), st.booleans(), st.booleans(),
+       st.sampled_from(["", "Some content.\n\nMore.", "x\r\ny"]))
+def test_feed_entries_as_the_feed_store_writes_them_agree(title, summary, link, feed_title, categories, author,
+                                                          updated, image, content) -> None:
+    """``entrydoc.entry_document`` writes single-quoted strings and
+    ``updatedDateTime``: its documents agree read either way, and the plain
+    ones are lean."""
+    from datetime import datetime, timezone
+
+    from feedreader.core.feeds.entries import EntryImage, FeedEntry
+    from feedreader.core.feeds.entrydoc import entry_document
+
+    when = datetime(2024, 2, 29, 23, 59, 58, tzinfo=timezone.utc)
+    entry = FeedEntry(key=f"k-{title}", title=title, link=link, summary=summary, content=content,
+                      published=when, updated=when if updated else None, author=author,
+                      categories=tuple(categories),
+                      images=(EntryImage("https://img.example.com/a.jpg", 640, 480),) if image else ())
+    data = entry_document("https://example.com/feed.xml", feed_title, "example.com", entry, when)
+    agree(data)
+    plain = all(t in ("Plain title", "It's a 'quoted' \"title\"", "back\\slash", "a  b", "# not a comment")
+                for t in (title, summary, feed_title, author, *categories))
+    if plain and link in (LINKS[1], LINKS[3], LINKS[4]):     # (a ' in a URL: not lean, read by YAML)
+        assert lean(data), data
+
+
+def test_a_plain_feed_entry_is_lean() -> None:
+    from datetime import datetime, timezone
+
+    from feedreader.core.feeds.entries import EntryImage, FeedEntry
+    from feedreader.core.feeds.entrydoc import entry_document
+
+    when = datetime(2024, 2, 29, 23, 59, 58, tzinfo=timezone.utc)
+    entry = FeedEntry(key="k", title="It's a 'quoted' \"title\"", link=LINKS[1], summary="back\\slash",
+                      content="Body.\n", published=when, updated=when, author="A. Writer",
+                      categories=("Open Source", "AI"), images=(EntryImage("https://img.example.com/a.jpg", 640, 480),))
+    data = entry_document("https://example.com/feed.xml", "Feed", "example.com", entry, when)
+    assert b"title: 'It''s" in data and b"updatedDateTime" in data
+    assert lean(data)
+    agree(data)
+    facts, problems = parse_for_index(data, "/x/d.md")
+    assert problems == () and facts[2] == "It's a 'quoted' \"title\"" and facts[9] == ("Open Source", "AI") and facts[13] == 1
