@@ -24,6 +24,7 @@ items), then ``secured``, ``author``, and a feed entry's ``kind``,
 from __future__ import annotations
 
 import re
+from functools import cache
 from datetime import datetime, timezone
 from typing import Any
 
@@ -56,7 +57,7 @@ _BLANKS = r"\n*"
 _Q = QUOTED                             # a string in double or single quotes (entrydoc.py writes these)
 _TEXT = f"(?:{QUOTED}|{PLAIN})"
 _LINK = f"(?:{URL}|{URL_SQ})"
-_FRONT = re.compile(
+_FRONT = (
     rf"(?:category: (?:{_Q}|{WORD})\n)?"
     rf"title: (?P<title>{_Q})\n"
     rf"(?:excerpt: (?P<excerpt>{_Q})\n)?"
@@ -83,7 +84,7 @@ _FRONT = re.compile(
 _MAX_LINES = MAX_NODES // 8
 _from_iso = datetime.fromisoformat
 _UTC = timezone.utc
-_TOPIC = re.compile(f"  - ({_TEXT})\n")
+_TOPIC = f"  - ({_TEXT})\n"
 
 
 def _value(text: str) -> str:
@@ -98,13 +99,22 @@ def _value(text: str) -> str:
     return text
 
 
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The compiled patterns (the front matter, a topic), made at the first
+    use (~65 ms: the app imports this module for the detail pane, which
+    never uses them)."""
+    return re.compile(_FRONT), re.compile(_TOPIC)
+
+
 def lean_facts(front: str, body_text: str) -> tuple[Any, ...] | None:
     """``parse_for_index``'s facts for a document with this front matter and
     body (and no problems), or None when the front matter is not in the
     layout above (the caller parses it with YAML)."""
     if len(front) > _MAX_LINES and front.count("\n") > _MAX_LINES:
         return None
-    m = _FRONT.fullmatch(front)
+    front_pattern, topic_pattern = _patterns()
+    m = front_pattern.fullmatch(front)
     if m is None:
         return None
     (title_raw, excerpt_raw, published_raw, original_raw, web_raw, quality_raw, heat_raw, name_raw, domain_raw,
@@ -122,7 +132,7 @@ def lean_facts(front: str, body_text: str) -> tuple[Any, ...] | None:
     heat = int(heat_raw) if heat_raw else None
     topics: list[str] = []
     if topics_raw:
-        for item in _TOPIC.findall(topics_raw):
+        for item in topic_pattern.findall(topics_raw):
             topic = clean_text(_value(item), limit=SHORT_LIMIT)
             if topic and topic not in topics:
                 topics.append(topic)

@@ -27,6 +27,7 @@ give the same rows and problems.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from feedreader.core.documents.fields import MAX_IMAGES, MAX_RELATED
 from feedreader.core.documents.yamlnodes import MAX_NODES
@@ -76,12 +77,19 @@ RELATED_ITEM = (
     rf"(?:    images:\n(?:      - url: {URL}\n(?:        width: {PIXELS}\n)?(?:        height: {PIXELS}\n)?"
     rf"(?:        isCached: (?:true|false)\n)?){{1,{MAX_IMAGES}}})?"
 )
-_BLOCK = re.compile(f"(?:{RELATED_ITEM}){{1,{MAX_RELATED}}}")
+_BLOCK = f"(?:{RELATED_ITEM}){{1,{MAX_RELATED}}}"
 _MORE = re.compile(r"\n* ")
 _HEAD = "\nrelated:\n"
 # front matter longer than this is left alone: with the block in it, it could
 # hold more nodes than the loader allows (at most a few per line)
 _MAX_LINES = MAX_NODES // 8
+
+
+@cache
+def _block() -> re.Pattern[str]:
+    """The compiled pattern, made at the first use (~13 ms: the app imports
+    this module for the detail pane, which never uses it)."""
+    return re.compile(_BLOCK)
 
 
 def without_quiet_related(front: str) -> str | None:
@@ -91,7 +99,7 @@ def without_quiet_related(front: str) -> str | None:
     if at == -1 or front.count("\n") > _MAX_LINES:
         return None
     start = at + len(_HEAD)
-    found = _BLOCK.match(front, start)
+    found = _block().match(front, start)
     if found is None:
         return None
     end = found.end()
