@@ -24,8 +24,8 @@ items), then ``secured``, ``author``, and a feed entry's ``kind``,
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import cache
-from datetime import datetime, timezone
 from typing import Any
 
 from feedreader.core.documents.fields import (
@@ -36,6 +36,7 @@ from feedreader.core.documents.fields import (
     MAX_TOPICS,
     SHORT_LIMIT,
     TITLE_LIMIT,
+    _to_utc,
 )
 from feedreader.core.documents.quietrelated import (
     PIXELS,
@@ -46,8 +47,8 @@ from feedreader.core.documents.quietrelated import (
     URL,
     URL_SQ,
     WORD,
+    beyond_line_cap,
 )
-from feedreader.core.documents.yamlnodes import MAX_NODES
 from feedreader.core.ids import article_id, identity_of
 from feedreader.core.text import clean_text
 
@@ -79,11 +80,7 @@ _FRONT = (
     rf"(?:author: (?P<author>{_Q})\n{_BLANKS})?"
     rf"(?:kind: (?:{_Q}|{WORD})\n)?(?:feedUrl: {_Q}\n)?(?:entryKey: {_Q}\n)?{_BLANKS}"
 )
-# front matter longer than this is left alone: it could hold more nodes than
-# the YAML loader allows (at most a few per line), and then it is an error
-_MAX_LINES = MAX_NODES // 8
 _from_iso = datetime.fromisoformat
-_UTC = timezone.utc
 _TOPIC = f"  - ({_TEXT})\n"
 
 
@@ -111,7 +108,7 @@ def lean_facts(front: str, body_text: str) -> tuple[Any, ...] | None:
     """``parse_for_index``'s facts for a document with this front matter and
     body (and no problems), or None when the front matter is not in the
     layout above (the caller parses it with YAML)."""
-    if len(front) > _MAX_LINES and front.count("\n") > _MAX_LINES:
+    if beyond_line_cap(front):
         return None
     front_pattern, topic_pattern = _patterns()
     m = front_pattern.fullmatch(front)
@@ -125,11 +122,10 @@ def lean_facts(front: str, body_text: str) -> tuple[Any, ...] | None:
     url = original_raw[1:-1] if original_raw else web_raw[1:-1] if web_raw else None    # (no quote in a URL)
     if not title and url is None:
         return None                     # an error: the YAML way words it
-    # (fastyaml reads this form with fromisoformat; fields._to_utc then gives UTC)
-    published = _from_iso(published_raw).astimezone(_UTC) if published_raw else None
+    # (as the YAML way: fastyaml reads this form with fromisoformat, fields._to_utc makes it UTC)
+    published = _to_utc(_from_iso(published_raw)) if published_raw else None
     name = clean_text(_value(name_raw), limit=SHORT_LIMIT) if name_raw else ""
     domain = clean_text(_value(domain_raw), limit=SHORT_LIMIT) if domain_raw else ""
-    heat = int(heat_raw) if heat_raw else None
     topics: list[str] = []
     if topics_raw:
         for item in topic_pattern.findall(topics_raw):
@@ -141,7 +137,7 @@ def lean_facts(front: str, body_text: str) -> tuple[Any, ...] | None:
     return (
         article_id(identity), identity, title, name, domain, published,
         int(quality_raw) if quality_raw else None,
-        None if heat == -1 else heat,
+        int(heat_raw) if heat_raw and heat_raw != "-1" else None,     # (-1: unknown)
         url,
         tuple(topics),
         clean_text(_value(excerpt_raw), multiline=True, limit=EXCERPT_LIMIT) if excerpt_raw else "",

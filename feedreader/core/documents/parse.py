@@ -204,8 +204,10 @@ def _parse(
         facts = lean_facts(front, body_text)
         if facts is not None:
             return facts, ()
-    quiet = without_quiet_related(front) if lean else None
-    m = load_simple(quiet, first_line=2) if quiet is not None else None
+        quiet = without_quiet_related(front)
+        m = load_simple(quiet, first_line=2) if quiet is not None else None
+    else:
+        m = None
     if m is None:
         try:
             m = load_mapping(front, first_line=2)

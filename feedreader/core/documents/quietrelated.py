@@ -33,7 +33,7 @@ from feedreader.core.documents.fields import MAX_IMAGES, MAX_RELATED
 from feedreader.core.documents.yamlnodes import MAX_NODES
 
 __all__ = ["PIXELS", "PLAIN", "QUOTED", "RELATED_ITEM", "SQ", "STR", "TEXT", "TIME", "URL", "URL_SQ", "WORD",
-           "without_quiet_related"]
+           "beyond_line_cap", "without_quiet_related"]
 
 # The pieces of the pattern (``leanfront`` builds its own from them): each
 # matches a value, after its key, that loads as one line of the fast YAML
@@ -80,9 +80,15 @@ RELATED_ITEM = (
 _BLOCK = f"(?:{RELATED_ITEM}){{1,{MAX_RELATED}}}"
 _MORE = re.compile(r"\n* ")
 _HEAD = "\nrelated:\n"
-# front matter longer than this is left alone: with the block in it, it could
-# hold more nodes than the loader allows (at most a few per line)
+# front matter longer than this is left alone (here and in leanfront): it
+# could hold more nodes than the YAML loader allows (at most a few per line),
+# and then it is an error
 _MAX_LINES = MAX_NODES // 8
+
+
+def beyond_line_cap(front: str) -> bool:
+    """Whether ``front`` has more lines than the patterns may vouch for."""
+    return len(front) > _MAX_LINES and front.count("\n") > _MAX_LINES
 
 
 @cache
@@ -96,7 +102,7 @@ def without_quiet_related(front: str) -> str | None:
     """``front`` with the lines of its ``related:`` block left empty when the
     block matches the pattern above (it loads and warns nothing), else None."""
     at = front.find(_HEAD)
-    if at == -1 or front.count("\n") > _MAX_LINES:
+    if at == -1 or beyond_line_cap(front):
         return None
     start = at + len(_HEAD)
     found = _block().match(front, start)
